@@ -1,0 +1,243 @@
+"""``fraudrings``: the one console command, with a subcommand per job.
+
+Exit codes: 0 done; 1 failed; 2 bad usage or configuration; 3 Neo4j unreachable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+EXIT_FAIL, EXIT_USAGE, EXIT_UNAVAILABLE = 1, 2, 3
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_FAIL) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _settings() -> Any:
+    from fraudrings.settings import SettingsError, get_settings
+
+    try:
+        return get_settings()
+    except SettingsError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+
+
+def _gateway() -> Any:
+    from graph.gateway import Gateway
+
+    return Gateway.from_settings(_settings())
+
+
+def _server() -> Any:
+    from graph.server import LocalServer
+
+    return LocalServer(_settings())
+
+
+# --- neo4j ---------------------------------------------------------------------------------
+def cmd_neo4j(args: argparse.Namespace) -> int:
+    srv = _server()
+    if args.action == "install":
+        srv.check_prerequisites(need_maven=True)
+        srv.install()
+        print(srv.status().describe())
+    elif args.action == "start":
+        srv.start()
+    elif args.action == "stop":
+        srv.stop()
+    elif args.action == "status":
+        st = srv.status()
+        if args.json:
+            print(
+                json.dumps(
+                    {
+                        "running": st.running,
+                        "pid": st.pid,
+                        "bolt_port": st.bolt_port,
+                        "http_port": st.http_port,
+                        "version": st.version,
+                        "installed": st.installed,
+                        "home": str(st.home),
+                    }
+                )
+            )
+        else:
+            print(st.describe())
+        return 0 if st.running else 1
+    return 0
+
+
+# --- db ------------------------------------------------------------------------------------
+def cmd_db(args: argparse.Namespace) -> int:
+    from graph import schema
+
+    with _gateway() as gw:
+        if args.action == "stats":
+            st = schema.stats(gw)
+            if args.json:
+                print(json.dumps(st, ensure_ascii=False, indent=2))
+            else:
+                info = st["neo4j"]
+                assert isinstance(info, dict)
+                print(f"Neo4j {info['version']} {info['edition']} at {gw.uri}")
+                print(f"nodes {st['nodes']:,}  relationships {st['relationships']:,}")
+                for title, key in (("labels", "labels"), ("relationships", "relationship_types")):
+                    counts = st[key]
+                    assert isinstance(counts, dict)
+                    print(f"{title}:")
+                    for name, n in counts.items():
+                        print(f"  {name:<16}{n:>12,}")
+        elif args.action == "reset":
+            if not args.yes:
+                raise CliError("db reset deletes every node; pass --yes to confirm", EXIT_USAGE)
+            schema.reset(gw)
+            print(f"Database emptied; schema re-applied ({len(schema.statements())} statements).")
+    return 0
+
+
+# --- ingest --------------------------------------------------------------------------------
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from ingest.loader import Loader, write_report
+
+    s = _settings()
+    with _gateway() as gw:
+        loader = Loader(
+            gw,
+            batch_size=args.batch_size or s.batch_size,
+            quarantine_root=Path(args.quarantine or s.quarantine_dir),
+            progress=not args.no_progress,
+        )
+        report = loader.load(Path(args.drop))
+    print(report.table())
+    if args.report:
+        write_report(report, Path(args.report))
+        print(f"report written to {args.report}")
+    return 0
+
+
+# --- generate ------------------------------------------------------------------------------
+def cmd_generate(args: argparse.Namespace) -> int:
+    from fraudrings.synth import generate
+
+    bars: dict[str, Any] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if not sys.stderr.isatty():
+            return
+        from tqdm import tqdm
+
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=f"{stage:<14}", file=sys.stderr)
+        bar.update(done - bar.n)
+
+    try:
+        truth = generate(
+            Path(args.out), persons=args.persons, seed=args.seed, fmt=args.format, progress=progress
+        )
+    finally:
+        for bar in bars.values():
+            bar.close()
+    print(f"drop written to {args.out}; ground truth at {truth}")
+    return 0
+
+
+# --- parser --------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="fraudrings",
+        description="Find organised fraud rings against the medical-insurance fund in Neo4j.",
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    n = sub.add_parser(
+        "neo4j",
+        help="install, start, stop or inspect the local Neo4j server",
+        description="Manage the local Neo4j Community server (127.0.0.1 only). "
+        "Jars come from Maven Central on first use.",
+    )
+    n.add_argument("action", choices=["install", "start", "stop", "status"])
+    n.add_argument("--json", action="store_true", help="status as JSON")
+    n.set_defaults(func=cmd_neo4j)
+
+    d = sub.add_parser(
+        "db",
+        help="database statistics and reset",
+        description="stats: version, edition and counts by label and type. "
+        "reset: delete everything and re-apply graph/schema.cypher.",
+    )
+    d.add_argument("action", choices=["stats", "reset"])
+    d.add_argument("--json", action="store_true", help="stats as JSON")
+    d.add_argument("--yes", action="store_true", help="confirm reset")
+    d.set_defaults(func=cmd_db)
+
+    i = sub.add_parser(
+        "ingest",
+        help="load a drop (a folder of contract files) into Neo4j",
+        description="Load every contract file found in DROP (CSV, CSV.gz or Parquet; any "
+        "subset). Bad rows go to quarantine with their reasons; rerunning changes nothing.",
+    )
+    i.add_argument("drop", help="folder of the drop")
+    i.add_argument("--report", help="also write the load report as JSON to this file")
+    i.add_argument("--batch-size", type=int, default=0, help="rows per write transaction")
+    i.add_argument("--quarantine", help="folder for quarantined rows (default data/quarantine)")
+    i.add_argument("--no-progress", action="store_true", help="no progress bars")
+    i.set_defaults(func=cmd_ingest)
+
+    g = sub.add_parser(
+        "generate",
+        help="write a synthetic drop with injected fraud rings",
+        description="Write a realistic synthetic drop to OUT and its ground truth beside it "
+        "(OUT.truth.json). Deterministic per seed.",
+    )
+    g.add_argument("--out", required=True, help="folder to write the drop into")
+    g.add_argument("--persons", type=int, default=20000, help="insured persons (default 20000)")
+    g.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    g.add_argument("--format", default="csv", choices=["csv", "csv.gz", "parquet"])
+    g.set_defaults(func=cmd_generate)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from graph.errors import GraphAuthError, GraphError, GraphUnavailable
+    from ingest.readers import DropError
+
+    args = build_parser().parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except CliError as exc:
+        print(f"fraudrings: {exc}", file=sys.stderr)
+        return exc.code
+    except GraphUnavailable as exc:
+        s = _settings()
+        hint = " Start it with `fraudrings neo4j start`." if s.is_local_uri else ""
+        print(
+            f"fraudrings: Neo4j at {s.neo4j_uri} cannot be reached.{hint}\n  ({exc})",
+            file=sys.stderr,
+        )
+        return EXIT_UNAVAILABLE
+    except GraphAuthError as exc:
+        print(f"fraudrings: {exc} (check NEO4J_USER / NEO4J_PASSWORD)", file=sys.stderr)
+        return EXIT_USAGE
+    except DropError as exc:
+        print(f"fraudrings: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except GraphError as exc:
+        print(f"fraudrings: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    except KeyboardInterrupt:
+        print("fraudrings: interrupted; run the same command again to finish.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

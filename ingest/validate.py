@@ -1,0 +1,331 @@
+"""Validation at the boundary: every column of every contract file, all errors of a row.
+
+``validate(stem, raw)`` returns the typed row and the list of every problem found in it
+(not just the first). Reasons are a small fixed vocabulary so the load report can count
+them: ``missing_key``, ``bad_date``, ``negative_value``, ``bad_code``, ``bad_number``. A row
+with problems of more than one reason is counted as ``multiple`` (its quarantine record
+lists them all).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+MISSING_KEY = "missing_key"
+BAD_DATE = "bad_date"
+NEGATIVE = "negative_value"
+BAD_CODE = "bad_code"
+BAD_NUMBER = "bad_number"
+MISSING_VALUE = "missing_value"  # a required column that is not a key (e.g. setl_time)
+MULTIPLE = "multiple"
+DUPLICATE_KEY = "duplicate_key"  # same key as an earlier row of the file, different content
+
+Problem = tuple[str, str]  # (reason, detail)
+
+INSTITUTION_CODE = re.compile(r"[HP]\d{11}")
+ENTP_CODE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{18}")
+REGION = re.compile(r"\d{6}")
+TRACE_CODE = re.compile(r"[0-9A-Za-z]{1,100}")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}")
+
+
+@dataclass(frozen=True)
+class Col:
+    name: str
+    kind: str = "text"  # key|text|date|datetime|money|number|int|enum|code|region|flags|codes
+    required: bool = False
+    values: frozenset[str] = frozenset()
+    pattern: re.Pattern[str] | None = None
+    signed: bool = False  # may be negative on a reversal row
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    stem: str
+    key: tuple[str, ...]  # columns whose values identify a row; () = the whole row
+    cols: tuple[Col, ...]
+    reversal: Callable[[dict[str, str]], bool] = field(default=lambda raw: False)
+
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset(c.name for c in self.cols)
+
+
+def _e(*v: str) -> frozenset[str]:
+    return frozenset(v)
+
+
+MED_TYPES = _e("11", "13", "14", "21", "41")
+EVENT_TYPES = _e("purchase", "sale", "return", "supplier_return", "transfer", "recall")
+PSN_FLAGS = _e("poverty", "medical_aid", "chronic_special", "retired", "remote_registered")
+
+SPECS: dict[str, FileSpec] = {
+    s.stem: s
+    for s in (
+        FileSpec(
+            "persons",
+            ("psn_no",),
+            (
+                Col("psn_no", "key", True),
+                Col("psn_name"),
+                Col("gend", "enum", values=_e("1", "2", "9")),
+                Col("brdy", "date"),
+                Col("certno"),
+                Col("tel"),
+                Col("addr"),
+                Col("insutype", "code", pattern=re.compile(r"\d{3}")),
+                Col("insu_admdvs", "region"),
+                Col("psn_flags", "flags", values=PSN_FLAGS),
+                Col("death_date", "date"),
+            ),
+        ),
+        FileSpec(
+            "institutions",
+            ("fixmedins_code",),
+            (
+                Col("fixmedins_code", "key", True, pattern=INSTITUTION_CODE),
+                Col("fixmedins_name"),
+                Col("fixmedins_type", "enum", values=_e("1", "2")),
+                Col("hosp_lv", "enum", values=_e("1", "2", "3")),
+                Col("ownership", "enum", values=_e("public", "private", "military")),
+                Col("admdvs", "region"),
+                Col("lat", "number", signed=True),
+                Col("lon", "number", signed=True),
+                Col("chain_code"),
+                Col("online", "enum", values=_e("0", "1")),
+            ),
+        ),
+        FileSpec(
+            "practitioners",
+            ("prac_code",),
+            (
+                Col("prac_code", "key", True),
+                Col("prac_name"),
+                Col("prac_type", "enum", values=_e("doctor", "pharmacist", "nurse")),
+                Col("fixmedins_code", "code", pattern=INSTITUTION_CODE),
+            ),
+        ),
+        FileSpec(
+            "suppliers",
+            ("entp_code",),
+            (
+                Col("entp_code", "key", True, pattern=ENTP_CODE),
+                Col("entp_name"),
+                Col("entp_type", "enum", values=_e("wholesaler", "manufacturer", "logistics")),
+                Col("admdvs", "region"),
+            ),
+        ),
+        FileSpec(
+            "drugs",
+            ("med_list_codg",),
+            (
+                Col("med_list_codg", "key", True),
+                Col("list_name"),
+                Col("list_type", "enum", values=_e("drug", "consumable", "service")),
+                Col("pric_ref", "money"),
+                Col("daily_units", "number"),
+                Col("key_monitored", "enum", values=_e("0", "1")),
+            ),
+        ),
+        FileSpec(
+            "settlements",
+            ("setl_id",),
+            (
+                Col("setl_id", "key", True),
+                Col("mdtrt_id"),
+                Col("psn_no", "key", True),
+                Col("fixmedins_code", "code", True, pattern=INSTITUTION_CODE),
+                Col("mdtrtarea_admvs", "region"),
+                Col("med_type", "enum", values=MED_TYPES),
+                Col("begntime", "datetime"),
+                Col("endtime", "datetime"),
+                Col("setl_time", "datetime", True),
+                *(
+                    Col(m, "money", signed=True)
+                    for m in (
+                        "medfee_sumamt",
+                        "fund_pay_sumamt",
+                        "hifp_pay",
+                        "hifmi_pay",
+                        "maf_pay",
+                        "acct_pay",
+                        "psn_cash_pay",
+                    )
+                ),
+                Col("dise_codg"),
+                Col("dr_codg"),
+                Col("mdtrt_cert_type", "enum", values=_e("01", "02", "03")),
+                Col("terminal_id"),
+                Col("refd_setl_flag", "enum", values=_e("0", "1")),
+                Col("refd_setl_id"),
+            ),
+            reversal=lambda raw: raw.get("refd_setl_flag", "").strip() == "1",
+        ),
+        FileSpec(
+            "fee_details",
+            ("feedetl_sn",),
+            (
+                Col("feedetl_sn", "key", True),
+                Col("setl_id", "key", True),
+                Col("psn_no"),
+                Col("fee_ocur_time", "datetime"),
+                Col("med_list_codg", "key", True),
+                Col("cnt", "number", signed=True),
+                Col("pric", "money", signed=True),
+                Col("det_item_fee_sumamt", "money", signed=True),
+                Col("bilg_dr_codg"),
+                Col("rxno"),
+                Col("prd_days", "number"),
+                Col("drug_trac_codg", "codes", pattern=TRACE_CODE),
+                Col("init_feedetl_sn"),
+            ),
+            reversal=lambda raw: bool(raw.get("init_feedetl_sn", "").strip()),
+        ),
+        FileSpec(
+            "trace_events",
+            (),
+            (
+                Col("drug_trac_codg", "key", True, pattern=TRACE_CODE),
+                Col("med_list_codg"),
+                Col("event_type", "enum", True, values=EVENT_TYPES),
+                Col("event_time", "datetime", True),
+                Col("from_code", "key", True),
+                Col("to_code", "key", True),
+                Col("setl_id"),
+                Col("manu_lotnum"),
+            ),
+        ),
+    )
+}
+
+# The order a drop loads in: reference data first, so foreign keys find real rows.
+LOAD_ORDER = (
+    "persons",
+    "institutions",
+    "practitioners",
+    "suppliers",
+    "drugs",
+    "settlements",
+    "fee_details",
+    "trace_events",
+)
+
+
+def _date(v: str) -> dt.date:
+    if not _DATE.fullmatch(v):
+        raise ValueError
+    return dt.date.fromisoformat(v)
+
+
+def _datetime(v: str) -> dt.datetime:
+    if _DATE.fullmatch(v):  # a date alone is accepted as midnight
+        return dt.datetime.fromisoformat(v)
+    if not _DATETIME.fullmatch(v):
+        raise ValueError
+    return dt.datetime.fromisoformat(v.replace("T", " "))
+
+
+def _number(v: str) -> float:
+    x = float(v)
+    if x != x or x in (float("inf"), float("-inf")):
+        raise ValueError
+    return x
+
+
+def _convert(col: Col, v: str, reversal: bool, out: dict[str, Any], probs: list[Problem]) -> None:
+    k = col.kind
+    name = col.name
+    if k in ("key", "text") or k == "code":
+        if col.pattern is not None and not col.pattern.fullmatch(v):
+            probs.append((BAD_CODE, f"{name}={v[:120]!r} does not match {col.pattern.pattern}"))
+            return
+        out[name] = v
+    elif k == "region":
+        if not REGION.fullmatch(v):
+            probs.append((BAD_CODE, f"{name}={v!r} is not a 6-digit division code"))
+            return
+        out[name] = v
+    elif k == "enum":
+        if v not in col.values:
+            allowed = ", ".join(sorted(col.values))
+            probs.append((BAD_CODE, f"{name}={v[:60]!r} is not one of {allowed}"))
+            return
+        out[name] = v
+    elif k == "date":
+        try:
+            out[name] = _date(v)
+        except ValueError:
+            probs.append((BAD_DATE, f"{name}={v[:60]!r} is not a YYYY-MM-DD date"))
+    elif k == "datetime":
+        try:
+            out[name] = _datetime(v)
+        except ValueError:
+            probs.append((BAD_DATE, f"{name}={v[:60]!r} is not a YYYY-MM-DD HH:MM:SS time"))
+    elif k in ("money", "number", "int"):
+        try:
+            x = _number(v)
+        except ValueError:
+            probs.append((BAD_NUMBER, f"{name}={v[:60]!r} is not a number"))
+            return
+        if x < 0 and not (col.signed and (reversal or (k == "number" and name in ("lat", "lon")))):
+            probs.append((NEGATIVE, f"{name}={v} is negative"))
+            return
+        out[name] = round(x, 2) if k == "money" else (int(x) if x.is_integer() else x)
+    elif k == "flags":
+        flags = [f.strip() for f in v.split(";") if f.strip()]
+        unknown = [f for f in flags if f not in col.values]
+        if unknown:
+            probs.append((BAD_CODE, f"{name} has unknown flags {unknown}"))
+            return
+        out[name] = flags
+    elif k == "codes":
+        codes = [c.strip() for c in v.split(";") if c.strip()]
+        bad = [c for c in codes if col.pattern is not None and not col.pattern.fullmatch(c)]
+        if bad:
+            probs.append((BAD_CODE, f"{name} has malformed traceability codes {bad[:3]}"))
+            return
+        out[name] = codes
+    else:  # pragma: no cover - a spec error, not an input error
+        raise AssertionError(f"unknown column kind {k}")
+
+
+def validate(spec: FileSpec, raw: dict[str, str]) -> tuple[dict[str, Any], list[Problem]]:
+    """Typed values of the contract's columns, plus every problem of the row.
+
+    Columns the contract does not name are returned under ``"_extra"`` (kept as
+    properties, never an error)."""
+    out: dict[str, Any] = {}
+    probs: list[Problem] = []
+    reversal = spec.reversal(raw)
+    for col in spec.cols:
+        v = (raw.get(col.name) or "").strip()
+        if not v:
+            if col.required:
+                reason = MISSING_KEY if col.kind == "key" else MISSING_VALUE
+                probs.append((reason, f"{col.name} is empty"))
+            continue
+        _convert(col, v, reversal, out, probs)
+    if spec.stem == "fee_details" and "drug_trac_codg" in out and "cnt" in out:
+        n = len(out["drug_trac_codg"])
+        if n and not reversal and n != abs(out["cnt"]):
+            # More or fewer codes than boxes is a known data-quality pattern, not a reason
+            # to lose the row: keep it, and flag it for the detectors.
+            out["codes_mismatch"] = True
+    extra = {
+        k: v
+        for k, v in raw.items()
+        if k not in spec.names and v != "" and k.isidentifier() and not k.startswith("_")
+    }
+    if extra:
+        out["_extra"] = extra
+    return out, probs
+
+
+def reason_of(problems: list[Problem]) -> str:
+    reasons = {r for r, _ in problems}
+    return reasons.pop() if len(reasons) == 1 else MULTIPLE
