@@ -57,6 +57,16 @@ def translate_errors() -> Iterator[None]:
         raise GraphError(str(exc)) from exc
 
 
+def native(value: Any) -> Any:
+    """Driver values -> plain Python (neo4j.time types -> datetime/date/timedelta)."""
+    if isinstance(value, dict):
+        return {k: native(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [native(v) for v in value]
+    to_native = getattr(value, "to_native", None)
+    return to_native() if callable(to_native) else value
+
+
 def _counters(summary: Any) -> Counters:
     c = summary.counters
     return {k: int(getattr(c, k)) for k in _COUNTER_KEYS}
@@ -129,9 +139,11 @@ class Gateway:
     def _text(self, name: str) -> str:
         return queries.load(name).text
 
+    def _timeout(self, timeout: float | None) -> float | None:
+        return timeout if timeout is not None else self.default_timeout
+
     def _query(self, text: str, timeout: float | None) -> neo4j.Query:
-        t = timeout if timeout is not None else self.default_timeout
-        return neo4j.Query(text, timeout=t)  # type: ignore[arg-type]
+        return neo4j.Query(text, timeout=self._timeout(timeout))  # type: ignore[arg-type]
 
     def read(
         self,
@@ -191,10 +203,9 @@ class Gateway:
     def run_read_text(
         self, text: str, params: Mapping[str, Any] | None = None, *, timeout: float | None = None
     ) -> list[Row]:
-        q = self._query(text, timeout)
-
+        @neo4j.unit_of_work(timeout=self._timeout(timeout))
         def work(tx: neo4j.ManagedTransaction) -> list[Row]:
-            return [r.data() for r in tx.run(q, dict(params or {}))]
+            return [native(r.data()) for r in tx.run(text, dict(params or {}))]
 
         with (
             translate_errors(),
@@ -207,10 +218,9 @@ class Gateway:
     def run_write_text(
         self, text: str, params: Mapping[str, Any] | None = None, *, timeout: float | None = None
     ) -> Counters:
-        q = self._query(text, timeout)
-
+        @neo4j.unit_of_work(timeout=self._timeout(timeout))
         def work(tx: neo4j.ManagedTransaction) -> Counters:
-            return _counters(tx.run(q, dict(params or {})).consume())
+            return _counters(tx.run(text, dict(params or {})).consume())
 
         with translate_errors(), self._driver.session(database=self.database) as s:
             return s.execute_write(work)
@@ -222,7 +232,7 @@ class Gateway:
         and system-database administration."""
         with translate_errors(), self._driver.session(database=database or self.database) as s:
             result = s.run(self._query(text, None), dict(params or {}))
-            return [r.data() for r in result]
+            return [native(r.data()) for r in result]
 
     def write_auto(self, name: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         """Run a named query that batches itself (``CALL {} IN TRANSACTIONS``)."""
