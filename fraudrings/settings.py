@@ -82,7 +82,7 @@ def get_settings() -> Settings:
         problems = []
         for err in exc.errors():
             loc = ".".join(str(p) for p in err["loc"]) or "settings"
-            if err["type"] == "missing" and "password" in loc:
+            if err["type"] == "missing" and "password" in loc.lower():
                 problems.append(
                     "NEO4J_PASSWORD is not set. Export it, or put NEO4J_PASSWORD=... in .env "
                     "(`scripts/run-all` writes a random one for the local server)."

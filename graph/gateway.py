@@ -143,7 +143,7 @@ class Gateway:
         return timeout if timeout is not None else self.default_timeout
 
     def _query(self, text: str, timeout: float | None) -> neo4j.Query:
-        return neo4j.Query(text, timeout=self._timeout(timeout))  # type: ignore[arg-type]
+        return neo4j.Query(text, timeout=self._timeout(timeout))
 
     def read(
         self,

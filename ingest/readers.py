@@ -15,7 +15,7 @@ import gzip
 import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet")
 
@@ -72,14 +72,18 @@ def rows(path: Path, on_bytes: Callable[[int], None] | None = None) -> Iterator[
         return
     with path.open("rb") as fh:
         counted = io.BufferedReader(_CountingReader(fh, on_bytes), buffer_size=1 << 20)
-        binary: IO[bytes] = gzip.GzipFile(fileobj=counted) if name.endswith(".gz") else counted
+        binary = cast(
+            IO[bytes], gzip.GzipFile(fileobj=counted) if name.endswith(".gz") else counted
+        )
         text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
         reader = csv.reader(text)
         try:
             header = next(reader)
         except StopIteration:
             return
-        except (UnicodeDecodeError, csv.Error, OSError) as exc:
+        except UnicodeDecodeError as exc:
+            raise DropError(f"{path}: not UTF-8 at the start of the file: {exc}") from exc
+        except (csv.Error, OSError) as exc:
             raise DropError(f"{path}: cannot read the header: {exc}") from exc
         header = [h.strip() for h in header]
         if not any(header):
