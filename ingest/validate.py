@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 MISSING_KEY = "missing_key"
@@ -51,7 +52,7 @@ class FileSpec:
     cols: tuple[Col, ...]
     reversal: Callable[[dict[str, str]], bool] = field(default=lambda raw: False)
 
-    @property
+    @cached_property
     def names(self) -> frozenset[str]:
         return frozenset(c.name for c in self.cols)
 

@@ -3,11 +3,11 @@
 // Sale event (a Return for a reversal line) keyed by (code, settlement), so the same
 // sale arriving from trace_events.csv merges into the same event instead of doubling.
 // params: $rows [{feedetl_sn, setl_id, psn_no, med_list_codg, bilg_dr_codg,
-//                 init_feedetl_sn, props, time, events: [{event_id, code, sale}]}]
+//                 init_feedetl_sn, props, time (ISO text), events: [{event_id, code, sale}]}]
 // mode: write
 UNWIND $rows AS row
 MERGE (l:FeeLine {feedetl_sn: row.feedetl_sn})
-SET l += row.props, l.unregistered = false
+SET l += row.props, l.unregistered = false, l.fee_ocur_time = localdatetime(row.time)
 REMOVE l:Unregistered
 MERGE (s:Settlement {setl_id: row.setl_id})
   ON CREATE SET s:Unregistered, s.unregistered = true
@@ -38,8 +38,8 @@ CALL (l, s, d, row) {
       e.event_type = CASE WHEN ev.sale THEN 'sale' ELSE 'return' END,
       e.setl_id = row.setl_id,
       e.feedetl_sn = row.feedetl_sn,
-      e.fee_time = row.time,
-      e.event_time = coalesce(e.trace_time, row.time),
+      e.fee_time = localdatetime(row.time),
+      e.event_time = coalesce(e.trace_time, localdatetime(row.time)),
       e.in_fee_details = true
   FOREACH (_ IN CASE WHEN ev.sale THEN [1] ELSE [] END | SET e:Sale)
   FOREACH (_ IN CASE WHEN ev.sale THEN [] ELSE [1] END | SET e:Return)

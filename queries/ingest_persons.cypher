@@ -1,11 +1,12 @@
 // Load persons.csv rows: one Person per psn_no; shared phones and addresses become
 // Phone/Address nodes so families and recruiters who share them are one hop apart.
 // A person first seen as an unregistered placeholder becomes registered here.
-// params: $rows [{psn_no, props, tel, addr}]
+// params: $rows [{psn_no, props, t: {brdy, death_date} (ISO text), tel, addr}]
 // mode: write
 UNWIND $rows AS row
 MERGE (p:Person {psn_no: row.psn_no})
-SET p += row.props, p.unregistered = false
+SET p += row.props, p.unregistered = false,
+    p.brdy = date(row.t.brdy), p.death_date = date(row.t.death_date)
 REMOVE p:Unregistered
 WITH p, row
 CALL (p, row) {

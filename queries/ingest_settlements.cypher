@@ -2,11 +2,14 @@
 // and terminal; inpatient stays get the Inpatient label (co-admission index), reversals
 // the Refund label and a REVERSES edge. Unknown parties become Unregistered placeholders.
 // params: $rows [{setl_id, psn_no, fixmedins_code, dr_codg, terminal_id, refd_setl_id,
-//                 inpatient, refund, props}]
+//                 inpatient, refund, props, t: {begntime, endtime, setl_time} (ISO text)}]
 // mode: write
 UNWIND $rows AS row
 MERGE (s:Settlement {setl_id: row.setl_id})
-SET s += row.props, s.unregistered = false
+SET s += row.props, s.unregistered = false,
+    s.begntime = localdatetime(row.t.begntime),
+    s.endtime = localdatetime(row.t.endtime),
+    s.setl_time = localdatetime(row.t.setl_time)
 REMOVE s:Unregistered
 FOREACH (_ IN CASE WHEN row.inpatient THEN [1] ELSE [] END | SET s:Inpatient)
 FOREACH (_ IN CASE WHEN row.refund THEN [1] ELSE [] END | SET s:Refund)

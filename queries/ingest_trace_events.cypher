@@ -3,7 +3,7 @@
 // its settlement. A sale with a setl_id has the same event_id as the one loaded from
 // fee_details.csv, so the two sources reconcile into one event. Keeps each box's
 // sale/return counts current (index box_sales).
-// params: $rows [{event_id, code, type, time, setl_id, med_list_codg, from_code, from_kind,
+// params: $rows [{event_id, code, type, time (ISO text), setl_id, med_list_codg, from_code, from_kind,
 //                 to_code, to_kind, props}]
 // mode: write
 UNWIND $rows AS row
@@ -12,8 +12,8 @@ MERGE (e:BoxEvent {event_id: row.event_id})
 SET e += row.props,
     e.drug_trac_codg = row.code,
     e.event_type = row.type,
-    e.trace_time = row.time,
-    e.event_time = row.time,
+    e.trace_time = localdatetime(row.time),
+    e.event_time = localdatetime(row.time),
     e.setl_id = coalesce(row.setl_id, e.setl_id),
     e.in_trace = true
 FOREACH (_ IN CASE WHEN row.type = 'purchase' THEN [1] ELSE [] END | SET e:Purchase)
