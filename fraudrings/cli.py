@@ -150,6 +150,74 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- detect / leads / evaluate ------------------------------------------------------------
+def cmd_detect(args: argparse.Namespace) -> int:
+    from graph.detect import run_all
+
+    bar: Any = None
+
+    def progress(stage: str, done: int, total: int) -> None:
+        nonlocal bar
+        if args.no_progress:
+            return
+        from tqdm import tqdm
+
+        if bar is None:
+            bar = tqdm(total=total, desc="detect", file=sys.stderr)
+        bar.set_postfix_str(f"{stage} done")
+        bar.update(done - bar.n)
+
+    with _gateway() as gw:
+        try:
+            report = run_all(gw, progress=progress, method=args.method)
+        finally:
+            if bar is not None:
+                bar.close()
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+        return 0
+    print(f"detection run {report['run_id']} ({report['method']}):")
+    print(f"{'typology':<24}{'leads':>7}{'new':>6}{'updated':>9}{'inactive':>10}")
+    for typ, r in report["typologies"].items():
+        print(f"{typ:<24}{r['leads']:>7}{r['created']:>6}{r['updated']:>9}{r['deactivated']:>10}")
+    secs = ", ".join(f"{k} {v:.1f}s" for k, v in report["seconds"].items())
+    print(f"time: {report['total_seconds']:.1f}s ({secs})")
+    return 0
+
+
+def cmd_leads(args: argparse.Namespace) -> int:
+    from graph.leads import export
+
+    with _gateway() as gw:
+        leads = export(gw, include_inactive=args.all)
+    text = json.dumps(leads, ensure_ascii=False, indent=1) + "\n"
+    if args.out in (None, "-"):
+        sys.stdout.write(text)
+    else:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"{len(leads)} leads written to {args.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from graph.evaluate import evaluate, meets_targets, table
+
+    try:
+        truth = json.loads(Path(args.truth).read_text(encoding="utf-8"))
+        leads = json.loads(Path(args.leads).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CliError(f"cannot read input: {exc}", EXIT_USAGE) from None
+    result = evaluate(truth, leads)
+    if args.json:
+        print(json.dumps(result, indent=1))
+    else:
+        print(table(result))
+    if args.check and not all(meets_targets(r) for r in result.values() if r["rings"]):
+        return EXIT_FAIL
+    return 0
+
+
 # --- parser --------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
@@ -203,6 +271,35 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     g.add_argument("--format", default="csv", choices=["csv", "csv.gz", "parquet"])
     g.set_defaults(func=cmd_generate)
+
+    dt = sub.add_parser(
+        "detect",
+        help="run every detector and store the leads in Neo4j",
+        description="Run the recycled-drug, prescription-buyer and inpatient-recruitment "
+        "detectors on the loaded graph; leads keep their ids across reruns.",
+    )
+    dt.add_argument("--method", choices=["leidenalg", "igraph"], default="leidenalg")
+    dt.add_argument("--json", action="store_true", help="print the run report as JSON")
+    dt.add_argument("--no-progress", action="store_true", help="no progress bar")
+    dt.set_defaults(func=cmd_detect)
+
+    le = sub.add_parser("leads", help="export the stored leads")
+    le.add_argument("action", choices=["export"])
+    le.add_argument("--out", help="file to write the JSON array to (default stdout)")
+    le.add_argument("--all", action="store_true", help="include leads no longer detected")
+    le.set_defaults(func=cmd_leads)
+
+    ev = sub.add_parser(
+        "evaluate",
+        help="score exported leads against a drop's ground truth",
+        description="Per typology: rings injected and found, ring recall, member precision "
+        "and benign look-alikes flagged.",
+    )
+    ev.add_argument("--truth", required=True, help="the generator's OUT.truth.json")
+    ev.add_argument("--leads", required=True, help="leads exported by `leads export`")
+    ev.add_argument("--json", action="store_true")
+    ev.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    ev.set_defaults(func=cmd_evaluate)
     return p
 
 

@@ -25,6 +25,7 @@ CREATE INDEX person_death IF NOT EXISTS FOR (n:Person) ON (n.death_date);
 
 // ---- boxes: "every box sold twice" starts from the sale count --------------------------
 CREATE INDEX box_sales IF NOT EXISTS FOR (n:Box) ON (n.n_sales);
+CREATE INDEX box_purchases IF NOT EXISTS FOR (n:Box) ON (n.n_purchases);
 CREATE INDEX boxevent_time IF NOT EXISTS FOR (n:BoxEvent) ON (n.event_time);
 CREATE INDEX boxevent_setl IF NOT EXISTS FOR (n:BoxEvent) ON (n.setl_id);
 

@@ -2,7 +2,7 @@
 // with FROM/TO parties (Supplier, Institution or Person, by code format) and, for a sale,
 // its settlement. A sale with a setl_id has the same event_id as the one loaded from
 // fee_details.csv, so the two sources reconcile into one event. Keeps each box's
-// sale/return counts current (index box_sales).
+// sale/return/purchase counts current (indexes box_sales, box_purchases).
 // params: $rows [{event_id, code, type, time (ISO text), setl_id, med_list_codg, from_code, from_kind,
 //                 to_code, to_kind, props}]
 // mode: write
@@ -68,4 +68,5 @@ CALL (e, row) {
 }
 WITH DISTINCT b
 SET b.n_sales = COUNT { (b)-[:HAS_EVENT]->(:Sale) },
-    b.n_returns = COUNT { (b)-[:HAS_EVENT]->(:Return) }
+    b.n_returns = COUNT { (b)-[:HAS_EVENT]->(:Return) },
+    b.n_purchases = COUNT { (b)-[:HAS_EVENT]->(:Purchase) }

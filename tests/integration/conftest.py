@@ -2,7 +2,8 @@
 
 The test server is the project's own local server under a separate instance name
 ("test") and ports, so the tests never touch the database of the main job. Set
-FRAUDRINGS_TEST_KEEP_NEO4J=1 to leave it running after the session (faster reruns).
+FRAUDRINGS_TEST_KEEP_NEO4J=1 to leave it running after the session (faster reruns);
+FRAUDRINGS_TEST_INSTANCE / _BOLT_PORT / _HTTP_PORT run a second, separate test server.
 """
 
 from __future__ import annotations
@@ -22,9 +23,12 @@ from graph.server import LocalServer
 ROOT = Path(__file__).resolve().parents[2]
 
 
+INSTANCE = os.environ.get("FRAUDRINGS_TEST_INSTANCE", "test")
+
+
 def _password(home: Path) -> str:
     """The test instance keeps its own password next to its data (it is set on first start)."""
-    f = home / "instances" / "test" / "test-password"
+    f = home / "instances" / INSTANCE / "test-password"
     if f.is_file():
         return f.read_text().strip()
     f.parent.mkdir(parents=True, exist_ok=True)
@@ -40,7 +44,7 @@ def settings() -> Settings:
     return Settings(
         neo4j_password=_password(home),
         neo4j_home=home,
-        neo4j_instance="test",
+        neo4j_instance=INSTANCE,
         neo4j_bolt_port=bolt,
         neo4j_http_port=int(os.environ.get("FRAUDRINGS_TEST_HTTP_PORT", "17474")),
         neo4j_uri=f"bolt://127.0.0.1:{bolt}",

@@ -1,0 +1,109 @@
+"""Detection: every detector on the loaded graph, leads stored back in Neo4j.
+
+``run_all`` runs the recycled-drug detector first (its resales feed the buyer
+detector's "share of boxes that came back" and "same recycler" links), then the
+prescription-buyer and inpatient-recruitment detectors, and stores each typology's
+leads with identity kept across runs (:mod:`graph.leads`).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from graph.community import Method
+from graph.detect import buyers, inpatient, recycled
+from graph.detect.config import DetectConfig
+from graph.gateway import Gateway
+from graph.leads import store
+
+Progress = Callable[[str, int, int], None]
+
+STAGES = ("recycled_drug", "prescription_buyer", "inpatient_recruitment", "store")
+
+
+def run_all(
+    gw: Gateway,
+    *,
+    config: DetectConfig | None = None,
+    progress: Progress | None = None,
+    method: Method = "leidenalg",
+) -> dict[str, Any]:
+    cfg = config or DetectConfig()
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
+    timings: dict[str, float] = {}
+    report: dict[str, Any] = {"run_id": run_id, "method": method, "typologies": {}}
+    step = 0
+
+    def tick(stage: str) -> None:
+        nonlocal step
+        step += 1
+        if progress:
+            progress(stage, step, len(STAGES))
+
+    t = time.perf_counter()
+    rec = recycled.detect(gw, cfg.recycled)
+    timings["recycled_drug"] = time.perf_counter() - t
+    tick("recycled_drug")
+
+    t = time.perf_counter()
+    buy = buyers.detect(
+        gw, cfg.buyers, rec.resold_by_seller, rec.recyclers_by_seller, method=method
+    )
+    timings["prescription_buyer"] = time.perf_counter() - t
+    tick("prescription_buyer")
+
+    t = time.perf_counter()
+    inp = inpatient.detect(gw, cfg.inpatient, method=method)
+    timings["inpatient_recruitment"] = time.perf_counter() - t
+    tick("inpatient_recruitment")
+
+    t = time.perf_counter()
+    for typ, drafts, extra in (
+        (
+            "recycled_drug",
+            rec.drafts,
+            {
+                "boxes_scanned": rec.boxes_scanned,
+                "resales": len(rec.resales),
+                "laundering_purchases": len(rec.launderings),
+            },
+        ),
+        (
+            "prescription_buyer",
+            buy.drafts,
+            {
+                "candidates": buy.candidates,
+                "flagged_persons": len(buy.projection.keys),
+                "projection_edges": buy.projection.n_edges,
+                "communities": buy.communities,
+            },
+        ),
+        (
+            "inpatient_recruitment",
+            inp.drafts,
+            {
+                "stays": inp.stays,
+                "projection_nodes": len(inp.projection.keys),
+                "projection_edges": inp.projection.n_edges,
+                "communities": inp.communities,
+                "modularity": round(inp.modularity, 4),
+            },
+        ),
+    ):
+        st = store(gw, typ, drafts, run_id)
+        report["typologies"][typ] = {
+            "leads": len(drafts),
+            "created": st.created,
+            "updated": st.updated,
+            "deactivated": st.deactivated,
+            **extra,
+        }
+    timings["store"] = time.perf_counter() - t
+    tick("store")
+    report["seconds"] = {k: round(v, 3) for k, v in timings.items()}
+    report["total_seconds"] = round(sum(timings.values()), 3)
+    return report
