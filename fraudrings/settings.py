@@ -57,6 +57,31 @@ class Settings(BaseSettings):
     batch_size: int = 5000
     quarantine_dir: Path = Path("data/quarantine")
 
+    # --- The lead-query API (`fraudrings serve`); see api/ and the README
+    # Signs the bearer tokens (HS256). Required to serve; `scripts/bootstrap` writes a
+    # random one to .env. At least 32 characters.
+    api_secret_key: SecretStr = SecretStr("")
+    api_token_minutes: int = 60
+    # Users, audit log and jobs: SQLite in WAL mode.
+    service_db: Path = Path("data/service.db")
+    # Comma-separated allowed origins for CORS; empty = no cross-origin access at all.
+    api_cors_origins: str = ""
+    # Per-user token bucket: sustained requests per minute and burst size.
+    api_rate_per_minute: int = 600
+    api_rate_burst: int = 120
+    # Every API query runs under this timeout; results are capped.
+    api_query_timeout_s: float = 10.0
+    api_max_page: int = 200
+    api_max_hops: int = 3
+    api_max_nodes: int = 500
+    api_max_path_hops: int = 6
+    api_max_paths: int = 10
+    api_max_events: int = 1000
+    # How long one API query waits for an unreachable Neo4j before answering 503.
+    api_neo4j_retry_s: float = 2.0
+    # Ingest jobs started from the API may only read drops under this folder.
+    api_drops_dir: Path = Path("data")
+
     @model_validator(mode="after")
     def _derive(self) -> Settings:
         if not self.neo4j_uri:
@@ -65,7 +90,24 @@ class Settings(BaseSettings):
             raise ValueError("NEO4J_PASSWORD is empty")
         if self.batch_size < 1:
             raise ValueError("FRAUDRINGS_BATCH_SIZE must be positive")
+        if self.api_token_minutes < 1:
+            raise ValueError("FRAUDRINGS_API_TOKEN_MINUTES must be positive")
         return self
+
+    @property
+    def cors_origins(self) -> list[str]:
+        return [o.strip() for o in self.api_cors_origins.split(",") if o.strip()]
+
+    def require_api_secret(self) -> str:
+        """The JWT signing key; raises :class:`SettingsError` when it is missing or short."""
+        key = self.api_secret_key.get_secret_value()
+        if len(key) < 32:
+            raise SettingsError(
+                "FRAUDRINGS_API_SECRET_KEY is not set (or shorter than 32 characters); the API "
+                "signs its tokens with it. Put FRAUDRINGS_API_SECRET_KEY=... in .env "
+                "(`scripts/bootstrap` writes a random one)."
+            )
+        return key
 
     @property
     def is_local_uri(self) -> bool:

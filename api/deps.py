@@ -1,0 +1,96 @@
+"""What every handler depends on: the service, the caller, their role and region."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from api.problems import ProblemError
+from api.security import TokenError, at_least, decode_token
+
+if TYPE_CHECKING:
+    from api.service import Service
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+
+
+@dataclass(frozen=True)
+class Principal:
+    username: str
+    role: str
+    region: str
+
+    @property
+    def scope(self) -> dict[str, Any]:
+        """The region parameter every scoped query takes."""
+        return {"region": self.region}
+
+
+def get_service(request: Request) -> Service:
+    svc: Service = request.app.state.service
+    return svc
+
+
+
+
+def _unauthorized(detail: str) -> ProblemError:
+    return ProblemError(
+        401, detail, slug="unauthorized", headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+def rate_limit(svc: Service, key: str) -> None:
+    wait = svc.limiter.take(key)
+    if wait > 0:
+        raise ProblemError(
+            429,
+            "too many requests; slow down",
+            slug="rate-limited",
+            headers={"Retry-After": str(max(1, math.ceil(wait)))},
+        )
+
+
+def current_user(
+    request: Request,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Principal:
+    svc = get_service(request)
+    if not token:
+        raise _unauthorized("a bearer token is required (POST /auth/token)")
+    try:
+        username = decode_token(token, svc.secret)
+    except TokenError as exc:
+        raise _unauthorized(str(exc)) from None
+    user = svc.store.get_user(username)
+    if user is None or not user.active:
+        raise _unauthorized("the token's user does not exist or is disabled")
+    p = Principal(user.username, user.role, user.region)
+    request.state.principal = p
+    rate_limit(svc, "user:" + p.username)
+    return p
+
+
+def require(minimum: str) -> Callable[..., Principal]:
+    def dep(p: Annotated[Principal, Depends(current_user)]) -> Principal:
+        if not at_least(p.role, minimum):
+            raise ProblemError(403, f"this needs the role {minimum} or higher", slug="forbidden")
+        return p
+
+    dep.__name__ = f"require_{minimum}"
+    return dep
+
+
+User = Annotated[Principal, Depends(current_user)]
+Investigator = Annotated[Principal, Depends(require("investigator"))]
+Supervisor = Annotated[Principal, Depends(require("supervisor"))]
+Admin = Annotated[Principal, Depends(require("admin"))]
+
+
+def audit_ids(request: Request, ids: list[str]) -> None:
+    """Record which entities a response returned (the audit middleware writes them)."""
+    request.state.audit_ids = ids[:1000]

@@ -1,0 +1,334 @@
+"""A hand-built drop with known answers for the detectors, written as contract CSVs.
+
+Rings (must be found):
+- recycled_drug: box B1 sold by P_A to buyer A1, bought in again by supplier S_L into
+  pharmacy P_R and sold to E1; box B2 from buyer A2 resold by P_R to E2.
+- prescription_buyer: K1 collects drug XHV (10 days of supply a box) every 7 days,
+  3 boxes at a time, from 5 doctors at 4 places (4.3 times what a dose needs).
+- inpatient_recruitment: R1..R4 admitted to H_RING in 3 waves, short stays, same
+  diagnosis; their phones point to recruiter RC.
+Look-alikes (must not be flagged):
+- box B3 sold to C1, returned, sold again to C2 (legitimate).
+- chronic patient CH: 3 boxes of XHV every 30 days from one doctor (on time).
+- family F1..F3 (shared phone and address) admitted together once.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime, timedelta
+from pathlib import Path
+
+MINI = Path(__file__).resolve().parents[1] / "data" / "mini"
+HEADERS = {
+    name: (MINI / f"{name}.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    for name in (
+        "persons",
+        "institutions",
+        "practitioners",
+        "suppliers",
+        "drugs",
+        "settlements",
+        "fee_details",
+        "trace_events",
+    )
+}
+T0 = datetime(2025, 1, 6, 9, 0, 0)
+HV_PRICE = 1000.0
+
+
+def ts(t: datetime) -> str:
+    return t.strftime("%Y-%m-%d %H:%M:%S")
+
+
+class World:
+    def __init__(self) -> None:
+        self.rows: dict[str, list[dict[str, str]]] = {k: [] for k in HEADERS}
+        self.n = 0
+
+    def _id(self, prefix: str) -> str:
+        self.n += 1
+        return f"{prefix}{self.n:06d}"
+
+    def person(
+        self,
+        psn: str,
+        *,
+        tel: str = "",
+        addr: str = "",
+        region: str = "370100",
+        age: int = 60,
+        flags: str = "",
+    ) -> None:
+        self.rows["persons"].append(
+            {
+                "psn_no": psn,
+                "psn_name": "某*某",
+                "gend": "1",
+                "brdy": f"{2025 - age}-05-01",
+                "certno": "370102********0000",
+                "tel": tel,
+                "addr": addr,
+                "insutype": "390",
+                "insu_admdvs": region,
+                "psn_flags": flags,
+                "death_date": "",
+            }
+        )
+
+    def inst(self, code: str, kind: int, region: str = "370100") -> None:
+        self.rows["institutions"].append(
+            {
+                "fixmedins_code": code,
+                "fixmedins_name": f"机构{code}",
+                "fixmedins_type": str(kind),
+                "hosp_lv": "2" if kind == 1 else "",
+                "ownership": "private",
+                "admdvs": region,
+                "lat": "36.6",
+                "lon": "117.0",
+                "chain_code": "",
+                "online": "0",
+            }
+        )
+
+    def prac(self, code: str, inst: str) -> None:
+        self.rows["practitioners"].append(
+            {"prac_code": code, "prac_name": "某*医", "prac_type": "doctor", "fixmedins_code": inst}
+        )
+
+    def visit(
+        self,
+        psn: str,
+        inst: str,
+        t: datetime,
+        *,
+        med_type: str = "41",
+        dr: str = "",
+        lines: list[tuple[str, int, float, list[str]]] = (),
+        days: float = 0.0,
+        dise: str = "E11.9",
+        fund_share: float = 0.7,
+    ) -> str:
+        setl = self._id("S")
+        end = t + timedelta(days=days, minutes=20)
+        total = sum(cnt * price for _, cnt, price, _ in lines) or 500.0
+        fund = round(total * fund_share, 2)
+        self.rows["settlements"].append(
+            {
+                "setl_id": setl,
+                "mdtrt_id": self._id("M"),
+                "psn_no": psn,
+                "fixmedins_code": inst,
+                "mdtrtarea_admvs": "370100",
+                "med_type": med_type,
+                "begntime": ts(t),
+                "endtime": ts(end),
+                "setl_time": ts(end),
+                "medfee_sumamt": f"{total:.2f}",
+                "fund_pay_sumamt": f"{fund:.2f}",
+                "hifp_pay": f"{fund:.2f}",
+                "hifmi_pay": "0",
+                "maf_pay": "0",
+                "acct_pay": "0",
+                "psn_cash_pay": f"{total - fund:.2f}",
+                "dise_codg": dise,
+                "dr_codg": dr,
+                "mdtrt_cert_type": "01",
+                "terminal_id": "",
+                "refd_setl_flag": "0",
+                "refd_setl_id": "",
+            }
+        )
+        for drug, cnt, price, codes in lines:
+            self.rows["fee_details"].append(
+                {
+                    "feedetl_sn": self._id("F"),
+                    "setl_id": setl,
+                    "psn_no": psn,
+                    "fee_ocur_time": ts(t),
+                    "med_list_codg": drug,
+                    "cnt": str(cnt),
+                    "pric": f"{price:.2f}",
+                    "det_item_fee_sumamt": f"{cnt * price:.2f}",
+                    "bilg_dr_codg": dr,
+                    "rxno": "",
+                    "prd_days": "",
+                    "drug_trac_codg": ";".join(codes),
+                    "init_feedetl_sn": "",
+                }
+            )
+        return setl
+
+    def event(self, code: str, kind: str, t: datetime, frm: str, to: str, setl: str = "") -> None:
+        self.rows["trace_events"].append(
+            {
+                "drug_trac_codg": code,
+                "med_list_codg": "XHV",
+                "event_type": kind,
+                "event_time": ts(t),
+                "from_code": frm,
+                "to_code": to,
+                "setl_id": setl,
+                "manu_lotnum": "L1",
+            }
+        )
+
+    def write(self, folder: Path) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, header in HEADERS.items():
+            cols = header.split(",")
+            with (folder / f"{name}.csv").open("w", newline="", encoding="utf-8") as f:
+                w = csv.DictWriter(f, fieldnames=cols, restval="")
+                w.writeheader()
+                w.writerows(self.rows[name])
+        return folder
+
+
+def build(folder: Path, *, extra_resale: bool = False) -> Path:
+    w = World()
+    for code, kind in (
+        ("P37010000001", 2),
+        ("P37010000002", 2),
+        ("P37010000003", 2),
+        ("H37010000001", 1),
+        ("H37010000002", 1),
+        ("H37010000003", 1),
+        ("H37020000009", 1),
+    ):
+        w.inst(code, kind, "370200" if code.startswith("H3702") else "370100")
+    for i, inst in enumerate(
+        ("H37010000001", "H37010000002", "H37010000003", "P37010000001", "H37020000009")
+    ):
+        w.prac(f"D3701000000{i + 1}", inst)
+    w.rows["suppliers"].append(
+        {
+            "entp_code": "91370100MA3CLAUND1",
+            "entp_name": "某医药",
+            "entp_type": "wholesaler",
+            "admdvs": "370100",
+        }
+    )
+    w.rows["suppliers"].append(
+        {
+            "entp_code": "91370100MA3CCLEAN2",
+            "entp_name": "某正规医药",
+            "entp_type": "wholesaler",
+            "admdvs": "370100",
+        }
+    )
+    w.rows["drugs"].append(
+        {
+            "med_list_codg": "XHV",
+            "list_name": "某靶向药",
+            "list_type": "drug",
+            "pric_ref": f"{HV_PRICE:.2f}",
+            "daily_units": "0.1",
+            "key_monitored": "1",
+        }
+    )
+    w.rows["drugs"].append(
+        {
+            "med_list_codg": "XBED",
+            "list_name": "床位费",
+            "list_type": "service",
+            "pric_ref": "60.00",
+            "daily_units": "",
+            "key_monitored": "0",
+        }
+    )
+    pa, pr, pc = "P37010000001", "P37010000002", "P37010000003"
+    clean, laund = "91370100MA3CCLEAN2", "91370100MA3CLAUND1"
+
+    # recycled chain
+    for p in ("A1", "A2", "E1", "E2", "C1", "C2", "E3"):
+        w.person(p)
+    for box, seller, end, t in (
+        ("81000000000000000001", "A1", "E1", T0),
+        ("81000000000000000002", "A2", "E2", T0 + timedelta(days=3)),
+    ):
+        w.event(box, "purchase", t - timedelta(days=10), clean, pa)
+        s1 = w.visit(seller, pa, t, dr="D37010000004", lines=[("XHV", 1, HV_PRICE, [box])])
+        w.event(box, "sale", t, pa, seller, s1)
+        if box.endswith("1"):
+            w.event(box, "purchase", t + timedelta(days=4), laund, pr)
+        s2 = w.visit(end, pr, t + timedelta(days=9), lines=[("XHV", 1, HV_PRICE, [box])])
+        w.event(box, "sale", t + timedelta(days=9), pr, end, s2)
+    if extra_resale:
+        box = "81000000000000000004"
+        w.event(box, "purchase", T0, clean, pa)
+        s1 = w.visit("A2", pa, T0 + timedelta(days=40), lines=[("XHV", 1, HV_PRICE, [box])])
+        s2 = w.visit("E3", pr, T0 + timedelta(days=50), lines=[("XHV", 1, HV_PRICE, [box])])
+        del s1, s2
+    # look-alike: return then resale
+    box = "81000000000000000003"
+    w.event(box, "purchase", T0, clean, pc)
+    s1 = w.visit("C1", pc, T0 + timedelta(days=1), lines=[("XHV", 1, HV_PRICE, [box])])
+    w.event(box, "sale", T0 + timedelta(days=1), pc, "C1", s1)
+    w.event(box, "return", T0 + timedelta(days=3), "C1", pc)
+    s2 = w.visit("C2", pc, T0 + timedelta(days=8), lines=[("XHV", 1, HV_PRICE, [box])])
+    w.event(box, "sale", T0 + timedelta(days=8), pc, "C2", s2)
+
+    # prescription buyer K1 and chronic patient CH
+    w.person("K1")
+    w.person("CH", flags="chronic_special")
+    places = [
+        ("H37010000001", "D37010000001"),
+        ("H37010000002", "D37010000002"),
+        ("H37010000003", "D37010000003"),
+        ("P37010000001", "D37010000004"),
+        ("H37020000009", "D37010000005"),
+    ]
+    for k in range(40):
+        inst, dr = places[k % len(places)]
+        w.visit(
+            "K1",
+            inst,
+            T0 + timedelta(days=7 * k, hours=1),
+            med_type="11" if inst[0] == "H" else "41",
+            dr=dr,
+            lines=[("XHV", 3, HV_PRICE, [])],
+        )
+    for k in range(11):
+        w.visit(
+            "CH",
+            "H37010000001",
+            T0 + timedelta(days=30 * k, hours=2),
+            med_type="14",
+            dr="D37010000001",
+            lines=[("XHV", 3, HV_PRICE, [])],
+        )
+
+    # recruited inpatients at H_RING (a Qingdao hospital; they live in Jinan)
+    ring = ["R1", "R2", "R3", "R4"]
+    for p in ring:
+        w.person(p, tel="13900000099", age=66, flags="poverty")
+    w.person("RC", tel="13900000099", age=45)
+    for wave in (0, 35, 80):
+        for j, p in enumerate(ring):
+            t = T0 + timedelta(days=wave, hours=2 * j)
+            w.visit(
+                p,
+                "H37020000009",
+                t,
+                med_type="21",
+                dr="D37010000005",
+                days=3,
+                dise="M54.5",
+                lines=[("XBED", 3, 60.0, [])],
+            )
+    # family admitted once together
+    for p in ("F1", "F2", "F3"):
+        w.person(p, tel="13900000077", addr="济南市某路7号", age=40)
+    for j, p in enumerate(("F1", "F2", "F3")):
+        w.visit(
+            p,
+            "H37010000001",
+            T0 + timedelta(days=50, hours=j),
+            med_type="21",
+            dr="D37010000001",
+            days=4,
+            dise="A09.9",
+            lines=[("XBED", 4, 60.0, [])],
+        )
+    return w.write(folder)
