@@ -95,6 +95,7 @@ class Gateway:
         *,
         connect_timeout: float = 10.0,
         default_timeout: float | None = None,
+        max_retry_time: float = 15.0,
     ) -> None:
         self.uri = uri
         self.database = database
@@ -104,7 +105,7 @@ class Gateway:
                 uri,
                 auth=(user, password),
                 connection_timeout=connect_timeout,
-                max_transaction_retry_time=15.0,
+                max_transaction_retry_time=max_retry_time,
                 notifications_min_severity="OFF",
                 user_agent="fraudrings",
             )

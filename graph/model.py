@@ -24,6 +24,7 @@ NODE_KEYS: Final[dict[str, str]] = {
     "Address": "addr",
     "Terminal": "terminal_id",
     "Lead": "lead_id",
+    "LeadChange": "change_id",  # one workflow step of a lead (the API's history)
 }
 
 # Extra labels that refine a node (never carry their own key).
@@ -66,6 +67,7 @@ REL_TYPES: Final[frozenset[str]] = frozenset(
         "LIVES_AT",  # (Person)-[:LIVES_AT]->(Address)
         "VIA_TERMINAL",  # (Settlement)-[:VIA_TERMINAL]->(Terminal)
         "INVOLVES",  # (Lead)-[:INVOLVES {role}]->(member)
+        "HAS_CHANGE",  # (Lead)-[:HAS_CHANGE]->(LeadChange), the workflow history
     }
 )
 

@@ -17,6 +17,7 @@ CREATE CONSTRAINT phone_key IF NOT EXISTS FOR (n:Phone) REQUIRE n.tel IS UNIQUE;
 CREATE CONSTRAINT address_key IF NOT EXISTS FOR (n:Address) REQUIRE n.addr IS UNIQUE;
 CREATE CONSTRAINT terminal_key IF NOT EXISTS FOR (n:Terminal) REQUIRE n.terminal_id IS UNIQUE;
 CREATE CONSTRAINT lead_key IF NOT EXISTS FOR (n:Lead) REQUIRE n.lead_id IS UNIQUE;
+CREATE CONSTRAINT leadchange_key IF NOT EXISTS FOR (n:LeadChange) REQUIRE n.change_id IS UNIQUE;
 
 // ---- region scoping (every API query filters by a division-code prefix) --------------
 CREATE INDEX person_region IF NOT EXISTS FOR (n:Person) ON (n.insu_admdvs);
@@ -38,3 +39,4 @@ CREATE INDEX feeline_setl IF NOT EXISTS FOR (n:FeeLine) ON (n.setl_id);
 // ---- leads ---------------------------------------------------------------------------
 CREATE INDEX lead_typology IF NOT EXISTS FOR (n:Lead) ON (n.typology);
 CREATE INDEX lead_score IF NOT EXISTS FOR (n:Lead) ON (n.score);
+CREATE INDEX lead_region IF NOT EXISTS FOR (n:Lead) ON (n.region);

@@ -4,7 +4,7 @@ Rings (must be found):
 - recycled_drug: box B1 sold by P_A to buyer A1, bought in again by supplier S_L into
   pharmacy P_R and sold to E1; box B2 from buyer A2 resold by P_R to E2.
 - prescription_buyer: K1 collects drug XHV (10 days of supply a box) every 7 days,
-  3 boxes at a time, from 5 doctors at 4 places (4.3 times what a dose needs).
+  3 boxes at a time, from 5 doctors at 5 places (about 4 times what a dose needs).
 - inpatient_recruitment: R1..R4 admitted to H_RING in 3 waves, short stays, same
   diagnosis; their phones point to recruiter RC.
 Look-alikes (must not be flagged):
