@@ -17,12 +17,45 @@ from typing import Any
 from graph.community import Method
 from graph.detect import buyers, inpatient, recycled
 from graph.detect.config import DetectConfig
+from graph.detect.timing import Timer
 from graph.gateway import Gateway
 from graph.leads import store
 
 Progress = Callable[[str, int, int], None]
 
 STAGES = ("recycled_drug", "prescription_buyer", "inpatient_recruitment", "store")
+
+
+def run_detectors(
+    gw: Gateway,
+    cfg: DetectConfig,
+    *,
+    method: Method = "leidenalg",
+    timer: Timer | None = None,
+    timings: dict[str, float] | None = None,
+    tick: Callable[[str], None] | None = None,
+) -> tuple[recycled.RecycledResult, buyers.BuyerResult, inpatient.InpatientResult]:
+    """The three core detectors, in dependency order, without storing anything."""
+    tm = timer or Timer()
+    secs = timings if timings is not None else {}
+    t = time.perf_counter()
+    rec = recycled.detect(gw, cfg.recycled, tm)
+    secs["recycled_drug"] = time.perf_counter() - t
+    if tick:
+        tick("recycled_drug")
+    t = time.perf_counter()
+    buy = buyers.detect(
+        gw, cfg.buyers, rec.resold_by_seller, rec.recyclers_by_seller, method=method, timer=tm
+    )
+    secs["prescription_buyer"] = time.perf_counter() - t
+    if tick:
+        tick("prescription_buyer")
+    t = time.perf_counter()
+    inp = inpatient.detect(gw, cfg.inpatient, method=method, timer=tm)
+    secs["inpatient_recruitment"] = time.perf_counter() - t
+    if tick:
+        tick("inpatient_recruitment")
+    return rec, buy, inp
 
 
 def run_all(
@@ -44,23 +77,8 @@ def run_all(
         if progress:
             progress(stage, step, len(STAGES))
 
-    t = time.perf_counter()
-    rec = recycled.detect(gw, cfg.recycled)
-    timings["recycled_drug"] = time.perf_counter() - t
-    tick("recycled_drug")
-
-    t = time.perf_counter()
-    buy = buyers.detect(
-        gw, cfg.buyers, rec.resold_by_seller, rec.recyclers_by_seller, method=method
-    )
-    timings["prescription_buyer"] = time.perf_counter() - t
-    tick("prescription_buyer")
-
-    t = time.perf_counter()
-    inp = inpatient.detect(gw, cfg.inpatient, method=method)
-    timings["inpatient_recruitment"] = time.perf_counter() - t
-    tick("inpatient_recruitment")
-
+    timer = Timer()
+    rec, buy, inp = run_detectors(gw, cfg, method=method, timer=timer, timings=timings, tick=tick)
     t = time.perf_counter()
     for typ, drafts, extra in (
         (
@@ -103,7 +121,9 @@ def run_all(
             **extra,
         }
     timings["store"] = time.perf_counter() - t
+    timer.seconds["write_back"] += timings["store"]
     tick("store")
+    report["stages"] = {k: round(v, 3) for k, v in timer.seconds.items()}
     report["seconds"] = {k: round(v, 3) for k, v in timings.items()}
     report["total_seconds"] = round(sum(timings.values()), 3)
     return report

@@ -20,6 +20,7 @@ from typing import Any
 
 from graph.community import Method, Projection, leiden
 from graph.detect.config import BuyerConfig
+from graph.detect.timing import Timer
 from graph.gateway import Gateway
 from graph.leads import LeadDraft, Member, Reason, span
 
@@ -112,46 +113,57 @@ def detect(
     recyclers_by_seller: dict[str, set[str]],
     *,
     method: Method = "leidenalg",
+    timer: Timer | None = None,
 ) -> BuyerResult:
-    rows = gw.read(
-        "detect_buyer_candidates",
-        {
-            "min_unit_price": cfg.min_unit_price,
-            "include_key_monitored": cfg.include_key_monitored,
-            "min_lines": cfg.min_lines,
-            "min_ratio": cfg.min_ratio,
-        },
-    )
-    cands: list[Candidate] = []
-    for r in rows:
-        c = Candidate(
-            r["psn_no"],
-            r["drug"],
-            r["drug_name"] or r["drug"],
-            float(r["ratio"]),
-            int(r["boxes"]),
-            float(r["supply"]),
-            int(r["elapsed"]),
-            r["lines"],
+    tm = timer or Timer()
+    with tm.stage("queries"):
+        rows = gw.read(
+            "detect_buyer_candidates",
+            {
+                "min_unit_price": cfg.min_unit_price,
+                "include_key_monitored": cfg.include_key_monitored,
+                "min_lines": cfg.min_lines,
+                "min_ratio": cfg.min_ratio,
+            },
         )
-        score_candidate(c, float(r["daily_units"]), resold_by_seller.get(c.psn_no, set()), cfg)
-        cands.append(c)
-    flagged = [c for c in cands if c.score >= cfg.min_score]
-    by_person: dict[str, list[Candidate]] = defaultdict(list)
-    for c in flagged:
-        by_person[c.psn_no].append(c)
-    persons = sorted(by_person)
-    contacts = gw.read("detect_contacts", {"psn": persons}) if len(persons) > 1 else []
-    proj = build_projection(persons, by_person, contacts, recyclers_by_seller, cfg)
-    part = leiden(proj.graph(), method=method, resolution=cfg.resolution, seed=cfg.seed)
-    groups = part.groups(proj.keys)
-    links: dict[frozenset[str], list[str]] = defaultdict(list)
-    for r in contacts:
-        links[frozenset((r["a"], r["b"]))].append(f"{r['via']}:{r['value']}")
-    drafts = [
-        _draft(g, by_person, recyclers_by_seller, proj, links, cfg, i) for i, g in enumerate(groups)
-    ]
-    drafts.sort(key=lambda d: (-d.score, d.anchor()))
+    with tm.stage("scoring"):
+        cands: list[Candidate] = []
+        for r in rows:
+            c = Candidate(
+                r["psn_no"],
+                r["drug"],
+                r["drug_name"] or r["drug"],
+                float(r["ratio"]),
+                int(r["boxes"]),
+                float(r["supply"]),
+                int(r["elapsed"]),
+                r["lines"],
+            )
+            resold = resold_by_seller.get(c.psn_no, set())
+            score_candidate(c, float(r["daily_units"]), resold, cfg)
+            cands.append(c)
+        flagged = [c for c in cands if c.score >= cfg.min_score]
+        by_person: dict[str, list[Candidate]] = defaultdict(list)
+        for c in flagged:
+            by_person[c.psn_no].append(c)
+        persons = sorted(by_person)
+    with tm.stage("queries"):
+        contacts = gw.read("detect_contacts", {"psn": persons}) if len(persons) > 1 else []
+    with tm.stage("projection"):
+        proj = build_projection(persons, by_person, contacts, recyclers_by_seller, cfg)
+        g = proj.graph()
+    with tm.stage("community"):
+        part = leiden(g, method=method, resolution=cfg.resolution, seed=cfg.seed)
+        groups = part.groups(proj.keys)
+    with tm.stage("scoring"):
+        links: dict[frozenset[str], list[str]] = defaultdict(list)
+        for r in contacts:
+            links[frozenset((r["a"], r["b"]))].append(f"{r['via']}:{r['value']}")
+        drafts = [
+            _draft(g2, by_person, recyclers_by_seller, proj, links, cfg, i)
+            for i, g2 in enumerate(groups)
+        ]
+        drafts.sort(key=lambda d: (-d.score, d.anchor()))
     return BuyerResult(drafts, len(cands), len(flagged), proj, len(groups))
 
 

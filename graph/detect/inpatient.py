@@ -19,6 +19,7 @@ from typing import Any
 
 from graph.community import Method, Projection, leiden
 from graph.detect.config import InpatientConfig
+from graph.detect.timing import Timer
 from graph.gateway import Gateway
 from graph.leads import LeadDraft, Member, Reason, span
 
@@ -80,30 +81,44 @@ def _age(brdy: Any, on: date) -> int | None:
     return on.year - brdy.year - ((on.month, on.day) < (brdy.month, brdy.day))
 
 
-def detect(gw: Gateway, cfg: InpatientConfig, *, method: Method = "leidenalg") -> InpatientResult:
-    stays = gw.read("detect_inpatient_stays")
-    pairs = co_admissions(stays, cfg.window_hours)
-    proj = Projection("coadmission")
-    for (a, b), n in sorted(pairs.items()):
-        if n >= cfg.min_pair_repeats:
-            proj.add(a, b, float(n))
-    persons = sorted(proj.keys)
-    if len(persons) > 1:
-        for r in gw.read("detect_contacts", {"psn": persons}):
+def detect(
+    gw: Gateway,
+    cfg: InpatientConfig,
+    *,
+    method: Method = "leidenalg",
+    timer: Timer | None = None,
+) -> InpatientResult:
+    tm = timer or Timer()
+    with tm.stage("queries"):
+        stays = gw.read("detect_inpatient_stays")
+    with tm.stage("projection"):
+        pairs = co_admissions(stays, cfg.window_hours)
+        proj = Projection("coadmission")
+        for (a, b), n in sorted(pairs.items()):
+            if n >= cfg.min_pair_repeats:
+                proj.add(a, b, float(n))
+        persons = sorted(proj.keys)
+    with tm.stage("queries"):
+        contacts = gw.read("detect_contacts", {"psn": persons}) if len(persons) > 1 else []
+    with tm.stage("projection"):
+        for r in contacts:
             proj.add(r["a"], r["b"], 1.0)
-    part = leiden(proj.graph(), method=method, resolution=cfg.resolution, seed=cfg.seed)
-    groups = [g for g in part.groups(proj.keys) if len(g) >= cfg.min_members]
-    by_person: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    by_inst_day: Counter[tuple[str, date]] = Counter()
-    for s in stays:
-        by_person[s["psn_no"]].append(s)
-        by_inst_day[(s["inst"], s["begntime"].date())] += 1
-    drafts: list[LeadDraft] = []
-    for ci, g in enumerate(groups):
-        d = _draft(gw, g, by_person, by_inst_day, pairs, cfg, ci)
-        if d is not None:
-            drafts.append(d)
-    drafts.sort(key=lambda d: (-d.score, d.anchor()))
+        g = proj.graph()
+    with tm.stage("community"):
+        part = leiden(g, method=method, resolution=cfg.resolution, seed=cfg.seed)
+        groups = [grp for grp in part.groups(proj.keys) if len(grp) >= cfg.min_members]
+    with tm.stage("scoring"):
+        by_person: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        by_inst_day: Counter[tuple[str, date]] = Counter()
+        for s in stays:
+            by_person[s["psn_no"]].append(s)
+            by_inst_day[(s["inst"], s["begntime"].date())] += 1
+        drafts: list[LeadDraft] = []
+        for ci, grp in enumerate(groups):
+            d = _draft(gw, grp, by_person, by_inst_day, pairs, cfg, ci)
+            if d is not None:
+                drafts.append(d)
+        drafts.sort(key=lambda d: (-d.score, d.anchor()))
     return InpatientResult(drafts, len(stays), proj, len(groups), part.modularity)
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from graph.community import Projection
 from graph.detect.config import RecycledConfig
+from graph.detect.timing import Timer
 from graph.gateway import Gateway
 from graph.leads import LeadDraft, Member, Reason, span
 
@@ -120,15 +121,18 @@ def walk(
     return resales, launders
 
 
-def detect(gw: Gateway, cfg: RecycledConfig) -> RecycledResult:
-    rows = gw.read("detect_box_journeys", {"min_sales": 2, "min_purchases": 2})
-    resales: list[Resale] = []
-    launders: list[Laundering] = []
-    for r in rows:
-        rs, ls = walk(r["code"], r["drug"], r["pric_ref"], r["events"])
-        resales += rs
-        launders += ls
-    return build(resales, launders, len(rows), cfg)
+def detect(gw: Gateway, cfg: RecycledConfig, timer: Timer | None = None) -> RecycledResult:
+    tm = timer or Timer()
+    with tm.stage("queries"):
+        rows = gw.read("detect_box_journeys", {"min_sales": 2, "min_purchases": 2})
+    with tm.stage("scoring"):
+        resales: list[Resale] = []
+        launders: list[Laundering] = []
+        for r in rows:
+            rs, ls = walk(r["code"], r["drug"], r["pric_ref"], r["events"])
+            resales += rs
+            launders += ls
+        return build(resales, launders, len(rows), cfg)
 
 
 def build(
