@@ -1,0 +1,197 @@
+"""The FastAPI application: routers, errors, audit, CORS and self-hosted docs.
+
+``create_app()`` builds everything from the settings; tests pass their own gateway
+and store. The OpenAPI document is at ``/openapi.json`` and Swagger UI at ``/docs``,
+served from the swagger-ui files that the ``fastapi-offline`` package ships (no CDN,
+no external URL in any page).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import parse_qsl
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from api import problems
+from api.routers import audit, auth, entities, health, jobs, leads
+from api.service import Service
+from api.store import Store
+from fraudrings.settings import Settings, get_settings
+from graph.gateway import Gateway
+
+log = logging.getLogger(__name__)
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+DOCS_STATIC: Final[str] = "/static/docs"
+# Not audited: the docs' own files and the probes an orchestrator calls every few seconds.
+UNAUDITED: Final[tuple[str, ...]] = (DOCS_STATIC, "/healthz", "/readyz", "/favicon.ico")
+SECRET_PARAMS: Final[frozenset[str]] = frozenset({"password", "client_secret", "token"})
+
+
+def _docs_dir() -> Path:
+    import fastapi_offline
+
+    return Path(fastapi_offline.__file__).parent / "static"
+
+
+class AuditMiddleware:
+    """Records every request (who, when, endpoint, parameters, entity ids, status).
+
+    Handlers put the ids they returned in ``request.state.audit_ids`` and the body they
+    read (without secrets) in ``request.state.audit_params``; the caller's identity is
+    in ``request.state.principal`` once authenticated."""
+
+    def __init__(self, app: ASGIApp, store: Store) -> None:
+        self.app = app
+        self.store = store
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(UNAUDITED):
+            await self.app(scope, receive, send)
+            return
+        t0 = time.perf_counter()
+        status = 500
+        state = scope.setdefault("state", {})
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                headers = list(message.get("headers", []))
+                headers.append((b"x-content-type-options", b"nosniff"))
+                headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            self._record(scope, state, status, (time.perf_counter() - t0) * 1000)
+
+    def _record(self, scope: Scope, state: dict[str, Any], status: int, ms: float) -> None:
+        principal = state.get("principal")
+        params: dict[str, Any] = {}
+        for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1"), True):
+            if k not in SECRET_PARAMS:
+                params.setdefault(k, v)
+        params.update({f"path.{k}": v for k, v in (scope.get("path_params") or {}).items()})
+        body = state.get("audit_params")
+        if isinstance(body, dict):
+            params["body"] = {k: v for k, v in body.items() if k not in SECRET_PARAMS}
+        route = scope.get("route")
+        client = scope.get("client")
+        try:
+            self.store.audit(
+                username=principal.username if principal else state.get("audit_user"),
+                role=principal.role if principal else None,
+                region=principal.region if principal else None,
+                method=scope.get("method", ""),
+                path=scope["path"],
+                route=getattr(route, "path", None),
+                params=params,
+                entity_ids=list(state.get("audit_ids") or []),
+                status=status,
+                duration_ms=ms,
+                client=client[0] if client else None,
+            )
+        except Exception:  # the audit must never be lost silently
+            log.exception("could not write the audit row for %s", scope["path"])
+            raise
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    gateway: Gateway | None = None,
+    store: Store | None = None,
+) -> FastAPI:
+    s = settings or get_settings()
+    s.require_api_secret()  # fail loudly before anything starts
+    own_gateway = gateway is None
+    gw = gateway or Gateway.from_settings(s, max_retry_time=s.api_neo4j_retry_s)
+    st = store or Store(s.service_db)
+    svc = Service(s, gw, st)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        svc.close()
+        if own_gateway:
+            gw.close()
+
+    app = FastAPI(
+        title="fraudrings",
+        version="0.1.0",
+        summary="Leads of organised fraud against the medical-insurance fund, in Neo4j.",
+        description=(
+            "Every call but `/auth/token`, `/healthz` and `/readyz` needs a bearer token "
+            "from `POST /auth/token`. Results are limited to the caller's region (a "
+            "division-code prefix); anything outside it answers 404, exactly as a "
+            "missing id. Errors are `application/problem+json`."
+        ),
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+        swagger_ui_oauth2_redirect_url="/docs/oauth2-redirect",
+    )
+    app.state.service = svc
+    problems.install(app)
+    app.include_router(auth.auth)
+    app.include_router(auth.users)
+    app.include_router(leads.router)
+    app.include_router(entities.router)
+    app.include_router(jobs.router)
+    app.include_router(audit.router)
+    app.include_router(health.router)
+
+    app.mount(DOCS_STATIC, StaticFiles(directory=_docs_dir()), name="docs-static")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}/openapi.json",
+            title="fraudrings API",
+            oauth2_redirect_url=f"{root}/docs/oauth2-redirect",
+            swagger_js_url=f"{root}{DOCS_STATIC}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{DOCS_STATIC}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{DOCS_STATIC}/favicon.png",
+            swagger_ui_parameters={"validatorUrl": None, "persistAuthorization": False},
+        )
+
+    @app.get("/docs/oauth2-redirect", include_in_schema=False)
+    def docs_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    # Outermost first: CORS (only when origins are configured), then the audit.
+    app.add_middleware(AuditMiddleware, store=st)
+    if s.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=s.cors_origins,
+            allow_methods=["GET", "POST", "PUT"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    return app
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, log_level: str = "info") -> None:
+    import uvicorn
+
+    app = create_app()
+    uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=False)

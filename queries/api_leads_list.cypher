@@ -1,0 +1,37 @@
+// API: one page of leads inside the caller's region, filtered and sorted, with the
+// total. A lead belongs to the region of its main place (l.region); the caller sees it
+// when that code starts with the caller's region prefix ('' = the whole country).
+// params: $region, $area, $typology, $status, $min_score, $assignee, $include_inactive,
+//         $date_from, $date_to (ISO dates; the lead's [first_seen, last_seen] overlaps),
+//         $member_id, $sort (score|amount_at_risk|first_seen|last_seen|member_count|
+//         detected_at|lead_id), $desc, $skip, $limit
+// mode: read
+MATCH (l:Lead)
+WHERE coalesce(l.region, '') STARTS WITH $region
+  AND ($area IS NULL OR coalesce(l.region, '') STARTS WITH $area)
+  AND ($typology IS NULL OR l.typology = $typology)
+  AND ($status IS NULL OR coalesce(l.status, 'new') = $status)
+  AND ($min_score IS NULL OR l.score >= $min_score)
+  AND ($assignee IS NULL OR l.assignee = $assignee)
+  AND ($include_inactive OR coalesce(l.active, true))
+  AND ($date_from IS NULL OR l.last_seen >= date($date_from))
+  AND ($date_to IS NULL OR l.first_seen <= date($date_to))
+  AND ($member_id IS NULL OR EXISTS {
+        MATCH (l)-[:INVOLVES]->(m)
+        WHERE m.psn_no = $member_id OR m.fixmedins_code = $member_id
+           OR m.prac_code = $member_id OR m.entp_code = $member_id
+           OR m.drug_trac_codg = $member_id })
+WITH l, CASE $sort
+          WHEN 'score' THEN l.score
+          WHEN 'amount_at_risk' THEN l.amount_at_risk
+          WHEN 'first_seen' THEN l.first_seen
+          WHEN 'last_seen' THEN l.last_seen
+          WHEN 'member_count' THEN l.member_count
+          WHEN 'detected_at' THEN l.detected_at
+          ELSE l.lead_id END AS k
+ORDER BY CASE WHEN $desc THEN k END DESC, CASE WHEN NOT $desc THEN k END ASC, l.lead_id
+WITH collect(l) AS ls
+RETURN size(ls) AS total,
+       [x IN ls[$skip..($skip + $limit)] | x {
+          .lead_id, .typology, .score, .amount_at_risk, .first_seen, .last_seen,
+          .status, .assignee, .region, .member_count, .active, .detected_at}] AS page
