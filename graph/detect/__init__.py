@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from graph.community import Method
+from graph.community import DEFAULT_METHOD, Method
 from graph.detect import buyers, inpatient, recycled
 from graph.detect.config import DetectConfig
 from graph.detect.timing import Timer
@@ -30,7 +30,7 @@ def run_detectors(
     gw: Gateway,
     cfg: DetectConfig,
     *,
-    method: Method = "leidenalg",
+    method: Method = DEFAULT_METHOD,
     timer: Timer | None = None,
     timings: dict[str, float] | None = None,
     tick: Callable[[str], None] | None = None,
@@ -63,7 +63,7 @@ def run_all(
     *,
     config: DetectConfig | None = None,
     progress: Progress | None = None,
-    method: Method = "leidenalg",
+    method: Method = DEFAULT_METHOD,
 ) -> dict[str, Any]:
     cfg = config or DetectConfig()
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]

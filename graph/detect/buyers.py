@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from graph.community import Method, Projection, leiden
+from graph.community import DEFAULT_METHOD, Method, Projection, leiden
 from graph.detect.config import BuyerConfig
 from graph.detect.timing import Timer
 from graph.gateway import Gateway
@@ -112,7 +112,7 @@ def detect(
     resold_by_seller: dict[str, set[str]],
     recyclers_by_seller: dict[str, set[str]],
     *,
-    method: Method = "leidenalg",
+    method: Method = DEFAULT_METHOD,
     timer: Timer | None = None,
 ) -> BuyerResult:
     tm = timer or Timer()

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from graph.community import Method, Projection, leiden
+from graph.community import DEFAULT_METHOD, Method, Projection, leiden
 from graph.detect.config import InpatientConfig
 from graph.detect.timing import Timer
 from graph.gateway import Gateway
@@ -85,7 +85,7 @@ def detect(
     gw: Gateway,
     cfg: InpatientConfig,
     *,
-    method: Method = "leidenalg",
+    method: Method = DEFAULT_METHOD,
     timer: Timer | None = None,
 ) -> InpatientResult:
     tm = timer or Timer()
