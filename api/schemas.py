@@ -61,7 +61,7 @@ class Subgraph(BaseModel):
 # -- leads ------------------------------------------------------------------------------
 class Reason(BaseModel):
     factor: str
-    value: float | int | str | None = None
+    value: float | int | str | bool | None = None
     weight: float | None = None
     text: str = ""
 

@@ -218,6 +218,69 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- serve and users (the lead-query API, api/) ----------------------------------------
+def cmd_serve(args: argparse.Namespace) -> int:
+    from api.app import serve
+    from fraudrings.settings import SettingsError
+
+    try:
+        _settings().require_api_secret()
+    except SettingsError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+    serve(host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from api.security import hash_password, valid_region
+    from api.store import ROLES, Store, UserExists
+
+    store = Store(_settings().service_db)
+    try:
+        if args.action == "list":
+            for u in store.list_users():
+                state = "active" if u.active else "disabled"
+                print(f"{u.username:<24}{u.role:<14}{u.region or '(all)':<8}{state}")
+            return 0
+        if not args.name:
+            raise CliError(f"users {args.action} needs NAME", EXIT_USAGE)
+        if args.action in ("add", "passwd"):
+            if not args.password_stdin:
+                raise CliError("pass the password on standard input with --password-stdin",
+                               EXIT_USAGE)
+            password = sys.stdin.readline().rstrip("\r\n")
+            try:
+                hashed = hash_password(password)
+            except ValueError as exc:
+                raise CliError(str(exc), EXIT_USAGE) from None
+            if args.action == "passwd":
+                if not store.set_password(args.name, hashed):
+                    raise CliError(f"no user {args.name!r}", EXIT_FAIL)
+                print(f"password of {args.name} changed")
+                return 0
+            if args.role not in ROLES:
+                raise CliError(f"--role is one of {', '.join(ROLES)}", EXIT_USAGE)
+            if args.region is None or not valid_region(args.region):
+                raise CliError(
+                    "--region is a division-code prefix of 0 to 6 digits "
+                    "(37 a province, 3701 a city, '' the whole country)",
+                    EXIT_USAGE,
+                )
+            try:
+                u = store.add_user(args.name, args.role, args.region, hashed)
+            except UserExists as exc:
+                raise CliError(str(exc), EXIT_FAIL) from None
+            print(f"user {u.username} added: role {u.role}, region {u.region or '(all)'}")
+            return 0
+        active = args.action == "enable"
+        if not store.set_active(args.name, active):
+            raise CliError(f"no user {args.name!r}", EXIT_FAIL)
+        print(f"user {args.name} {'enabled' if active else 'disabled'}")
+        return 0
+    finally:
+        store.close()
+
+
 # --- parser --------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
@@ -278,7 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the recycled-drug, prescription-buyer and inpatient-recruitment "
         "detectors on the loaded graph; leads keep their ids across reruns.",
     )
-    dt.add_argument("--method", choices=["leidenalg", "igraph"], default="leidenalg")
+    dt.add_argument("--method", choices=["igraph", "leidenalg"], default="igraph")
     dt.add_argument("--json", action="store_true", help="print the run report as JSON")
     dt.add_argument("--no-progress", action="store_true", help="no progress bar")
     dt.set_defaults(func=cmd_detect)
@@ -300,6 +363,30 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true")
     ev.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     ev.set_defaults(func=cmd_evaluate)
+
+    sv = sub.add_parser(
+        "serve",
+        help="run the lead-query API (FastAPI under uvicorn)",
+        description="Serve the API; OpenAPI at /docs. Needs FRAUDRINGS_API_SECRET_KEY.",
+    )
+    sv.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    sv.add_argument("--port", type=int, default=8000, help="port (8000)")
+    sv.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    sv.set_defaults(func=cmd_serve)
+
+    us = sub.add_parser(
+        "users",
+        help="accounts of the API: add, list, passwd, disable, enable",
+        description="Users of the API, kept in the service database (FRAUDRINGS_SERVICE_DB). "
+        "Example: echo \"$PW\" | fraudrings users add alice --role admin --region 37 "
+        "--password-stdin",
+    )
+    us.add_argument("action", choices=["add", "list", "passwd", "disable", "enable"])
+    us.add_argument("name", nargs="?", help="username")
+    us.add_argument("--role", choices=["analyst", "investigator", "supervisor", "admin"])
+    us.add_argument("--region", help="division-code prefix the user sees ('' = everything)")
+    us.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    us.set_defaults(func=cmd_users)
     return p
 
 
