@@ -30,7 +30,7 @@ MAX_HOPS: Final[int] = 3
 MAX_NODES: Final[int] = 500
 MAX_PER_NODE: Final[int] = 100
 MAX_PATH_HOPS: Final[int] = 6  # api_paths.cypher searches at most 6 hops
-MAX_PATHS: Final[int] = 20
+MAX_PATHS: Final[int] = 10
 
 
 def not_found(kind: str) -> ProblemError:
