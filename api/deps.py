@@ -36,12 +36,8 @@ def get_service(request: Request) -> Service:
     return svc
 
 
-
-
 def _unauthorized(detail: str) -> ProblemError:
-    return ProblemError(
-        401, detail, slug="unauthorized", headers={"WWW-Authenticate": "Bearer"}
-    )
+    return ProblemError(401, detail, slug="unauthorized", headers={"WWW-Authenticate": "Bearer"})
 
 
 def rate_limit(svc: Service, key: str) -> None:

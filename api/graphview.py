@@ -144,4 +144,6 @@ def reasons(raw: str | None) -> list[dict[str, Any]]:
         data = json.loads(raw or "[]")
     except ValueError:
         return []
-    return [r for r in data if isinstance(r, dict) and "factor" in r] if isinstance(data, list) else []
+    if not isinstance(data, list):
+        return []
+    return [r for r in data if isinstance(r, dict) and "factor" in r]

@@ -100,7 +100,7 @@ class JobRunner:
 
     def _ingest(self, path: Path, progress: Progress) -> dict[str, Any]:
         from ingest import readers
-        from ingest.loader import LOAD_ORDER, LoadReport, Loader
+        from ingest.loader import LOAD_ORDER, Loader, LoadReport
 
         stems = [s for s in LOAD_ORDER if readers.find(path, s) is not None]
         if not stems:

@@ -83,7 +83,9 @@ def problem_response(
         errors=errors,
     )
     return JSONResponse(
-        body.model_dump(exclude_none=True), status_code=status, headers=headers,
+        body.model_dump(exclude_none=True),
+        status_code=status,
+        headers=headers,
         media_type=MEDIA_TYPE,
     )
 
@@ -110,7 +112,9 @@ def install(app: FastAPI) -> None:
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         return problem_response(
-            request, exc.status_code, str(exc.detail) if exc.detail else None,
+            request,
+            exc.status_code,
+            str(exc.detail) if exc.detail else None,
             headers=dict(exc.headers) if exc.headers else None,
         )
 
@@ -121,32 +125,47 @@ def install(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         return problem_response(
-            request, 422, "the request is not valid; see errors", slug="validation",
+            request,
+            422,
+            "the request is not valid; see errors",
+            slug="validation",
             errors=errors,
         )
 
     async def on_graph(request: Request, exc: Exception) -> JSONResponse:
         if isinstance(exc, GraphUnavailable):
             return problem_response(
-                request, 503, "the graph database cannot be reached; try again shortly",
-                slug="graph-unavailable", title="Graph database unavailable",
+                request,
+                503,
+                "the graph database cannot be reached; try again shortly",
+                slug="graph-unavailable",
+                title="Graph database unavailable",
                 headers={"Retry-After": "5"},
             )
         if isinstance(exc, GraphAuthError):
             log.error("Neo4j refused the service's credentials: %s", exc)
             return problem_response(
-                request, 503, "the graph database refused the service's credentials",
-                slug="graph-unavailable", title="Graph database unavailable",
+                request,
+                503,
+                "the graph database refused the service's credentials",
+                slug="graph-unavailable",
+                title="Graph database unavailable",
             )
         if isinstance(exc, GraphTimeout):
             return problem_response(
-                request, 504, "the query ran past its time limit; narrow it down",
-                slug="query-timeout", title="Query timed out",
+                request,
+                504,
+                "the query ran past its time limit; narrow it down",
+                slug="query-timeout",
+                title="Query timed out",
             )
         if isinstance(exc, GraphQueryError) and "MemoryLimit" in exc.code:
             return problem_response(
-                request, 503, "the query needed more memory than allowed; narrow it down",
-                slug="query-too-large", title="Query too large",
+                request,
+                503,
+                "the query needed more memory than allowed; narrow it down",
+                slug="query-too-large",
+                title="Query too large",
             )
         log.exception("graph error", exc_info=exc)
         return problem_response(request, 500, "the graph query failed", slug="graph-error")

@@ -154,9 +154,7 @@ class Store:
 
     def set_active(self, username: str, active: bool) -> bool:
         with self._tx() as db:
-            cur = db.execute(
-                "UPDATE users SET active=? WHERE username=?", (int(active), username)
-            )
+            cur = db.execute("UPDATE users SET active=? WHERE username=?", (int(active), username))
             return cur.rowcount == 1
 
     def get_user(self, username: str) -> User | None:

@@ -246,8 +246,9 @@ def cmd_users(args: argparse.Namespace) -> int:
             raise CliError(f"users {args.action} needs NAME", EXIT_USAGE)
         if args.action in ("add", "passwd"):
             if not args.password_stdin:
-                raise CliError("pass the password on standard input with --password-stdin",
-                               EXIT_USAGE)
+                raise CliError(
+                    "pass the password on standard input with --password-stdin", EXIT_USAGE
+                )
             password = sys.stdin.readline().rstrip("\r\n")
             try:
                 hashed = hash_password(password)
@@ -378,7 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
         "users",
         help="accounts of the API: add, list, passwd, disable, enable",
         description="Users of the API, kept in the service database (FRAUDRINGS_SERVICE_DB). "
-        "Example: echo \"$PW\" | fraudrings users add alice --role admin --region 37 "
+        'Example: echo "$PW" | fraudrings users add alice --role admin --region 37 '
         "--password-stdin",
     )
     us.add_argument("action", choices=["add", "list", "passwd", "disable", "enable"])

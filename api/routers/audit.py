@@ -14,7 +14,9 @@ from api.schemas import AuditList, AuditPublic
 router = APIRouter(prefix="/audit", tags=["audit"], responses=responses(401, 403, 429))
 
 
-@router.get("", response_model=AuditList, summary="Audit rows, newest first", responses=responses(422))
+@router.get(
+    "", response_model=AuditList, summary="Audit rows, newest first", responses=responses(422)
+)
 def list_audit(
     request: Request,
     user: Supervisor,

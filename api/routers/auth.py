@@ -12,8 +12,8 @@ from api.deps import Admin, User, audit_ids, get_service
 from api.problems import ProblemError, responses
 from api.schemas import Token, UserCreate, UserList, UserPublic
 from api.security import hash_password, issue_token, verify_password
-from api.store import UserExists
 from api.store import User as StoredUser
+from api.store import UserExists
 
 auth = APIRouter(prefix="/auth", tags=["auth"])
 users = APIRouter(prefix="/users", tags=["users"], responses=responses(401, 429))
@@ -35,9 +35,7 @@ def _public(u: StoredUser) -> UserPublic:
     summary="OAuth2 password flow: a bearer token for a username and password",
     responses=responses(401, 422, 429),
 )
-def token(
-    request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()]
-) -> Token:
+def token(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Token:
     svc = get_service(request)
     request.state.audit_user = form.username[:64]
     request.state.audit_params = {"username": form.username[:64]}

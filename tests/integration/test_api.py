@@ -12,16 +12,13 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 
-from tests.integration.api_world import (  # noqa: F401  (fixtures)
-    JN_BOX,
-    PASSWORD,
-    QD_BOX,
-    SECRET,
-    Api,
-    api,
-    api_factory,
-    world,
-)
+from tests.integration import api_world
+from tests.integration.api_world import JN_BOX, PASSWORD, QD_BOX, SECRET, Api
+
+# the shared fixtures (module attributes, so pytest registers them here)
+api = api_world.api
+api_factory = api_world.api_factory
+world = api_world.world
 
 pytestmark = pytest.mark.integration
 PROBLEM = "application/problem+json"

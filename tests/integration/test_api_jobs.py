@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 
 import api.jobs
-from tests.integration.api_world import (  # noqa: F401  (fixtures)
-    Api,
-    api_factory,
-    world,
-)
+from tests.integration import api_world
+from tests.integration.api_world import Api
+
+# the shared fixtures (module attributes, so pytest registers them here)
+api_factory = api_world.api_factory
+world = api_world.world
 
 pytestmark = pytest.mark.integration
 MINI = Path(__file__).resolve().parents[1] / "data" / "mini"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -11,11 +12,12 @@ import pytest
 
 from fraudrings.settings import Settings
 from graph.gateway import Gateway
-from tests.integration.api_world import (  # noqa: F401  (fixtures)
-    Api,
-    api_factory,
-    world,
-)
+from tests.integration import api_world
+from tests.integration.api_world import Api
+
+# the shared fixtures (module attributes, so pytest registers them here)
+api_factory = api_world.api_factory
+world = api_world.world
 
 pytestmark = pytest.mark.integration
 PROBLEM = "application/problem+json"
@@ -66,25 +68,20 @@ class Proxy:
             pass
         finally:
             for s in (a, b):
-                try:
+                with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
     def stop(self) -> None:
         if self._server is not None:
-            try:  # wakes the thread blocked in accept(); close() alone would not on Linux
+            # shutdown() wakes the thread blocked in accept(); close() alone would not on Linux
+            with contextlib.suppress(OSError):
                 self._server.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             self._server.close()
             self._server = None
         with self._lock:
             for c in self._conns:
-                try:
+                with contextlib.suppress(OSError):
                     c.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 c.close()
             self._conns.clear()
 
@@ -99,9 +96,7 @@ def _gateway(settings: Settings, port: int) -> Gateway:
     )
 
 
-def test_unreachable_neo4j_answers_503(
-    api_factory: Callable[..., Api], settings: Settings
-) -> None:
+def test_unreachable_neo4j_answers_503(api_factory: Callable[..., Api], settings: Settings) -> None:
     gw = _gateway(settings, _free_port())  # nothing listens there
     try:
         a = api_factory(gateway=gw)

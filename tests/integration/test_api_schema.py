@@ -15,11 +15,12 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from tests.integration.api_world import (  # noqa: F401  (fixtures)
-    Api,
-    api_factory,
-    world,
-)
+from tests.integration import api_world
+from tests.integration.api_world import Api
+
+# the shared fixtures (module attributes, so pytest registers them here)
+api_factory = api_world.api_factory
+world = api_world.world
 
 pytestmark = pytest.mark.integration
 
@@ -32,9 +33,7 @@ def schema_api(api_factory: Callable[..., Api]) -> Api:
 @pytest.fixture(scope="module")
 def api_schema(schema_api: Api) -> Any:
     app = schema_api.client.app
-    return schemathesis.openapi.from_asgi("/openapi.json", app).exclude(
-        method="POST", path="/jobs"
-    )
+    return schemathesis.openapi.from_asgi("/openapi.json", app).exclude(method="POST", path="/jobs")
 
 
 def test_openapi_conformance(api_schema: Any, schema_api: Api) -> None:
