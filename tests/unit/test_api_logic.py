@@ -1,0 +1,191 @@
+"""The API's pure logic: passwords, tokens, masking, the token bucket, the workflow,
+the service database, public node ids; no Neo4j needed."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import jwt
+import pytest
+
+from api.graphview import GraphBuilder, node_id
+from api.ratelimit import TokenBuckets
+from api.security import (
+    TokenError,
+    decode_token,
+    hash_password,
+    issue_token,
+    mask_addr,
+    mask_id,
+    mask_name,
+    mask_phone,
+    mask_props,
+    verify_password,
+)
+from api.store import Store
+from api.workflow import WorkflowError, allowed_transitions, check_assign, check_transition
+from fraudrings.settings import Settings, SettingsError
+
+KEY = "k" * 64
+
+
+def test_passwords_are_argon2_and_verify() -> None:
+    h = hash_password("a long password")
+    assert h.startswith("$argon2id$") and "a long password" not in h
+    assert verify_password(h, "a long password")
+    assert not verify_password(h, "another password")
+    assert not verify_password(None, "a long password")
+    assert not verify_password("not-a-hash", "x")
+    with pytest.raises(ValueError):
+        hash_password("short")
+
+
+def test_tokens_expire_and_refuse_other_algorithms() -> None:
+    tok, seconds = issue_token("alice", KEY, 5)
+    assert seconds == 300 and decode_token(tok, KEY) == "alice"
+    old, _ = issue_token("alice", KEY, 5, now=datetime.now(UTC) - timedelta(minutes=6))
+    with pytest.raises(TokenError, match="expired"):
+        decode_token(old, KEY)
+    claims = jwt.decode(tok, KEY, algorithms=["HS256"])
+    with pytest.raises(TokenError):
+        decode_token(jwt.encode(claims, None, algorithm="none"), KEY)
+    with pytest.raises(TokenError):
+        decode_token(jwt.encode(claims, "x" * 64, algorithm="HS256"), KEY)
+    no_exp = {k: v for k, v in claims.items() if k != "exp"}
+    with pytest.raises(TokenError):
+        decode_token(jwt.encode(no_exp, KEY, algorithm="HS256"), KEY)
+    with pytest.raises(TokenError):
+        decode_token(tok[:-3] + "abc", KEY)
+
+
+def test_masking() -> None:
+    assert mask_name("张三") == "张*"
+    assert mask_name("张小三") == "张*三"
+    assert mask_name("欧阳小明") == "欧**明"
+    assert mask_id("370102199001011234") == "370102********1234"
+    assert mask_phone("13812345678") == "138****5678"
+    assert mask_addr("山东省济南市历下区某路1号") == "山东省济南市*******"
+    props = {"psn_no": "P1", "psn_name": "张小三", "tel": "13812345678", "certno": None}
+    assert mask_props(props, "analyst") == {
+        "psn_no": "P1",
+        "psn_name": "张*三",
+        "tel": "138****5678",
+        "certno": None,
+    }
+    for role in ("investigator", "supervisor", "admin"):
+        assert mask_props(props, role) == props
+
+
+def test_token_bucket() -> None:
+    now = [0.0]
+    b = TokenBuckets(per_minute=60, burst=2, clock=lambda: now[0])
+    assert [b.take("u"), b.take("u")] == [0.0, 0.0]
+    assert b.take("u") == pytest.approx(1.0)
+    assert b.take("v") == 0.0
+    now[0] += 1.0
+    assert b.take("u") == 0.0
+
+
+def test_workflow_rules() -> None:
+    check_transition("investigator", "i1", "new", "in_review", None)
+    with pytest.raises(WorkflowError) as e:
+        check_transition("investigator", "i1", "new", "confirmed", None)
+    assert e.value.status == 409
+    with pytest.raises(WorkflowError) as e:
+        check_transition("analyst", "a1", "new", "in_review", None)
+    assert e.value.status == 403
+    with pytest.raises(WorkflowError):
+        check_transition("investigator", "i1", "in_review", "confirmed", "i2")
+    check_transition("supervisor", "s1", "in_review", "confirmed", "i2")
+    with pytest.raises(WorkflowError):
+        check_transition("investigator", "i1", "confirmed", "referred", "i1")
+    check_transition("supervisor", "s1", "confirmed", "referred", "i1")
+    assert allowed_transitions("investigator", "i1", "in_review", "i1") == [
+        "confirmed",
+        "dismissed",
+    ]
+    assert allowed_transitions("investigator", "i1", "dismissed", "i1") == []
+    assert allowed_transitions("admin", "x", "dismissed", "i1") == ["in_review"]
+    assert allowed_transitions("admin", "x", "referred", None) == []
+    check_assign("investigator", "i1", None, "i1")
+    check_assign("investigator", "i1", "i1", None)
+    with pytest.raises(WorkflowError):
+        check_assign("investigator", "i1", "i2", "i1")
+    with pytest.raises(WorkflowError):
+        check_assign("analyst", "a1", None, "a1")
+    check_assign("supervisor", "s", "i2", "i1")
+
+
+def test_store_users_audit_jobs(tmp_path: Path) -> None:
+    st = Store(tmp_path / "s.db")
+    st.add_user("a", "analyst", "3701", "h")
+    st.add_user("b", "admin", "", "h")
+    with pytest.raises(ValueError):
+        st.add_user("a", "analyst", "3701", "h")
+    with pytest.raises(ValueError):
+        st.add_user("c", "root", "", "h")
+    assert [u.username for u in st.list_users("37")] == ["a"]
+    assert [u.username for u in st.list_users("")] == ["a", "b"]
+    for user, region in (("a", "3701"), ("b", ""), (None, None)):
+        st.audit(
+            username=user,
+            role=None,
+            region=region,
+            method="GET",
+            path="/leads",
+            route="/leads",
+            params={"q": 1},
+            entity_ids=["lead:L1"],
+            status=200,
+            duration_ms=1.0,
+            client="127.0.0.1",
+        )
+    total, rows = st.query_audit(region_prefix="3701")
+    assert total == 2 and {r["username"] for r in rows} == {"a", None}
+    total, _ = st.query_audit(region_prefix="", entity_id="lead:L1")
+    assert total == 3
+    assert st.query_audit(region_prefix="", entity_id="lead:L2")[0] == 0
+    with pytest.raises(sqlite3.DatabaseError):
+        st._db.execute("DELETE FROM audit")
+    job = st.create_job("ingest", {"drop": "d"}, "b", "37")
+    st.update_job(job, state="running")
+    assert st.get_job(job, "3701") is None and st.get_job(job, "37") is not None
+    st.close()
+    st2 = Store(tmp_path / "s.db")  # a job left running by a dead process is interrupted
+    job_row = st2.get_job(job, "")
+    assert job_row is not None and job_row["state"] == "interrupted"
+    assert st2._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_public_ids_never_carry_phones_or_addresses() -> None:
+    assert node_id(["Person"], {"psn_no": "P1"}) == "person:P1"
+    assert node_id(["Institution", "Pharmacy"], {"fixmedins_code": "P3"}) == "institution:P3"
+    assert node_id(["Box"], {"drug_trac_codg": "81"}) == "trace_code:81"
+    pid = node_id(["Phone"], {"tel": "13812345678"})
+    assert pid.startswith("phone:#") and "1381" not in pid
+    g = GraphBuilder("analyst", max_nodes=2)
+    assert g.add_node("e1", ["Phone"], {"tel": "13812345678"})
+    assert g.nodes["e1"].label == "138****5678"
+    assert g.add_node("e2", ["Person"], {"psn_no": "P1", "psn_name": "张小三"})
+    assert g.nodes["e2"].label == "张*三 (P1)"
+    assert not g.add_node("e3", ["Person"], {"psn_no": "P2"}) and g.truncated
+    g.add_edge("r1", "e2", "e1", "HAS_PHONE")
+    g.add_edge("r2", "e2", "e3", "SETTLED")  # to a node that was cut: dropped
+    sub = g.build()
+    assert [(e.source, e.target) for e in sub.edges] == [("person:P1", pid)]
+
+
+def test_secret_key_is_required_to_serve() -> None:
+    s = Settings(neo4j_password="x")  # type: ignore[call-arg]
+    s = s.model_copy(update={"api_secret_key": type(s.api_secret_key)("short")})
+    with pytest.raises(SettingsError, match="FRAUDRINGS_API_SECRET_KEY"):
+        s.require_api_secret()
+    ok = s.model_copy(update={"api_secret_key": type(s.api_secret_key)("k" * 32)})
+    assert ok.require_api_secret() == "k" * 32
+    assert Settings(neo4j_password="x").cors_origins == []  # type: ignore[call-arg]
+    assert Settings(
+        neo4j_password="x",  # type: ignore[call-arg]
+        api_cors_origins="https://a.example, https://b.example",
+    ).cors_origins == ["https://a.example", "https://b.example"]
