@@ -25,6 +25,7 @@ NODE_KEYS: Final[dict[str, str]] = {
     "Terminal": "terminal_id",
     "Lead": "lead_id",
     "LeadChange": "change_id",  # one workflow step of a lead (the API's history)
+    "Referral": "referral_id",  # a referral package handed to public security
 }
 
 # Extra labels that refine a node (never carry their own key).
@@ -68,6 +69,7 @@ REL_TYPES: Final[frozenset[str]] = frozenset(
         "VIA_TERMINAL",  # (Settlement)-[:VIA_TERMINAL]->(Terminal)
         "INVOLVES",  # (Lead)-[:INVOLVES {role}]->(member)
         "HAS_CHANGE",  # (Lead)-[:HAS_CHANGE]->(LeadChange), the workflow history
+        "REFERRED_AS",  # (Lead)-[:REFERRED_AS]->(Referral), its referral packages
     }
 )
 

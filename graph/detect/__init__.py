@@ -2,8 +2,9 @@
 
 ``run_all`` runs the recycled-drug detector first (its resales feed the buyer
 detector's "share of boxes that came back" and "same recycler" links), then the
-prescription-buyer and inpatient-recruitment detectors, and stores each typology's
-leads with identity kept across runs (:mod:`graph.leads`).
+prescription-buyer and inpatient-recruitment detectors, then the further models
+(claims for the dead, impossible travel, card pooling, split admissions), and stores
+each typology's leads with identity kept across runs (:mod:`graph.leads`).
 """
 
 from __future__ import annotations
@@ -15,15 +16,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 from graph.community import DEFAULT_METHOD, Method
-from graph.detect import buyers, inpatient, recycled
+from graph.detect import buyers, inpatient, models, recycled
 from graph.detect.config import DetectConfig
 from graph.detect.timing import Timer
 from graph.gateway import Gateway
-from graph.leads import store
+from graph.leads import LeadDraft, store
 
 Progress = Callable[[str, int, int], None]
 
-STAGES = ("recycled_drug", "prescription_buyer", "inpatient_recruitment", "store")
+STAGES = (
+    "recycled_drug",
+    "prescription_buyer",
+    "inpatient_recruitment",
+    "more_models",
+    "store",
+)
 
 
 def run_detectors(
@@ -80,7 +87,16 @@ def run_all(
     timer = Timer()
     rec, buy, inp = run_detectors(gw, cfg, method=method, timer=timer, timings=timings, tick=tick)
     t = time.perf_counter()
-    for typ, drafts, extra in (
+    more = {
+        "deceased_claims": models.deceased(gw, cfg.deceased, timer),
+        "spatiotemporal": models.travel(gw, cfg.travel, timer),
+        "card_pooling": models.pooling(gw, cfg.pooling, timer),
+        "split_admission": models.split(gw, cfg.split, timer),
+    }
+    timings["more_models"] = time.perf_counter() - t
+    tick("more_models")
+    t = time.perf_counter()
+    batches: list[tuple[str, list[LeadDraft], dict[str, Any]]] = [
         (
             "recycled_drug",
             rec.drafts,
@@ -111,7 +127,9 @@ def run_all(
                 "modularity": round(inp.modularity, 4),
             },
         ),
-    ):
+        *((typ, drafts, {}) for typ, drafts in more.items()),
+    ]
+    for typ, drafts, extra in batches:
         st = store(gw, typ, drafts, run_id)
         report["typologies"][typ] = {
             "leads": len(drafts),

@@ -60,7 +60,48 @@ class InpatientConfig(BaseModel):
     }
 
 
+class DeceasedConfig(BaseModel):
+    min_days_after: int = Field(default=1, description="days after death a visit must begin")
+    max_evidence: int = 200
+
+
+class TravelConfig(BaseModel):
+    min_km: float = 80.0
+    ground_kmh: float = 300.0  # high-speed rail, door to door a little less
+    flight_km: float = 800.0
+    flight_kmh: float = 800.0
+    flight_overhead_h: float = 3.0
+    min_events: int = Field(default=2, description="impossible trips a person needs")
+    max_evidence: int = 200
+
+
+class PoolingConfig(BaseModel):
+    min_hour_persons: int = Field(default=5, description="pre-filter: persons per clock hour")
+    burst_minutes: float = 45.0
+    min_burst_persons: int = 6
+    min_bursts: int = 2
+    min_score: float = 0.5
+    max_evidence: int = 300
+    weights: dict[str, float] = {
+        "bursts": 0.2,
+        "burst_size": 0.15,
+        "odd_hours": 0.15,
+        "same_basket": 0.25,
+        "strangers": 0.25,
+    }
+
+
+class SplitConfig(BaseModel):
+    max_gap_days: float = 5.0
+    min_splits: int = Field(default=2, description="readmissions that make a pattern")
+    max_evidence: int = 200
+
+
 class DetectConfig(BaseModel):
     recycled: RecycledConfig = Field(default_factory=RecycledConfig)
     buyers: BuyerConfig = Field(default_factory=BuyerConfig)
     inpatient: InpatientConfig = Field(default_factory=InpatientConfig)
+    deceased: DeceasedConfig = Field(default_factory=DeceasedConfig)
+    travel: TravelConfig = Field(default_factory=TravelConfig)
+    pooling: PoolingConfig = Field(default_factory=PoolingConfig)
+    split: SplitConfig = Field(default_factory=SplitConfig)

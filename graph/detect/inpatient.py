@@ -177,7 +177,13 @@ def _draft(
     if score < cfg.min_score:
         return None
     holders = gw.read("detect_phone_holders", {"psn": members, "min_shared": 2})
-    recruiters = sorted({h["psn_no"] for h in holders})
+    # a phone on several members' records held by exactly one outsider names that
+    # outsider as the likely recruiter; a phone that a whole household holds names no
+    # one (it stays in the evidence for the investigator to resolve)
+    by_tel: dict[str, set[str]] = defaultdict(set)
+    for h in holders:
+        by_tel[h["tel"]].add(h["psn_no"])
+    recruiters = sorted({next(iter(ps)) for ps in by_tel.values() if len(ps) == 1})
     reasons = [
         Reason(
             factor="waves",

@@ -59,6 +59,7 @@ class World:
         region: str = "370100",
         age: int = 60,
         flags: str = "",
+        death: str = "",
     ) -> None:
         self.rows["persons"].append(
             {
@@ -72,11 +73,20 @@ class World:
                 "insutype": "390",
                 "insu_admdvs": region,
                 "psn_flags": flags,
-                "death_date": "",
+                "death_date": death,
             }
         )
 
-    def inst(self, code: str, kind: int, region: str = "370100") -> None:
+    def inst(
+        self,
+        code: str,
+        kind: int,
+        region: str = "370100",
+        *,
+        lat: float = 36.6,
+        lon: float = 117.0,
+        online: bool = False,
+    ) -> None:
         self.rows["institutions"].append(
             {
                 "fixmedins_code": code,
@@ -85,10 +95,10 @@ class World:
                 "hosp_lv": "2" if kind == 1 else "",
                 "ownership": "private",
                 "admdvs": region,
-                "lat": "36.6",
-                "lon": "117.0",
+                "lat": str(lat),
+                "lon": str(lon),
                 "chain_code": "",
-                "online": "0",
+                "online": "1" if online else "0",
             }
         )
 
@@ -109,6 +119,8 @@ class World:
         days: float = 0.0,
         dise: str = "E11.9",
         fund_share: float = 0.7,
+        terminal: str = "",
+        cert: str = "01",
     ) -> str:
         setl = self._id("S")
         end = t + timedelta(days=days, minutes=20)
@@ -134,8 +146,8 @@ class World:
                 "psn_cash_pay": f"{total - fund:.2f}",
                 "dise_codg": dise,
                 "dr_codg": dr,
-                "mdtrt_cert_type": "01",
-                "terminal_id": "",
+                "mdtrt_cert_type": cert,
+                "terminal_id": terminal,
                 "refd_setl_flag": "0",
                 "refd_setl_id": "",
             }
@@ -331,4 +343,119 @@ def build(folder: Path, *, extra_resale: bool = False) -> Path:
             dise="A09.9",
             lines=[("XBED", 4, 60.0, [])],
         )
+    return w.write(folder)
+
+
+JINAN = (36.651, 117.120)
+QINGDAO = (36.067, 120.383)
+HANGZHOU = (30.274, 120.155)
+
+
+def build_models(folder: Path) -> Path:
+    """Known answers for the further models, with a look-alike of each.
+
+    - deceased_claims: D1 (died 2025-03-01) buys at P_J on 03-10 and 04-02. Look-alike:
+      D2 admitted 05-05, died 05-10, discharged and settled 05-12.
+    - spatiotemporal: T1 seen in Jinan at 10:00 and in Qingdao (300 km) at 11:00, twice.
+      Look-alikes: T2 in Jinan then an online platform in Hangzhou 30 minutes later;
+      T3 in a Jinan hospital from 01-10 to 01-20, in Qingdao on 01-25.
+    - card_pooling: terminal TPOOL at P_J: 3 evening bursts of 7 Qingdao residents in 30
+      minutes with the same basket. Look-alike: terminal TBUSY at P_B: 3 morning rushes of
+      6 regulars with different baskets.
+    - split_admission: S1 readmitted to H_J 3 times within 2 days, same diagnosis.
+      Look-alikes: S2 readmitted once; S3 on chemotherapy every 21 days.
+    """
+    w = World()
+    w.inst("P37010000011", 2, lat=JINAN[0], lon=JINAN[1])
+    w.inst("P37010000012", 2, lat=JINAN[0] + 0.01, lon=JINAN[1])
+    w.inst("H37010000011", 1, lat=JINAN[0], lon=JINAN[1] + 0.01)
+    w.inst("P37020000011", 2, "370200", lat=QINGDAO[0], lon=QINGDAO[1])
+    w.inst("P33010000011", 2, "330100", lat=HANGZHOU[0], lon=HANGZHOU[1], online=True)
+    w.prac("D37010000011", "H37010000011")
+    w.rows["drugs"].append(
+        {
+            "med_list_codg": "XCOM",
+            "list_name": "某常用药",
+            "list_type": "drug",
+            "pric_ref": "30.00",
+            "daily_units": "0.1",
+            "key_monitored": "0",
+        }
+    )
+    w.rows["drugs"].append(
+        {
+            "med_list_codg": "XOTH",
+            "list_name": "某其他药",
+            "list_type": "drug",
+            "pric_ref": "20.00",
+            "daily_units": "0.1",
+            "key_monitored": "0",
+        }
+    )
+    pj, pb, hj, pq, online = (
+        "P37010000011",
+        "P37010000012",
+        "H37010000011",
+        "P37020000011",
+        "P33010000011",
+    )
+    basket = [("XCOM", 2, 30.0, [])]
+    # deceased
+    w.person("D1", death="2025-03-01", age=85)
+    w.visit("D1", pj, datetime(2025, 2, 10, 9), lines=basket)
+    w.visit("D1", pj, datetime(2025, 3, 10, 9), lines=basket)
+    w.visit("D1", pj, datetime(2025, 4, 2, 9), lines=basket)
+    w.person("D2", death="2025-05-10", age=88)
+    w.visit(
+        "D2", hj, datetime(2025, 5, 5, 9), med_type="21", days=7, dise="I63.9", dr="D37010000011"
+    )
+    # travel
+    w.person("T1")
+    for day in (datetime(2025, 2, 3), datetime(2025, 3, 12)):
+        w.visit("T1", hj, day.replace(hour=10), med_type="11", dr="D37010000011")
+        w.visit("T1", pq, day.replace(hour=11), lines=basket)
+    w.person("T2")
+    w.visit("T2", hj, datetime(2025, 2, 5, 10), med_type="11", dr="D37010000011")
+    w.visit("T2", online, datetime(2025, 2, 5, 10, 50), lines=basket)
+    w.person("T3")
+    w.visit(
+        "T3", hj, datetime(2025, 1, 10, 10), med_type="21", days=10, dise="K80.2", dr="D37010000011"
+    )
+    w.visit("T3", pq, datetime(2025, 1, 25, 10), lines=basket)
+    # card pooling
+    lenders = [f"L{i}" for i in range(7)]
+    for p in lenders:
+        w.person(p, region="370200", age=75)
+    for day in (5, 12, 19):
+        for k, p in enumerate(lenders):
+            w.visit(
+                p, pj, datetime(2025, 6, day, 21, 4 * k), lines=basket, terminal="TPOOL", cert="03"
+            )
+    regulars = [f"G{i}" for i in range(6)]
+    for p in regulars:
+        w.person(p)
+        for m in range(1, 6):
+            w.visit(p, pb, datetime(2025, m, 15, 15), lines=basket, terminal="TBUSY2")
+    for day in (6, 13, 20):
+        for k, p in enumerate(regulars):
+            items = [("XCOM", 1 + k % 3, 30.0, [])] if k % 2 else [("XOTH", 1 + k, 20.0, [])]
+            w.visit(p, pb, datetime(2025, 6, day, 9, 5 * k), lines=items, terminal="TBUSY")
+    # split admissions
+    w.person("S1")
+    t = datetime(2025, 7, 1, 9)
+    for _ in range(4):
+        w.visit("S1", hj, t, med_type="21", days=3, dise="I63.9", dr="D37010000011")
+        t += timedelta(days=5)
+    w.person("S2")
+    w.visit(
+        "S2", hj, datetime(2025, 8, 1, 9), med_type="21", days=4, dise="J18.9", dr="D37010000011"
+    )
+    w.visit(
+        "S2", hj, datetime(2025, 8, 7, 9), med_type="21", days=4, dise="J18.9", dr="D37010000011"
+    )
+    w.person("S3")
+    t = datetime(2025, 2, 1, 9)
+    for _ in range(6):
+        w.visit("S3", hj, t, med_type="21", days=3, dise="C34.9", dr="D37010000011")
+        t += timedelta(days=21)
     return w.write(folder)

@@ -1,0 +1,356 @@
+"""The further supervision models: claims for the dead, impossible travel, card pooling,
+split admissions. Each pulls its candidates with one read query and turns them into
+lead drafts with named factors, evidence and the fund's share at risk.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from graph.detect.config import DeceasedConfig, PoolingConfig, SplitConfig, TravelConfig
+from graph.detect.timing import Timer
+from graph.gateway import Gateway
+from graph.leads import LeadDraft, Member, Reason, span
+
+
+def clip(x: float) -> float:
+    return max(0.0, min(1.0, x))
+
+
+def _f(v: Any) -> float:
+    return float(v) if v is not None else 0.0
+
+
+# --- deceased_claims -----------------------------------------------------------------------
+def deceased(gw: Gateway, cfg: DeceasedConfig, timer: Timer | None = None) -> list[LeadDraft]:
+    tm = timer or Timer()
+    with tm.stage("queries"):
+        rows = gw.read("detect_deceased_claims")
+    with tm.stage("scoring"):
+        by_person: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for r in rows:
+            if (r["begntime"].date() - r["death_date"]).days >= cfg.min_days_after:
+                by_person[r["psn_no"]].append(r)
+        drafts = []
+        for psn, rs in sorted(by_person.items()):
+            death = rs[0]["death_date"]
+            days = [(r["begntime"].date() - death).days for r in rs]
+            insts = sorted({r["inst"] for r in rs if r["inst"]})
+            amount = sum(_f(r["fund"]) for r in rs)
+            score = clip(0.6 + 0.1 * min(len(rs), 3) + (0.1 if max(days) > 30 else 0.0))
+            members = [Member(kind="person", id=psn, role="deceased_insured")]
+            members += [Member(kind="institution", id=i, role="institution") for i in insts]
+            reasons = [
+                Reason(
+                    factor="settlements_after_death",
+                    value=len(rs),
+                    weight=0.7,
+                    text=f"死亡日期 {death} 之后仍有 {len(rs)} 笔结算",
+                ),
+                Reason(
+                    factor="max_days_after_death",
+                    value=max(days),
+                    weight=0.2,
+                    text=f"最晚一笔在死亡后 {max(days)} 天",
+                ),
+                Reason(
+                    factor="institutions",
+                    value=len(insts),
+                    weight=0.1,
+                    text=f"涉及 {len(insts)} 家机构",
+                ),
+            ]
+            evidence = [f"person:{psn} death_date {death}"] + [
+                f"settlement:{r['setl_id']} {r['begntime']:%Y-%m-%d %H:%M} at {r['inst']} "
+                f"med_type {r['med_type']} fund {_f(r['fund']):.2f} "
+                f"({(r['begntime'].date() - death).days} days after death)"
+                for r in rs
+            ]
+            first, last = span(r["begntime"] for r in rs)
+            regions = sorted({x for r in rs for x in (r["inst_admdvs"], r["home"]) if x})
+            drafts.append(
+                LeadDraft(
+                    typology="deceased_claims",
+                    score=score,
+                    members=members,
+                    reasons=reasons,
+                    evidence=evidence[: cfg.max_evidence],
+                    amount_at_risk=amount,
+                    first_seen=first,
+                    last_seen=last,
+                    region=rs[0]["inst_admdvs"] or rs[0]["home"],
+                    regions=regions,
+                )
+            )
+    return drafts
+
+
+# --- spatiotemporal ------------------------------------------------------------------------
+def travel(gw: Gateway, cfg: TravelConfig, timer: Timer | None = None) -> list[LeadDraft]:
+    tm = timer or Timer()
+    with tm.stage("queries"):
+        rows = gw.read(
+            "detect_impossible_travel",
+            {
+                "min_km": cfg.min_km,
+                "ground_kmh": cfg.ground_kmh,
+                "flight_km": cfg.flight_km,
+                "flight_kmh": cfg.flight_kmh,
+                "flight_overhead_h": cfg.flight_overhead_h,
+            },
+        )
+    with tm.stage("scoring"):
+        by_person: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for r in rows:
+            by_person[r["psn_no"]].append(r)
+        drafts = []
+        for psn, rs in sorted(by_person.items()):
+            if len(rs) < cfg.min_events:
+                continue
+            worst = max(r["km"] / max(r["hours"], 0.05) for r in rs)
+            insts = sorted({r["inst_a"] for r in rs} | {r["inst_b"] for r in rs})
+            score = clip(0.5 + 0.1 * min(len(rs), 4) + (0.1 if worst > 1000 else 0.0))
+            members = [Member(kind="person", id=psn, role="card_holder")]
+            members += [Member(kind="institution", id=i, role="institution") for i in insts]
+            reasons = [
+                Reason(
+                    factor="impossible_trips",
+                    value=len(rs),
+                    weight=0.6,
+                    text=f"{len(rs)} 次在时间上不可能到达的两地就医/购药",
+                ),
+                Reason(
+                    factor="max_implied_kmh",
+                    value=round(worst),
+                    weight=0.3,
+                    text=f"两次结算之间隐含的最高移动速度 {worst:.0f} 公里/小时",
+                ),
+                Reason(
+                    factor="institutions",
+                    value=len(insts),
+                    weight=0.1,
+                    text=f"涉及 {len(insts)} 家机构",
+                ),
+            ]
+            evidence = [
+                f"settlement:{r['setl_a']} {r['time_a']:%Y-%m-%d %H:%M} at {r['inst_a']} -> "
+                f"settlement:{r['setl_b']} {r['time_b']:%Y-%m-%d %H:%M} at {r['inst_b']}: "
+                f"{r['km']:.0f} km in {r['hours']:.1f} h (needs {r['needed']:.1f} h)"
+                for r in rs
+            ]
+            first, last = span([r["time_a"] for r in rs] + [r["time_b"] for r in rs])
+            regions = sorted(
+                {x for r in rs for x in (r["admdvs_a"], r["admdvs_b"], r["home"]) if x}
+            )
+            drafts.append(
+                LeadDraft(
+                    typology="spatiotemporal",
+                    score=score,
+                    members=members,
+                    reasons=reasons,
+                    evidence=evidence[: cfg.max_evidence],
+                    amount_at_risk=sum(_f(r["fund_b"]) for r in rs),
+                    first_seen=first,
+                    last_seen=last,
+                    region=rs[0]["home"] or rs[0]["admdvs_a"],
+                    regions=regions,
+                )
+            )
+    return drafts
+
+
+# --- card_pooling --------------------------------------------------------------------------
+def bursts(
+    rows: list[dict[str, Any]], minutes: float, min_persons: int
+) -> list[list[dict[str, Any]]]:
+    """Maximal runs of one terminal's settlements in which every settlement lies within
+    ``minutes`` of the run's first, holding at least ``min_persons`` different persons.
+    Rows must be one terminal's, in time order."""
+    out: list[list[dict[str, Any]]] = []
+    i = 0
+    win = timedelta(minutes=minutes)
+    while i < len(rows):
+        j = i
+        while j + 1 < len(rows) and rows[j + 1]["time"] - rows[i]["time"] <= win:
+            j += 1
+        run = rows[i : j + 1]
+        if len({r["psn_no"] for r in run}) >= min_persons:
+            out.append(run)
+            i = j + 1
+        else:
+            i += 1
+    return out
+
+
+def _odd(t: datetime) -> bool:
+    return t.hour >= 20 or t.hour < 7
+
+
+def pooling(gw: Gateway, cfg: PoolingConfig, timer: Timer | None = None) -> list[LeadDraft]:
+    tm = timer or Timer()
+    with tm.stage("queries"):
+        rows = gw.read("detect_pooling_terminals", {"min_hour_persons": cfg.min_hour_persons})
+    with tm.stage("scoring"):
+        by_term: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for r in rows:
+            by_term[r["terminal"]].append(r)
+        drafts = []
+        for term, rs in sorted(by_term.items()):
+            bs = bursts(rs, cfg.burst_minutes, cfg.min_burst_persons)
+            if len(bs) < cfg.min_bursts:
+                continue
+            in_b = [r for b in bs for r in b]
+            persons = sorted({r["psn_no"] for r in in_b})
+            inst = in_b[0]["inst"]
+            inst_admdvs = in_b[0]["inst_admdvs"] or ""
+            per_burst = sum(len({r["psn_no"] for r in b}) for b in bs) / len(bs)
+            odd = sum(1 for r in in_b if _odd(r["time"])) / len(in_b)
+            same = 0.0
+            for b in bs:
+                baskets = Counter(tuple(sorted(r["basket"])) for r in b)
+                same += baskets.most_common(1)[0][1] / len(b)
+            same /= len(bs)
+            burst_visits = Counter(r["psn_no"] for r in in_b)
+            strangers = sum(
+                1
+                for p in persons
+                if next(r for r in in_b if r["psn_no"] == p)["visits_here"] <= burst_visits[p]
+                or (next(r for r in in_b if r["psn_no"] == p)["home"] or "")[:4] != inst_admdvs[:4]
+            ) / len(persons)
+            f = {
+                "bursts": clip((len(bs) - 1) / 4),
+                "burst_size": clip((per_burst - cfg.min_burst_persons + 2) / 10),
+                "odd_hours": odd,
+                "same_basket": same,
+                "strangers": strangers,
+            }
+            score = sum(cfg.weights[k] * v for k, v in f.items())
+            if score < cfg.min_score:
+                continue
+            w = cfg.weights
+            reasons = [
+                Reason(
+                    factor="bursts",
+                    value=len(bs),
+                    weight=w["bursts"],
+                    text=f"终端 {term} 出现 {len(bs)} 次集中刷卡",
+                ),
+                Reason(
+                    factor="burst_size",
+                    value=round(per_burst, 1),
+                    weight=w["burst_size"],
+                    text=f"每次平均 {per_burst:.1f} 名不同参保人在 "
+                    f"{cfg.burst_minutes:.0f} 分钟内结算",
+                ),
+                Reason(
+                    factor="odd_hours",
+                    value=round(odd, 2),
+                    weight=w["odd_hours"],
+                    text=f"{round(100 * odd)}% 发生在 20 点至次日 7 点",
+                ),
+                Reason(
+                    factor="same_basket",
+                    value=round(same, 2),
+                    weight=w["same_basket"],
+                    text=f"同一批次中 {round(100 * same)}% 的结算药品与数量完全相同",
+                ),
+                Reason(
+                    factor="strangers",
+                    value=round(strangers, 2),
+                    weight=w["strangers"],
+                    text=f"{round(100 * strangers)}% 的参保人平时从不在该店结算或参保地在外地",
+                ),
+            ]
+            members = [Member(kind="institution", id=inst, role="pooling_outlet")]
+            members += [Member(kind="person", id=p, role="card_lender") for p in persons]
+            evidence = [f"terminal:{term} at {inst}"]
+            for k, b in enumerate(bs, 1):
+                for r in b:
+                    evidence.append(
+                        f"settlement:{r['setl_id']} burst {k} {r['time']:%Y-%m-%d %H:%M} "
+                        f"{r['psn_no']} cert {r['cert']} basket {'+'.join(sorted(r['basket']))}"
+                    )
+            first, last = span(r["time"] for r in in_b)
+            regions = sorted({inst_admdvs} | {r["home"] for r in in_b if r["home"]} - {""})
+            drafts.append(
+                LeadDraft(
+                    typology="card_pooling",
+                    score=clip(score),
+                    members=members,
+                    reasons=reasons,
+                    evidence=evidence[: cfg.max_evidence],
+                    amount_at_risk=sum(_f(r["fund"]) for r in in_b),
+                    first_seen=first,
+                    last_seen=last,
+                    region=inst_admdvs or None,
+                    regions=regions,
+                )
+            )
+    return drafts
+
+
+# --- split_admission -----------------------------------------------------------------------
+def split(gw: Gateway, cfg: SplitConfig, timer: Timer | None = None) -> list[LeadDraft]:
+    tm = timer or Timer()
+    with tm.stage("queries"):
+        rows = gw.read("detect_split_admissions", {"max_gap_days": cfg.max_gap_days})
+    with tm.stage("scoring"):
+        by_key: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        for r in rows:
+            by_key[(r["psn_no"], r["inst"])].append(r)
+        drafts = []
+        for (psn, inst), rs in sorted(by_key.items()):
+            if len(rs) < cfg.min_splits:
+                continue
+            gaps = [r["gap"] for r in rs]
+            stays = {r["setl_a"]: r for r in rs} | {r["setl_b"]: r for r in rs}
+            amount = sum(_f(r["fund_b"]) for r in rs)
+            score = clip(0.5 + 0.1 * min(len(rs), 4) + (0.1 if max(gaps) <= 2 else 0.0))
+            reasons = [
+                Reason(
+                    factor="readmissions",
+                    value=len(rs),
+                    weight=0.6,
+                    text=f"出院后 {cfg.max_gap_days:.0f} 天内以相同诊断"
+                    f"再次入住同一机构 {len(rs)} 次",
+                ),
+                Reason(
+                    factor="max_gap_days",
+                    value=round(max(gaps), 1),
+                    weight=0.3,
+                    text=f"出院与再入院最长间隔 {max(gaps):.1f} 天",
+                ),
+                Reason(
+                    factor="stays",
+                    value=len(stays),
+                    weight=0.1,
+                    text=f"共 {len(stays)} 次住院,诊断 {rs[0]['dise']}",
+                ),
+            ]
+            evidence = [
+                f"settlement:{r['setl_a']} discharged {r['end_a']:%Y-%m-%d} -> "
+                f"settlement:{r['setl_b']} readmitted {r['begn_b']:%Y-%m-%d} "
+                f"({r['gap']:.1f} days, dx {r['dise']})"
+                for r in rs
+            ]
+            first, last = span([r["begn_a"] for r in rs] + [r["end_b"] for r in rs])
+            drafts.append(
+                LeadDraft(
+                    typology="split_admission",
+                    score=score,
+                    members=[
+                        Member(kind="person", id=psn, role="patient"),
+                        Member(kind="institution", id=inst, role="institution"),
+                    ],
+                    reasons=reasons,
+                    evidence=evidence[: cfg.max_evidence],
+                    amount_at_risk=amount,
+                    first_seen=first,
+                    last_seen=last,
+                    region=rs[0]["inst_admdvs"] or rs[0]["home"],
+                    regions=sorted({x for x in (rs[0]["inst_admdvs"], rs[0]["home"]) if x}),
+                )
+            )
+    return drafts

@@ -1,0 +1,32 @@
+// Consecutive visits of one person at two institutions too far apart for the time
+// between them (时空异常). Online platforms are not places; an inpatient stay holds the
+// person from admission (its settlement may come later), other visits until they end.
+// Plausible travel: $ground_kmh up to $flight_km, beyond that a flight at $flight_kmh
+// plus $flight_overhead_h hours. Pairs closer than $min_km are never flagged.
+// params: $min_km, $ground_kmh, $flight_km, $flight_kmh, $flight_overhead_h
+// mode: read
+MATCH (p:Person)-[:SETTLED]->(s:Settlement)-[:AT]->(i:Institution)
+WHERE NOT s:Refund AND s.begntime IS NOT NULL AND coalesce(i.online, '0') <> '1'
+  AND i.lat IS NOT NULL AND i.lon IS NOT NULL
+WITH p, s, i ORDER BY s.begntime, s.setl_id
+WITH p, collect({setl_id: s.setl_id, inst: i.fixmedins_code, admdvs: i.admdvs,
+                 lat: i.lat, lon: i.lon, begn: s.begntime, fund: s.fund_pay_sumamt,
+                 left_at: CASE WHEN s:Inpatient THEN s.begntime
+                               ELSE coalesce(s.endtime, s.begntime) END}) AS ev
+WHERE size(ev) >= 2
+UNWIND range(0, size(ev) - 2) AS k
+WITH p, ev[k] AS a, ev[k + 1] AS b
+WHERE a.inst <> b.inst
+WITH p, a, b,
+     point.distance(point({latitude: a.lat, longitude: a.lon}),
+                    point({latitude: b.lat, longitude: b.lon})) / 1000.0 AS km,
+     duration.inSeconds(a.left_at, b.begn).seconds / 3600.0 AS hours
+WITH p, a, b, km, hours,
+     CASE WHEN km <= $flight_km THEN km / $ground_kmh
+          ELSE km / $flight_kmh + $flight_overhead_h END AS needed
+WHERE km >= $min_km AND hours < needed
+RETURN p.psn_no AS psn_no, p.insu_admdvs AS home,
+       a.setl_id AS setl_a, a.inst AS inst_a, a.admdvs AS admdvs_a, a.begn AS time_a,
+       b.setl_id AS setl_b, b.inst AS inst_b, b.admdvs AS admdvs_b, b.begn AS time_b,
+       b.fund AS fund_b, km, hours, needed
+ORDER BY psn_no, time_a
