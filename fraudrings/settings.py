@@ -82,6 +82,14 @@ class Settings(BaseSettings):
     # Ingest jobs started from the API may only read drops under this folder.
     api_drops_dir: Path = Path("data")
 
+    # --- Referral packages to public security (referral/); see the README
+    # Where the API writes packages: <referral_dir>/<lead_id>/<evidence version>/.
+    referral_dir: Path = Path("data/referrals")
+    # A TrueType font with Chinese glyphs (.ttf/.ttc); default: .fonts/ from bootstrap.
+    referral_font: Path | None = None
+    # Legal thresholds per province and quoted provisions; default referral/thresholds.toml.
+    referral_thresholds: Path | None = None
+
     @model_validator(mode="after")
     def _derive(self) -> Settings:
         if not self.neo4j_uri:
