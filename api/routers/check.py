@@ -1,0 +1,160 @@
+"""Pre-settlement check (事前提醒): warnings on a pending settlement, before it is paid.
+
+Institutions call this from their own systems at the counter, so it answers at once and
+never blocks a legitimate sale on an error of its own: when the graph cannot answer in
+time, the answer is "no warning, check unavailable" (``checked: false``), not an error.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from api.deps import User, audit_ids, get_service
+from api.problems import responses
+from graph.detect.config import TravelConfig
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/check", tags=["check"], responses=responses(401, 422, 429))
+
+TRAVEL = TravelConfig()
+CHECK_TIMEOUT_S = 2.0
+
+Code = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class CheckLine(BaseModel):
+    med_list_codg: str = Field(min_length=1, max_length=64)
+    cnt: float | None = Field(default=None, ge=0, le=10_000)
+    prd_days: int | None = Field(default=None, ge=0, le=3650)
+    drug_trac_codg: list[Code] = Field(default_factory=list, max_length=500)
+
+
+class SettlementCheck(BaseModel):
+    """A pending settlement, in the contract's names."""
+
+    psn_no: str = Field(min_length=1, max_length=64)
+    fixmedins_code: str = Field(min_length=1, max_length=64)
+    dr_codg: str | None = Field(default=None, max_length=64)
+    setl_time: datetime
+    lines: list[CheckLine] = Field(default_factory=list, max_length=200)
+
+
+class CheckWarning(BaseModel):
+    code: str = Field(
+        description="box_already_sold | open_lead | deceased | supply_overlap | impossible_travel"
+    )
+    message: str
+    reason: dict[str, Any] = Field(default_factory=dict)
+
+
+class CheckResult(BaseModel):
+    checked: bool = Field(description="false when the check could not run; never blocks a sale")
+    message: str | None = None
+    warnings: list[CheckWarning]
+
+
+def _needed_hours(km: float) -> float:
+    if km <= TRAVEL.flight_km:
+        return km / TRAVEL.ground_kmh
+    return km / TRAVEL.flight_kmh + TRAVEL.flight_overhead_h
+
+
+def warnings_for(body: SettlementCheck, row: dict[str, Any]) -> list[CheckWarning]:
+    """The warnings one answer of check_settlement.cypher gives for a pending settlement."""
+    out: list[CheckWarning] = []
+    now = body.setl_time.replace(tzinfo=None)
+    for b in row.get("sold_boxes") or []:
+        out.append(
+            CheckWarning(
+                code="box_already_sold",
+                message=f"追溯码 {b['code']} 的药品已于 {b['sold_at']:%Y-%m-%d} "
+                "售出且未退货,疑似回流药",
+                reason={
+                    "drug_trac_codg": b["code"],
+                    "sold_at": b["sold_at"].isoformat(),
+                    "setl_id": b["setl_id"],
+                    "seller": b["seller"],
+                },
+            )
+        )
+    for lead in row.get("leads") or []:
+        out.append(
+            CheckWarning(
+                code="open_lead",
+                message=f"参保人是在查线索({lead['typology']})的成员",
+                reason={"typology": lead["typology"], "status": lead["status"]},
+            )
+        )
+    death = row.get("death_date")
+    if death is not None and death < now.date():
+        out.append(
+            CheckWarning(
+                code="deceased",
+                message=f"参保人已于 {death} 死亡",
+                reason={"death_date": death.isoformat()},
+            )
+        )
+    for s in row.get("in_supply") or []:
+        left = (s["supply_until"] - now).total_seconds() / 86400
+        out.append(
+            CheckWarning(
+                code="supply_overlap",
+                message=f"同一药品 {s['drug']} 上次所购尚可用 {left:.0f} 天",
+                reason={
+                    "med_list_codg": s["drug"],
+                    "last_dispensed": s["last_time"].isoformat(),
+                    "cnt": s["cnt"],
+                    "supply_until": s["supply_until"].isoformat(),
+                    "days_left": round(left, 1),
+                    "setl_id": s["setl_id"],
+                },
+            )
+        )
+    last = row.get("last_visit")
+    if last and last["inst"] != body.fixmedins_code and last["km"] >= TRAVEL.min_km:
+        hours = (now - last["left_at"]).total_seconds() / 3600
+        needed = _needed_hours(last["km"])
+        if 0 <= hours < needed:
+            out.append(
+                CheckWarning(
+                    code="impossible_travel",
+                    message=f"距上次在 {last['inst']} 结算仅 {hours:.1f} 小时,相距 "
+                    f"{last['km']:.0f} 公里",
+                    reason={
+                        "last_setl_id": last["setl_id"],
+                        "last_institution": last["inst"],
+                        "km": round(last["km"], 1),
+                        "hours": round(hours, 2),
+                        "hours_needed": round(needed, 2),
+                    },
+                )
+            )
+    return out
+
+
+@router.post(
+    "/settlement",
+    response_model=CheckResult,
+    summary="Warnings on a pending settlement before it is paid",
+)
+def check_settlement(body: SettlementCheck, user: User, request: Request) -> CheckResult:
+    svc = get_service(request)
+    audit_ids(request, [body.psn_no])
+    params = {
+        "psn_no": body.psn_no,
+        "fixmedins_code": body.fixmedins_code,
+        "setl_time": body.setl_time.replace(tzinfo=None).isoformat(),
+        "codes": sorted({c for ln in body.lines for c in ln.drug_trac_codg}),
+        "drugs": sorted({ln.med_list_codg for ln in body.lines}),
+    }
+    try:
+        rows = svc.gw.read("check_settlement", params, timeout=CHECK_TIMEOUT_S)
+        return CheckResult(checked=True, warnings=warnings_for(body, rows[0] if rows else {}))
+    except Exception:  # never block a sale on our own error
+        log.exception("pre-settlement check failed; answering 'check unavailable'")
+        return CheckResult(checked=False, message="no warning, check unavailable", warnings=[])
