@@ -1,0 +1,206 @@
+"""Pre-settlement check benchmark: p50/p99 latency and throughput of POST /check/settlement
+at concurrency 1, 16 and 64, beside the raw Cypher time of its one query.
+
+Uses the graph loaded in the Neo4j the settings point at. Request bodies are built from
+that graph: persons with settlements (some in open leads, some deceased), high-value
+drugs they were dispensed, and a mix of boxes already sold and fresh codes, so the
+query does its full work (every subquery finds something to look at). The API runs in
+a child uvicorn process (one worker) on a loopback port, as in bench/api.py.
+
+    .venv/bin/python -m bench.check [--concurrency 1,16,64] [--requests 600]
+
+Results: bench/results/check.json and bench/results/check.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+
+from api.security import hash_password  # noqa: E402
+from api.store import Store  # noqa: E402
+from bench.api import free_port, pct, start_server  # noqa: E402
+from fraudrings.settings import get_settings  # noqa: E402
+from graph.gateway import Gateway  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results"
+PASSWORD = "bench-password-" + secrets.token_hex(4)
+
+SAMPLES = """
+MATCH (p:Person)-[:SETTLED]->(s:Settlement)-[:HAS_LINE]->(l:FeeLine)-[:DISPENSED]->(b:Box)
+WHERE s.med_type = '41'
+WITH p, s, l, b LIMIT $n
+MATCH (s)-[:AT]->(i:Institution)
+RETURN p.psn_no AS psn_no, i.fixmedins_code AS inst, s.begntime AS t,
+       l.med_list_codg AS drug, b.drug_trac_codg AS code
+"""
+
+
+def bodies(gw: Gateway, n: int) -> list[dict[str, Any]]:
+    out = []
+    for i, r in enumerate(gw.run_read_text(SAMPLES, {"n": n})):
+        when = r["t"] + timedelta(days=3 + i % 20)
+        code = r["code"] if i % 2 == 0 else f"89{i:018d}"
+        out.append(
+            {
+                "psn_no": r["psn_no"],
+                "fixmedins_code": r["inst"],
+                "setl_time": when.isoformat(),
+                "lines": [{"med_list_codg": r["drug"], "cnt": 1, "drug_trac_codg": [code]}],
+            }
+        )
+    return out
+
+
+async def drive(
+    base: str, token: str, payloads: list[dict[str, Any]], concurrency: int, requests: int
+) -> dict[str, Any]:
+    lat: list[float] = []
+    errors = unchecked = warned = 0
+    n = 0
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(
+        base_url=base, headers={"Authorization": f"Bearer {token}"}, limits=limits, timeout=60
+    ) as client:
+
+        async def worker() -> None:
+            nonlocal n, errors, unchecked, warned
+            while n < requests:
+                body = payloads[n % len(payloads)]
+                n += 1
+                t = time.perf_counter()
+                r = await client.post("/check/settlement", json=body)
+                lat.append((time.perf_counter() - t) * 1000)
+                if r.status_code != 200:
+                    errors += 1
+                elif not r.json()["checked"]:
+                    unchecked += 1
+                elif r.json()["warnings"]:
+                    warned += 1
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        wall = time.perf_counter() - t0
+    return {
+        "concurrency": concurrency,
+        "requests": len(lat),
+        "errors": errors,
+        "unchecked": unchecked,
+        "with_warnings": warned,
+        "p50_ms": round(pct(lat, 0.50), 2),
+        "p99_ms": round(pct(lat, 0.99), 2),
+        "mean_ms": round(statistics.fmean(lat), 2) if lat else None,
+        "throughput_rps": round(len(lat) / wall, 1) if wall else None,
+    }
+
+
+def chart(out: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = out["api"]
+    x = [str(r["concurrency"]) for r in rows]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.bar([i - 0.2 for i in range(len(x))], [r["p50_ms"] for r in rows], 0.4, label="p50")
+    ax.bar([i + 0.2 for i in range(len(x))], [r["p99_ms"] for r in rows], 0.4, label="p99")
+    ax.axhline(20, color="red", linestyle="--", linewidth=1, label="target p99 (c=16)")
+    ax.axhline(out["raw_cypher"]["p50_ms"], color="grey", linestyle=":", label="raw Cypher p50")
+    ax.set_xticks(range(len(x)), [f"c={c}" for c in x])
+    ax.set_ylabel("ms")
+    ax.set_title(f"POST /check/settlement ({out['graph']['persons']} persons)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--concurrency", default="1,16,64")
+    ap.add_argument("--requests", type=int, default=600)
+    ap.add_argument("--raw-runs", type=int, default=200)
+    args = ap.parse_args()
+    s = get_settings()
+    gw = Gateway.from_settings(s)
+    persons = gw.run_read_text("MATCH (p:Person) RETURN count(p) AS n")[0]["n"]
+    payloads = bodies(gw, 200)
+    if not payloads:
+        raise SystemExit("no settlements with scanned boxes in the graph; load a drop first")
+    lat = []
+    for i in range(args.raw_runs):
+        b = payloads[i % len(payloads)]
+        params = {
+            "psn_no": b["psn_no"],
+            "fixmedins_code": b["fixmedins_code"],
+            "setl_time": b["setl_time"],
+            "codes": b["lines"][0]["drug_trac_codg"],
+            "drugs": [b["lines"][0]["med_list_codg"]],
+        }
+        t = time.perf_counter()
+        gw.read("check_settlement", params)
+        lat.append((time.perf_counter() - t) * 1000)
+    raw = {"runs": len(lat), "p50_ms": round(pct(lat, 0.5), 2), "p99_ms": round(pct(lat, 0.99), 2)}
+    print(f"raw cypher: {raw}", flush=True)
+    levels = [int(x) for x in args.concurrency.split(",")]
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "service.db"
+        store = Store(db)
+        store.add_user("bench", "admin", "", hash_password(PASSWORD))
+        store.close()
+        env = {
+            **os.environ,
+            "FRAUDRINGS_SERVICE_DB": str(db),
+            "FRAUDRINGS_API_SECRET_KEY": secrets.token_urlsafe(48),
+            "FRAUDRINGS_API_RATE_PER_MINUTE": "100000000",
+            "FRAUDRINGS_API_RATE_BURST": "100000000",
+            "NEO4J_URI": s.neo4j_uri,
+            "NEO4J_PASSWORD": s.neo4j_password.get_secret_value(),
+        }
+        port = free_port()
+        proc = start_server(env, port)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            tok = httpx.post(
+                base + "/auth/token", data={"username": "bench", "password": PASSWORD}
+            ).json()["access_token"]
+            asyncio.run(drive(base, tok, payloads, 4, 60))  # warm-up
+            api = []
+            for c in levels:
+                r = asyncio.run(drive(base, tok, payloads, c, args.requests))
+                api.append(r)
+                print(f"api c={c}: {r}", flush=True)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    gw.close()
+    out = {
+        "graph": {"persons": persons},
+        "machine": {"cpus": os.cpu_count()},
+        "note": "one uvicorn worker; load generator on the same machine (loopback)",
+        "raw_cypher": raw,
+        "api": api,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "check.json").write_text(json.dumps(out, indent=1) + "\n")
+    chart(out, RESULTS / "check.png")
+    print(f"written {RESULTS / 'check.json'} and check.png")
+
+
+if __name__ == "__main__":
+    main()
