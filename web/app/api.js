@@ -1,0 +1,70 @@
+// The API client: same origin, bearer token kept in sessionStorage (gone with the tab).
+
+const KEY = "fr.token";
+
+export class ApiError extends Error {
+  constructor(status, detail) {
+    super(detail || `HTTP ${status}`);
+    this.status = status;
+  }
+}
+
+let onUnauthorized = () => {};
+
+export function setUnauthorizedHandler(fn) { onUnauthorized = fn; }
+
+export function token() { return sessionStorage.getItem(KEY); }
+
+export function logout() { sessionStorage.removeItem(KEY); }
+
+export async function login(username, password) {
+  const body = new URLSearchParams({ username, password, grant_type: "password" });
+  const r = await fetch("/auth/token", {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body,
+  });
+  if (!r.ok) throw new ApiError(r.status, (await problem(r)) || "login failed");
+  const data = await r.json();
+  sessionStorage.setItem(KEY, data.access_token);
+  return data;
+}
+
+async function problem(r) {
+  try {
+    const p = await r.json();
+    return p.detail || p.title;
+  } catch {
+    return null;
+  }
+}
+
+export async function call(method, path, { params, body } = {}) {
+  let url = path;
+  if (params) {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) {
+      if (v !== null && v !== undefined && v !== "") q.set(k, v);
+    }
+    const s = q.toString();
+    if (s) url += "?" + s;
+  }
+  const headers = { Authorization: "Bearer " + (token() || "") };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const r = await fetch(url, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (r.status === 401) {
+    logout();
+    onUnauthorized();
+    throw new ApiError(401, await problem(r));
+  }
+  if (!r.ok) throw new ApiError(r.status, await problem(r));
+  return r.status === 204 ? null : r.json();
+}
+
+export const get = (path, params) => call("GET", path, { params });
+export const post = (path, body) => call("POST", path, { body });
+export const put = (path, body) => call("PUT", path, { body });

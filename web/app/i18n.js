@@ -1,0 +1,224 @@
+// Interface text in Chinese (default) and English. Data values are shown as the API
+// returns them (masked per role by the API itself).
+
+const zh = {
+  "app.title": "医保基金欺诈团伙研判工作台",
+  "nav.queue": "线索队列",
+  "nav.box": "查追溯码",
+  "nav.box_placeholder": "输入药品追溯码",
+  "nav.logout": "退出",
+  "login.user": "用户名",
+  "login.password": "密码",
+  "login.submit": "登录",
+  "login.failed": "用户名或密码错误",
+  "lang.other": "English",
+  "common.all": "全部",
+  "common.loading": "加载中…",
+  "common.none": "无",
+  "common.more": "显示更多",
+  "common.back": "返回",
+  "common.apply": "筛选",
+  "common.reset": "重置",
+  "common.error": "出错了",
+  "common.prev": "上一页",
+  "common.next": "下一页",
+  "common.open": "打开",
+  "common.close": "关闭",
+  "role.analyst": "分析员", "role.investigator": "调查员", "role.supervisor": "主管", "role.admin": "管理员",
+  "queue.title": "线索队列",
+  "queue.typology": "类型", "queue.region": "区划", "queue.min_score": "最低评分",
+  "queue.min_amount": "最低涉案金额", "queue.status": "状态", "queue.assignee": "负责人",
+  "queue.mine": "只看我的", "queue.sort": "排序", "queue.order": "顺序",
+  "queue.desc": "降序", "queue.asc": "升序",
+  "queue.score": "评分", "queue.lead": "线索", "queue.members": "成员",
+  "queue.amount": "涉案金额", "queue.period": "时间范围", "queue.actions": "操作",
+  "queue.claim": "认领", "queue.claimed": "已认领", "queue.count": "共 {n} 条",
+  "queue.empty": "没有符合条件的线索",
+  "sort.score": "评分", "sort.amount_at_risk": "涉案金额", "sort.first_seen": "首次发现",
+  "sort.last_seen": "最近发现", "sort.member_count": "成员数", "sort.detected_at": "检测时间",
+  "sort.lead_id": "线索编号",
+  "status.new": "新线索", "status.in_review": "核查中", "status.confirmed": "已确认",
+  "status.dismissed": "已排除", "status.referred": "已移送",
+  "typ.prescription_buyer": "职业开药人", "typ.recycled_drug": "倒卖回流药",
+  "typ.inpatient_recruitment": "拉拢住院", "typ.card_pooling": "冒用/借用医保卡",
+  "typ.spatiotemporal": "时空异常", "typ.deceased_claims": "死亡人员结算",
+  "typ.split_admission": "分解住院",
+  "kind.person": "参保人", "kind.hospital": "医院", "kind.pharmacy": "药店",
+  "kind.platform": "网售平台", "kind.institution": "机构", "kind.doctor": "医师",
+  "kind.supplier": "供应商", "kind.box": "药盒", "kind.settlement": "结算",
+  "kind.event": "流转事件", "kind.feeline": "费用明细", "kind.phone": "电话",
+  "kind.address": "地址", "kind.drug": "药品", "kind.terminal": "终端", "kind.lead": "线索",
+  "kind.other": "其他",
+  "lead.score": "评分", "lead.amount": "涉案金额（基金支付）", "lead.period": "时间范围",
+  "lead.region": "区划", "lead.assignee": "负责人", "lead.status": "状态",
+  "lead.members": "成员", "lead.reasons": "研判依据", "lead.factor": "指标",
+  "lead.value": "数值", "lead.weight": "权重", "lead.explain": "说明",
+  "lead.evidence": "证据", "lead.timeline": "时间线", "lead.workflow": "处置",
+  "lead.history": "处置记录", "lead.to_status": "变更为", "lead.note": "备注",
+  "lead.note_placeholder": "填写处置说明（必填建议）", "lead.submit": "提交",
+  "lead.add_note": "仅添加备注", "lead.no_transition": "当前无可执行的状态变更",
+  "lead.changed": "已更新", "lead.inactive": "本次检测未再发现",
+  "ev.kind": "类别", "ev.text": "内容", "ev.box": "药盒", "ev.settlement": "结算",
+  "ev.link": "关联", "ev.pattern": "购药模式", "ev.other": "其他",
+  "ev.click": "点击证据行可在图中高亮相关节点",
+  "graph.kinds": "节点类型", "graph.from": "起", "graph.to": "止",
+  "graph.fit": "适应窗口", "graph.relayout": "重新布局", "graph.merge": "合并事件为连线",
+  "graph.png": "导出 PNG", "graph.svg": "导出 SVG",
+  "graph.shown": "显示 {n} / {m} 个节点", "graph.truncated": "（服务端已截断）",
+  "graph.expand": "展开邻居", "graph.expanding": "展开中…", "graph.expanded": "新增 {n} 个节点",
+  "graph.boxhistory": "追溯码历史", "graph.center": "居中", "graph.profile": "档案",
+  "graph.open_entity": "查看关系网", "graph.evidence_on": "高亮证据路径",
+  "graph.hint": "单击节点查看档案，滚轮缩放，拖动平移",
+  "profile.flags": "标记", "profile.leads": "相关线索", "profile.degree": "关系",
+  "profile.props": "属性", "profile.region": "区划", "profile.role": "角色",
+  "tl.admissions": "住院", "tl.settlements": "结算", "tl.boxes": "药盒流转",
+  "tl.waves": "入院波次", "tl.empty": "无带日期的事件",
+  "box.title": "追溯码流转链", "box.drug": "药品", "box.events": "流转事件",
+  "box.time": "时间", "box.type": "类型", "box.from": "来源", "box.to": "去向",
+  "box.setl": "结算号", "box.lot": "批号", "box.source": "数据来源",
+  "box.resale": "二次销售", "box.gap": "未记录的回流", "box.truncated": "事件过多，已截断",
+  "box.notfound": "未找到该追溯码（或不在您的辖区内）",
+  "evt.purchase": "采购入库", "evt.sale": "销售", "evt.return": "退货",
+  "evt.supplier_return": "退回供应商", "evt.transfer": "调拨", "evt.recall": "召回",
+  "entity.title": "关系网",
+  "role_m.buyer": "购药人", "role_m.recycler": "回收倒卖方", "role_m.launderer": "洗白供应商",
+  "role_m.resold_box": "二次销售药盒", "role_m.recruited_patient": "被拉拢住院人",
+  "role_m.institution": "涉事机构", "role_m.recruiter": "招揽人",
+  "role_m.prescriber": "开方医师", "role_m.place": "机构", "role_m.recruit": "被拉拢人",
+  "rel.SETTLED": "结算", "rel.AT": "就诊于", "rel.TREATED_BY": "接诊医师",
+  "rel.VIA_TERMINAL": "终端", "rel.HAS_LINE": "明细", "rel.REVERSES": "冲销",
+  "rel.FOR_DRUG": "药品", "rel.PRESCRIBED_BY": "开方", "rel.DISPENSED": "发药",
+  "rel.WORKS_AT": "执业于", "rel.HAS_PHONE": "电话", "rel.LIVES_AT": "住址",
+  "rel.HAS_EVENT": "流转", "rel.FROM": "出", "rel.TO": "入", "rel.FOR_SETTLEMENT": "对应结算",
+  "rel.INVOLVES": "涉及",
+};
+
+const en = {
+  "app.title": "Fraud-ring investigator workbench",
+  "nav.queue": "Lead queue", "nav.box": "Trace code", "nav.box_placeholder": "traceability code",
+  "nav.logout": "Sign out",
+  "login.user": "Username", "login.password": "Password", "login.submit": "Sign in",
+  "login.failed": "Wrong username or password", "lang.other": "中文",
+  "common.all": "All", "common.loading": "Loading…", "common.none": "None",
+  "common.more": "Show more", "common.back": "Back", "common.apply": "Filter",
+  "common.reset": "Reset", "common.error": "Error", "common.prev": "Previous",
+  "common.next": "Next", "common.open": "Open", "common.close": "Close",
+  "role.analyst": "analyst", "role.investigator": "investigator", "role.supervisor": "supervisor",
+  "role.admin": "admin",
+  "queue.title": "Lead queue", "queue.typology": "Typology", "queue.region": "Region",
+  "queue.min_score": "Min score", "queue.min_amount": "Min amount", "queue.status": "Status",
+  "queue.assignee": "Assignee", "queue.mine": "Mine only", "queue.sort": "Sort",
+  "queue.order": "Order", "queue.desc": "Descending", "queue.asc": "Ascending",
+  "queue.score": "Score", "queue.lead": "Lead", "queue.members": "Members",
+  "queue.amount": "Amount at risk", "queue.period": "Period", "queue.actions": "Actions",
+  "queue.claim": "Claim", "queue.claimed": "Claimed", "queue.count": "{n} leads",
+  "queue.empty": "No lead matches",
+  "sort.score": "score", "sort.amount_at_risk": "amount at risk", "sort.first_seen": "first seen",
+  "sort.last_seen": "last seen", "sort.member_count": "members", "sort.detected_at": "detected",
+  "sort.lead_id": "lead id",
+  "status.new": "New", "status.in_review": "In review", "status.confirmed": "Confirmed",
+  "status.dismissed": "Dismissed", "status.referred": "Referred",
+  "typ.prescription_buyer": "Prescription buyer", "typ.recycled_drug": "Recycled drug",
+  "typ.inpatient_recruitment": "Inpatient recruitment", "typ.card_pooling": "Card pooling",
+  "typ.spatiotemporal": "Spatio-temporal", "typ.deceased_claims": "Deceased claims",
+  "typ.split_admission": "Split admission",
+  "kind.person": "Person", "kind.hospital": "Hospital", "kind.pharmacy": "Pharmacy",
+  "kind.platform": "Online platform", "kind.institution": "Institution", "kind.doctor": "Doctor",
+  "kind.supplier": "Supplier", "kind.box": "Box", "kind.settlement": "Settlement",
+  "kind.event": "Box event", "kind.feeline": "Fee line", "kind.phone": "Phone",
+  "kind.address": "Address", "kind.drug": "Drug", "kind.terminal": "Terminal", "kind.lead": "Lead",
+  "kind.other": "Other",
+  "lead.score": "Score", "lead.amount": "Amount at risk (fund share)", "lead.period": "Period",
+  "lead.region": "Region", "lead.assignee": "Assignee", "lead.status": "Status",
+  "lead.members": "Members", "lead.reasons": "Reasons", "lead.factor": "Factor",
+  "lead.value": "Value", "lead.weight": "Weight", "lead.explain": "Explanation",
+  "lead.evidence": "Evidence", "lead.timeline": "Timeline", "lead.workflow": "Workflow",
+  "lead.history": "History", "lead.to_status": "Move to", "lead.note": "Note",
+  "lead.note_placeholder": "Why (recommended)", "lead.submit": "Submit",
+  "lead.add_note": "Add note only", "lead.no_transition": "No status change available to you",
+  "lead.changed": "Updated", "lead.inactive": "not found again by the last detection run",
+  "ev.kind": "Kind", "ev.text": "Line", "ev.box": "Box", "ev.settlement": "Settlement",
+  "ev.link": "Link", "ev.pattern": "Pattern", "ev.other": "Other",
+  "ev.click": "Click a line to highlight its nodes in the graph",
+  "graph.kinds": "Node kinds", "graph.from": "From", "graph.to": "To", "graph.fit": "Fit",
+  "graph.relayout": "Re-layout", "graph.merge": "Merge events into edges",
+  "graph.png": "Export PNG", "graph.svg": "Export SVG",
+  "graph.shown": "showing {n} / {m} nodes", "graph.truncated": " (cut by the server)",
+  "graph.expand": "Expand neighbours", "graph.expanding": "Expanding…",
+  "graph.expanded": "{n} nodes added", "graph.boxhistory": "Box history",
+  "graph.center": "Center", "graph.profile": "Profile", "graph.open_entity": "Open network",
+  "graph.evidence_on": "Highlight evidence",
+  "graph.hint": "Click a node for its profile; wheel to zoom, drag to pan",
+  "profile.flags": "Flags", "profile.leads": "Leads", "profile.degree": "Relationships",
+  "profile.props": "Properties", "profile.region": "Region", "profile.role": "Role",
+  "tl.admissions": "Admissions", "tl.settlements": "Settlements", "tl.boxes": "Box movements",
+  "tl.waves": "Admission waves", "tl.empty": "No dated event",
+  "box.title": "Box journey", "box.drug": "Drug", "box.events": "Movements",
+  "box.time": "Time", "box.type": "Type", "box.from": "From", "box.to": "To",
+  "box.setl": "Settlement", "box.lot": "Lot", "box.source": "Source",
+  "box.resale": "second sale", "box.gap": "unrecorded return", "box.truncated": "too many events, cut",
+  "box.notfound": "No such traceability code (or outside your region)",
+  "evt.purchase": "purchase", "evt.sale": "sale", "evt.return": "return",
+  "evt.supplier_return": "supplier return", "evt.transfer": "transfer", "evt.recall": "recall",
+  "entity.title": "Network",
+  "role_m.buyer": "buyer", "role_m.recycler": "recycler", "role_m.launderer": "launderer",
+  "role_m.resold_box": "resold box", "role_m.recruited_patient": "recruited patient",
+  "role_m.institution": "institution", "role_m.recruiter": "recruiter",
+  "role_m.prescriber": "prescriber", "role_m.place": "place", "role_m.recruit": "recruit",
+  "rel.SETTLED": "settled", "rel.AT": "at", "rel.TREATED_BY": "treated by",
+  "rel.VIA_TERMINAL": "terminal", "rel.HAS_LINE": "line", "rel.REVERSES": "reverses",
+  "rel.FOR_DRUG": "drug", "rel.PRESCRIBED_BY": "prescribed by", "rel.DISPENSED": "dispensed",
+  "rel.WORKS_AT": "works at", "rel.HAS_PHONE": "phone", "rel.LIVES_AT": "lives at",
+  "rel.HAS_EVENT": "event", "rel.FROM": "from", "rel.TO": "to", "rel.FOR_SETTLEMENT": "settlement",
+  "rel.INVOLVES": "involves",
+};
+
+const DICTS = { zh, en };
+let lang = localStorage.getItem("fr.lang") === "en" ? "en" : "zh";
+
+export function getLang() { return lang; }
+
+export function setLang(l) {
+  lang = l === "en" ? "en" : "zh";
+  localStorage.setItem("fr.lang", lang);  // a preference, not a secret
+  document.documentElement.lang = lang === "en" ? "en" : "zh-CN";
+}
+
+/** The text for key, with {name} placeholders filled; unknown keys fall back to fallback. */
+export function t(key, vars = {}, fallback = undefined) {
+  let s = DICTS[lang][key] ?? zh[key] ?? (fallback !== undefined ? fallback : key);
+  for (const [k, v] of Object.entries(vars)) s = s.replaceAll(`{${k}}`, String(v));
+  return s;
+}
+
+/** Translate a value of a family ("status", "typ", "role_m"...), or show it raw. */
+export function tv(family, value) {
+  if (value === null || value === undefined || value === "") return "";
+  return t(`${family}.${value}`, {}, String(value));
+}
+
+/** Fill every [data-i18n] / [data-i18n-placeholder] element under root. */
+export function translate(root = document) {
+  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll("[data-i18n-placeholder]")) {
+    el.placeholder = t(el.dataset.i18nPlaceholder);
+  }
+  document.title = t("app.title");
+}
+
+export function fmtMoney(v) {
+  if (v === null || v === undefined) return "—";
+  return "¥" + Number(v).toLocaleString(lang === "en" ? "en-US" : "zh-CN", {
+    maximumFractionDigits: 0,
+  });
+}
+
+export function fmtDate(v) {
+  if (!v) return "";
+  return String(v).slice(0, 10);
+}
+
+export function fmtTime(v) {
+  if (!v) return "";
+  return String(v).replace("T", " ").slice(0, 16);
+}

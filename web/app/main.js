@@ -1,0 +1,544 @@
+// The workbench: sign-in, lead queue, lead page, box history, entity network.
+// Hash routes: #/leads?…, #/lead/<id>, #/box/<code>, #/entity/<kind>/<id>.
+
+import * as api from "./api.js";
+import { t, tv, translate, getLang, setLang, fmtMoney, fmtDate, fmtTime } from "./i18n.js";
+import { GraphPanel, KINDS, esc, splitId, nodeDate, registerExtensions } from "./graph.js";
+import { renderTimeline } from "./timeline.js";
+
+const $ = (s, root = document) => root.querySelector(s);
+const STATUSES = ["new", "in_review", "confirmed", "dismissed", "referred"];
+const TYPOLOGIES = [
+  "prescription_buyer", "recycled_drug", "inpatient_recruitment", "card_pooling",
+  "spatiotemporal", "deceased_claims", "split_admission",
+];
+const SORTS = ["score", "amount_at_risk", "last_seen", "first_seen", "member_count", "detected_at", "lead_id"];
+const RANK = { analyst: 0, investigator: 1, supervisor: 2, admin: 3 };
+
+let me = null;
+
+// -- shell --------------------------------------------------------------------------------
+function show(view) {
+  for (const v of document.querySelectorAll(".view")) v.hidden = v.id !== "view-" + view;
+  $("#topbar").hidden = view === "login";
+  document.body.dataset.view = view;
+}
+
+function toast(msg, bad = false) {
+  const el = $("#toast");
+  el.textContent = msg;
+  el.className = bad ? "bad" : "";
+  el.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { el.hidden = true; }, 4000);
+}
+
+function langButtons() {
+  for (const b of [$("#lang-switch"), $("#lang-switch-login")]) b.textContent = t("lang.other");
+}
+
+async function whoami() {
+  me = await api.get("/users/me");
+  $("#whoami").textContent = `${me.username} · ${tv("role", me.role)}${me.region ? " · " + me.region : ""}`;
+}
+
+function statusBadge(s) {
+  return `<span class="status status-${esc(s)}">${esc(tv("status", s))}</span>`;
+}
+
+function scoreBar(v) {
+  const p = Math.round((v || 0) * 100);
+  return `<span class="score"><span class="bar"><span style="width:${p}%"></span></span>${(v || 0).toFixed(2)}</span>`;
+}
+
+function parseHash() {
+  const h = location.hash.replace(/^#/, "") || "/leads";
+  const [path, query] = h.split("?");
+  return { parts: path.split("/").filter(Boolean).map(decodeURIComponent), params: new URLSearchParams(query || "") };
+}
+
+async function route() {
+  if (!api.token()) { showLogin(); return; }
+  if (!me) {
+    try { await whoami(); } catch { return; }
+  }
+  const { parts, params } = parseHash();
+  try {
+    if (parts[0] === "lead" && parts[1]) await leadView(parts[1]);
+    else if (parts[0] === "box" && parts[1]) await boxView(parts[1]);
+    else if (parts[0] === "entity" && parts[2]) await entityView(parts[1], parts[2]);
+    else await queueView(params);
+  } catch (err) {
+    if (err.status !== 401) toast(`${t("common.error")}: ${err.message}`, true);
+  }
+}
+
+function showLogin() {
+  me = null;
+  show("login");
+  $("#login-password").value = "";
+  $("#login-user").focus();
+}
+
+// -- lead queue ---------------------------------------------------------------------------
+const QUEUE_FIELDS = ["typology", "status", "region", "min_score", "min_amount", "assignee", "sort", "order", "offset"];
+
+async function queueView(params) {
+  show("queue");
+  const root = $("#view-queue");
+  const f = Object.fromEntries(QUEUE_FIELDS.map((k) => [k, params.get(k) || ""]));
+  f.sort ||= "score";
+  f.order ||= "desc";
+  const limit = 25;
+  const offset = Number(f.offset || 0);
+  root.innerHTML = `
+    <div class="queue-head">
+      <h2>${t("queue.title")}</h2>
+      <div class="status-counts" id="status-counts"></div>
+    </div>
+    <form id="queue-filters" class="filters card">
+      <label>${t("queue.typology")}<select name="typology"><option value="">${t("common.all")}</option>
+        ${TYPOLOGIES.map((x) => `<option value="${x}" ${f.typology === x ? "selected" : ""}>${tv("typ", x)}</option>`).join("")}</select></label>
+      <label>${t("queue.status")}<select name="status"><option value="">${t("common.all")}</option>
+        ${STATUSES.map((x) => `<option value="${x}" ${f.status === x ? "selected" : ""}>${tv("status", x)}</option>`).join("")}</select></label>
+      <label>${t("queue.region")}<input name="region" value="${esc(f.region)}" pattern="[0-9]{0,6}" size="7" placeholder="3701"></label>
+      <label>${t("queue.min_score")}<input name="min_score" type="number" min="0" max="1" step="0.05" value="${esc(f.min_score)}" style="width:5em"></label>
+      <label>${t("queue.min_amount")}<input name="min_amount" type="number" min="0" step="1000" value="${esc(f.min_amount)}" style="width:7em"></label>
+      <label>${t("queue.assignee")}<input name="assignee" value="${esc(f.assignee)}" size="10"></label>
+      <label class="check"><input type="checkbox" name="mine" ${f.assignee && f.assignee === me.username ? "checked" : ""}>${t("queue.mine")}</label>
+      <label>${t("queue.sort")}<select name="sort">${SORTS.map((x) => `<option value="${x}" ${f.sort === x ? "selected" : ""}>${tv("sort", x)}</option>`).join("")}</select></label>
+      <label>${t("queue.order")}<select name="order"><option value="desc" ${f.order === "desc" ? "selected" : ""}>${t("queue.desc")}</option><option value="asc" ${f.order === "asc" ? "selected" : ""}>${t("queue.asc")}</option></select></label>
+      <button type="submit" class="primary">${t("common.apply")}</button>
+      <a class="button" href="#/leads">${t("common.reset")}</a>
+    </form>
+    <div class="card"><table class="leads"><thead><tr>
+      <th data-sort="score">${t("queue.score")}</th><th>${t("queue.typology")}</th><th data-sort="lead_id">${t("queue.lead")}</th>
+      <th>${t("queue.region")}</th><th data-sort="member_count">${t("queue.members")}</th>
+      <th data-sort="amount_at_risk">${t("queue.amount")}</th><th data-sort="last_seen">${t("queue.period")}</th>
+      <th>${t("queue.status")}</th><th>${t("queue.assignee")}</th><th>${t("queue.actions")}</th>
+    </tr></thead><tbody><tr><td colspan="10" class="muted">${t("common.loading")}</td></tr></tbody></table>
+    <div class="pager"><span id="queue-count"></span>
+      <button type="button" id="prev" ${offset ? "" : "disabled"}>${t("common.prev")}</button>
+      <button type="button" id="next">${t("common.next")}</button></div></div>`;
+
+  const go = (over) => {
+    const merged = { ...f, ...over };
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(merged)) if (v !== "" && v !== null && v !== undefined) q.set(k, v);
+    location.hash = "#/leads?" + q.toString();
+  };
+  const form = $("#queue-filters");
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const d = Object.fromEntries(new FormData(form));
+    if (d.mine) d.assignee = me.username;
+    delete d.mine;
+    go({ ...d, offset: "" });
+  });
+  form.elements.mine.addEventListener("change", (e) => {
+    form.elements.assignee.value = e.target.checked ? me.username : "";
+  });
+  for (const th of root.querySelectorAll("th[data-sort]")) {
+    th.classList.add("sortable");
+    if (th.dataset.sort === f.sort) th.classList.add(f.order);
+    th.addEventListener("click", () => go({ sort: th.dataset.sort, order: f.sort === th.dataset.sort && f.order === "desc" ? "asc" : "desc", offset: "" }));
+  }
+  $("#prev").addEventListener("click", () => go({ offset: Math.max(0, offset - limit) }));
+  $("#next").addEventListener("click", () => go({ offset: offset + limit }));
+
+  const base = { typology: f.typology, region: f.region, min_score: f.min_score, min_amount: f.min_amount, assignee: f.assignee };
+  const [page, ...counts] = await Promise.all([
+    api.get("/leads", { ...base, status: f.status, sort: f.sort, order: f.order, offset, limit }),
+    api.get("/leads", { ...base, limit: 1 }),
+    ...STATUSES.map((s) => api.get("/leads", { ...base, status: s, limit: 1 })),
+  ]);
+  const sc = $("#status-counts");
+  sc.innerHTML = [["", counts[0].count], ...STATUSES.map((s, i) => [s, counts[i + 1].count])]
+    .map(([s, n]) => `<a href="#" data-status="${s}" class="count-chip ${f.status === s ? "on" : ""} ${s ? "status-" + s : ""}">${s ? tv("status", s) : t("common.all")} <b>${n}</b></a>`)
+    .join("");
+  for (const a of sc.querySelectorAll("a")) {
+    a.addEventListener("click", (e) => { e.preventDefault(); go({ status: a.dataset.status, offset: "" }); });
+  }
+  $("#queue-count").textContent = t("queue.count", { n: page.count });
+  $("#next").disabled = offset + limit >= page.count;
+  const tbody = root.querySelector("tbody");
+  if (!page.data.length) {
+    tbody.innerHTML = `<tr><td colspan="10" class="muted">${t("queue.empty")}</td></tr>`;
+    return;
+  }
+  const canClaim = RANK[me.role] >= 1;
+  tbody.innerHTML = page.data.map((l) => `
+    <tr data-lead="${esc(l.lead_id)}">
+      <td>${scoreBar(l.score)}</td>
+      <td><span class="typ typ-${esc(l.typology)}">${esc(tv("typ", l.typology))}</span></td>
+      <td><a class="mono" href="#/lead/${encodeURIComponent(l.lead_id)}">${esc(l.lead_id)}</a></td>
+      <td>${esc(l.region || "")}</td>
+      <td class="num">${l.member_count ?? ""}</td>
+      <td class="num">${fmtMoney(l.amount_at_risk)}</td>
+      <td class="nowrap">${fmtDate(l.first_seen)} – ${fmtDate(l.last_seen)}</td>
+      <td>${statusBadge(l.status)}</td>
+      <td>${esc(l.assignee || "")}</td>
+      <td>${canClaim && l.status === "new" ? `<button type="button" class="claim">${t("queue.claim")}</button>` : ""}</td>
+    </tr>`).join("");
+  for (const tr of tbody.querySelectorAll("tr")) {
+    tr.addEventListener("click", (e) => {
+      if (e.target.closest("button, a")) return;
+      location.hash = "#/lead/" + encodeURIComponent(tr.dataset.lead);
+    });
+    const b = tr.querySelector(".claim");
+    if (b) {
+      b.addEventListener("click", async () => {
+        b.disabled = true;
+        try {
+          await api.post(`/leads/${encodeURIComponent(tr.dataset.lead)}/transitions`, { to_status: "in_review", note: null });
+          toast(t("queue.claimed"));
+          route();
+        } catch (err) {
+          b.disabled = false;
+          toast(`${t("common.error")}: ${err.message}`, true);
+        }
+      });
+    }
+  }
+}
+
+// -- lead page ----------------------------------------------------------------------------
+function evidenceKind(line) {
+  const m = /^([a-z_]+):/.exec(line);
+  const k = m ? m[1] : "other";
+  return ["box", "settlement", "link", "pattern"].includes(k) ? k : "other";
+}
+
+async function leadView(leadId) {
+  show("lead");
+  const root = $("#view-lead");
+  root.innerHTML = `<p class="muted">${t("common.loading")}</p>`;
+  const lead = await api.get(`/leads/${encodeURIComponent(leadId)}`);
+  const members = new Map(lead.members.map((m) => [`${m.kind}:${m.id}`, m.role]));
+  root.innerHTML = `
+    <div class="lead-head card">
+      <div>
+        <a href="#/leads" class="link">← ${t("nav.queue")}</a>
+        <h2><span class="typ typ-${esc(lead.typology)}">${esc(tv("typ", lead.typology))}</span>
+          <span class="mono">${esc(lead.lead_id)}</span> ${statusBadge(lead.status)}
+          ${lead.active ? "" : `<span class="tag">${t("lead.inactive")}</span>`}</h2>
+      </div>
+      <dl class="facts">
+        <div><dt>${t("lead.score")}</dt><dd>${scoreBar(lead.score)}</dd></div>
+        <div><dt>${t("lead.amount")}</dt><dd class="amount" id="lead-amount">${fmtMoney(lead.amount_at_risk)}</dd></div>
+        <div><dt>${t("lead.members")}</dt><dd>${lead.member_count ?? lead.members.length}</dd></div>
+        <div><dt>${t("lead.period")}</dt><dd>${fmtDate(lead.first_seen)} – ${fmtDate(lead.last_seen)}</dd></div>
+        <div><dt>${t("lead.region")}</dt><dd>${esc(lead.region || "")}</dd></div>
+        <div><dt>${t("lead.assignee")}</dt><dd id="lead-assignee">${esc(lead.assignee || "—")}</dd></div>
+      </dl>
+    </div>
+    <div class="lead-body">
+      <div class="lead-main">
+        <div id="lead-graph" class="card"></div>
+        <div class="card"><h3>${t("lead.timeline")}</h3><div id="lead-timeline"></div></div>
+      </div>
+      <div class="lead-side">
+        <div class="card"><h3>${t("lead.reasons")}</h3>
+          <table class="reasons"><thead><tr><th>${t("lead.factor")}</th><th>${t("lead.value")}</th><th>${t("lead.weight")}</th></tr></thead>
+          <tbody>${lead.reasons.map((r) => `<tr><td><b>${esc(r.factor)}</b><div class="explain">${esc(r.text)}</div></td>
+            <td class="num">${esc(typeof r.value === "number" ? +r.value.toFixed(3) : r.value)}</td>
+            <td class="num">${r.weight !== null && r.weight !== undefined ? `<span class="bar small"><span style="width:${Math.round(r.weight * 100)}%"></span></span>${r.weight.toFixed(2)}` : ""}</td></tr>`).join("")}</tbody></table>
+        </div>
+        <div class="card" id="lead-workflow"></div>
+        <div class="card"><h3>${t("lead.members")} <small>(${lead.members.length})</small></h3>
+          <ul class="members">${lead.members.slice(0, 60).map((m) => {
+            const k = KINDS[m.kind === "trace_code" ? "box" : m.kind === "practitioner" ? "doctor" : m.kind === "institution" ? "institution" : m.kind] || KINDS.other;
+            return `<li data-node="${esc(m.kind + ":" + m.id)}"><span class="swatch" style="background:${k.color}"></span>${esc(tv("role_m", m.role))} · <a href="#" class="mono">${esc(m.name || m.id)}</a></li>`;
+          }).join("")}</ul>
+        </div>
+        <div class="card"><h3>${t("lead.evidence")} <small>(${lead.evidence.length})</small></h3>
+          <p class="muted small">${t("ev.click")}</p>
+          <div class="evidence-wrap"><table class="evidence"><thead><tr><th>${t("ev.kind")}</th><th>${t("ev.text")}</th></tr></thead>
+          <tbody>${lead.evidence.map((line, i) => `<tr data-i="${i}" ${i >= 40 ? "hidden" : ""}><td><span class="tag">${t("ev." + evidenceKind(line))}</span></td><td class="mono small">${esc(line)}</td></tr>`).join("")}</tbody></table></div>
+          ${lead.evidence.length > 40 ? `<button type="button" class="link" id="evidence-more">${t("common.more")}</button>` : ""}
+        </div>
+      </div>
+    </div>`;
+
+  const graph = new GraphPanel($("#lead-graph"), { members, evidence: lead.evidence, cap: 150 });
+  window.__graph = graph; // for tests and the console
+  graph.add(lead.subgraph);
+  graph.render();
+
+  renderWorkflow(lead);
+
+  for (const li of root.querySelectorAll(".members li")) {
+    li.querySelector("a").addEventListener("click", (e) => { e.preventDefault(); graph.selectById(li.dataset.node); });
+  }
+  let focused = null;
+  for (const tr of root.querySelectorAll("table.evidence tbody tr")) {
+    tr.addEventListener("click", () => {
+      const i = Number(tr.dataset.i);
+      root.querySelectorAll("table.evidence tr.on").forEach((x) => x.classList.remove("on"));
+      focused = focused === i ? null : i;
+      if (focused !== null) tr.classList.add("on");
+      graph.focus(focused);
+    });
+  }
+  const more = $("#evidence-more");
+  if (more) more.addEventListener("click", () => { root.querySelectorAll("table.evidence tr[hidden]").forEach((x) => { x.hidden = false; }); more.remove(); });
+
+  await leadTimeline(lead, graph);
+}
+
+function renderWorkflow(lead) {
+  const box = $("#lead-workflow");
+  const opts = lead.allowed_transitions || [];
+  box.innerHTML = `
+    <h3>${t("lead.workflow")}</h3>
+    <form id="status-form">
+      ${opts.length ? `<label>${t("lead.to_status")}<select id="to-status">${opts.map((s) => `<option value="${s}">${tv("status", s)}</option>`).join("")}</select></label>` : `<p class="muted">${t("lead.no_transition")}</p>`}
+      <label>${t("lead.note")}<textarea id="status-note" rows="3" maxlength="4000" placeholder="${t("lead.note_placeholder")}"></textarea></label>
+      <div class="row">
+        ${opts.length ? `<button type="submit" class="primary" id="status-submit">${t("lead.submit")}</button>` : ""}
+        <button type="button" id="note-only">${t("lead.add_note")}</button>
+      </div>
+    </form>
+    <h4>${t("lead.history")}</h4>
+    <ol class="history">${[...lead.history].reverse().map((h) => `
+      <li><span class="muted">${fmtTime(h.at)}</span> <b>${esc(h.by)}</b>
+        ${h.action === "transition" ? `${statusBadge(h.from_status || "new")} → ${statusBadge(h.to_status)}` : h.action === "assign" ? `→ ${esc(h.assignee || "—")}` : ""}
+        ${h.note ? `<div class="note">${esc(h.note)}</div>` : ""}</li>`).join("") || `<li class="muted">${t("common.none")}</li>`}</ol>`;
+  const id = encodeURIComponent(lead.lead_id);
+  const done = (updated) => {
+    toast(t("lead.changed"));
+    const head = document.querySelector(".lead-head h2 .status");
+    if (head) head.outerHTML = statusBadge(updated.status);
+    $("#lead-assignee").textContent = updated.assignee || "—";
+    renderWorkflow(updated);
+  };
+  $("#status-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      done(await api.post(`/leads/${id}/transitions`, { to_status: $("#to-status").value, note: $("#status-note").value || null }));
+    } catch (err) { toast(`${t("common.error")}: ${err.message}`, true); }
+  });
+  $("#note-only").addEventListener("click", async () => {
+    const note = $("#status-note").value.trim();
+    if (!note) { $("#status-note").focus(); return; }
+    try { done(await api.post(`/leads/${id}/notes`, { note })); } catch (err) { toast(`${t("common.error")}: ${err.message}`, true); }
+  });
+}
+
+const EVT_COLOR = { purchase: "#17936a", sale: "#2f6fd6", return: "#9e9e9e", supplier_return: "#7b4fc9", transfer: "#c49a6c", recall: "#000" };
+
+/** Rows for persons (their settlements and stays) and boxes (their movements). */
+async function leadTimeline(lead, graph) {
+  const box = $("#lead-timeline");
+  const rows = [];
+  const perDay = new Map();
+  const settledBy = new Map();
+  for (const e of graph.edges.values()) {
+    if (e.type !== "SETTLED") continue;
+    if (!settledBy.has(e.source)) settledBy.set(e.source, []);
+    settledBy.get(e.source).push(graph.nodes.get(e.target));
+  }
+  const persons = lead.members.filter((m) => m.kind === "person");
+  for (const m of persons) {
+    const sets = settledBy.get(`person:${m.id}`) || [];
+    const marks = sets.map((s) => {
+      const p = s.properties || {};
+      const inp = String(p.med_type) === "21";
+      if (inp && p.begntime) {
+        const day = String(p.begntime).slice(0, 10);
+        perDay.set(day, (perDay.get(day) || 0) + 1);
+      }
+      return inp
+        ? { t0: p.begntime || p.setl_time, t1: p.endtime, shape: "bar", color: "#d23f3f", title: `${t("tl.admissions")} ${fmtTime(p.begntime)} – ${fmtTime(p.endtime)} ${p.setl_id}` }
+        : { t0: p.setl_time || p.begntime, shape: "dot", color: "#2f6fd6", title: `${t("kind.settlement")} ${fmtTime(p.setl_time)} ${fmtMoney(p.medfee_sumamt)} ${p.setl_id}` };
+    });
+    if (marks.length) rows.push({ label: `${tv("role_m", m.role)} ${m.name || m.id}`, marks });
+  }
+  const boxes = lead.members.filter((m) => m.kind === "trace_code").slice(0, 12);
+  const histories = await Promise.all(boxes.map((b) => api.get(`/entities/trace_code/${encodeURIComponent(b.id)}/history`).catch(() => null)));
+  histories.forEach((h, i) => {
+    if (!h) return;
+    let out = false;
+    const marks = h.events.map((e) => {
+      let color = EVT_COLOR[e.event_type] || "#666";
+      let big = false;
+      if (e.event_type === "sale") { if (out) { color = "#e53935"; big = true; } out = true; }
+      if (e.event_type === "return") out = false;
+      const shape = e.event_type === "purchase" ? "tri" : e.event_type === "return" ? "diamond" : "dot";
+      return { t0: e.event_time, shape, color, big, title: `${tv("evt", e.event_type)} ${fmtTime(e.event_time)} ${e.from_name || e.from_code || ""} → ${e.to_name || e.to_code || ""}${big ? " · " + t("box.resale") : ""}` };
+    });
+    rows.push({ label: `${t("kind.box")} …${boxes[i].id.slice(-8)}`, marks, line: true });
+  });
+  const waves = [...perDay].map(([day, n]) => ({ day, n })).sort((a, b) => a.day.localeCompare(b.day));
+  renderTimeline(box, rows, waves.length ? waves : null);
+}
+
+// -- box history --------------------------------------------------------------------------
+async function boxView(code) {
+  show("box");
+  registerExtensions();
+  const root = $("#view-box");
+  root.innerHTML = `<p class="muted">${t("common.loading")}</p>`;
+  let h;
+  try {
+    h = await api.get(`/entities/trace_code/${encodeURIComponent(code)}/history`);
+  } catch (err) {
+    if (err.status === 404) { root.innerHTML = `<div class="card"><p class="error">${t("box.notfound")}</p></div>`; return; }
+    throw err;
+  }
+  // the chain: each holder of the box in turn; an event that starts away from the last
+  // holder means the box moved without a record (a recycled box coming back).
+  const stops = [];
+  const edges = [];
+  const party = (kind, code2, name) => ({ kind, code: code2, name });
+  const stopId = (i) => `s${i}`;
+  let holder = null;
+  let out = false;
+  const flagged = [];
+  h.events.forEach((e, i) => {
+    const from = e.from_code ? party(e.from_kind, e.from_code, e.from_name) : null;
+    const to = e.to_code ? party(e.to_kind, e.to_code, e.to_name) : null;
+    let resale = false;
+    if (e.event_type === "sale") { resale = out; out = true; }
+    if (e.event_type === "return") out = false;
+    if (from && (!holder || holder.p.code !== from.code)) {
+      stops.push({ id: stopId(stops.length), p: from });
+      if (holder) edges.push({ source: holder.id, target: stops[stops.length - 1].id, gap: true, text: t("box.gap") });
+      holder = stops[stops.length - 1];
+    }
+    if (to) {
+      stops.push({ id: stopId(stops.length), p: to });
+      const prev = holder;
+      holder = stops[stops.length - 1];
+      if (prev) {
+        edges.push({
+          source: prev.id, target: holder.id, resale,
+          text: `${circled(i + 1)} ${tv("evt", e.event_type)} ${fmtDate(e.event_time)}${e.setl_id ? "\n" + t("box.setl") + " " + e.setl_id : ""}${resale ? "\n⚠ " + t("box.resale") : ""}`,
+        });
+      }
+    }
+    if (resale) flagged.push(i);
+  });
+  root.innerHTML = `
+    <div class="card box-head">
+      <a href="#/leads" class="link back">← ${t("common.back")}</a>
+      <h2>${t("box.title")} <span class="mono">${esc(h.code)}</span></h2>
+      <div>${t("box.drug")}: <b>${esc(h.list_name || "")}</b> <span class="mono">${esc(h.med_list_codg || "")}</span>
+        · ${t("box.events")}: ${h.n_events}${h.truncated ? ` <span class="tag">${t("box.truncated")}</span>` : ""}
+        ${flagged.length ? ` · <span class="tag bad">⚠ ${t("box.resale")} ×${flagged.length}</span>` : ""}</div>
+    </div>
+    <div class="card"><div class="graph-toolbar"><span class="spacer"></span>
+      <button type="button" id="box-png">${t("graph.png")}</button><button type="button" id="box-svg">${t("graph.svg")}</button></div>
+      <div id="box-chain" class="cy chain"></div></div>
+    <div class="card"><table class="events"><thead><tr><th>#</th><th>${t("box.time")}</th><th>${t("box.type")}</th><th>${t("box.from")}</th><th>${t("box.to")}</th><th>${t("box.setl")}</th><th>${t("box.lot")}</th><th>${t("box.source")}</th></tr></thead>
+      <tbody>${h.events.map((e, i) => `<tr class="${flagged.includes(i) ? "bad" : ""}"><td>${i + 1}</td><td class="nowrap">${fmtTime(e.event_time)}</td>
+        <td>${esc(tv("evt", e.event_type))}${flagged.includes(i) ? ` <b class="bad">⚠ ${t("box.resale")}</b>` : ""}</td>
+        <td>${partyLink(e.from_kind, e.from_code, e.from_name)}</td><td>${partyLink(e.to_kind, e.to_code, e.to_name)}</td>
+        <td class="mono">${esc(e.setl_id || "")}</td><td class="mono">${esc(e.manu_lotnum || "")}</td>
+        <td>${[e.in_fee_details ? "fee_details" : "", e.in_trace ? "trace" : ""].filter(Boolean).join(", ")}</td></tr>`).join("")}</tbody></table></div>`;
+  const kindKey = (p) => (p.kind === "person" ? "person" : p.kind === "supplier" ? "supplier" : /^H/.test(p.code) ? "hospital" : /^P/.test(p.code) ? "pharmacy" : "institution");
+  const cy = cytoscape({
+    container: $("#box-chain"),
+    boxSelectionEnabled: false,
+    wheelSensitivity: 0.3,
+    elements: [
+      ...stops.map((s) => {
+        const k = KINDS[kindKey(s.p)];
+        return { data: { id: s.id, text: `${t("kind." + kindKey(s.p))}\n${s.p.name || ""}${s.p.name ? "\n" : ""}${s.p.code}`, color: k.color, shape: k.shape, kind: s.p.kind, code: s.p.code } };
+      }),
+      ...edges.map((e, i) => ({ data: { id: "e" + i, ...e }, classes: [e.gap ? "gap" : "", e.resale ? "resale" : ""].join(" ") })),
+    ],
+    style: [
+      { selector: "node", style: { "background-color": "data(color)", shape: "data(shape)", width: 46, height: 46, label: "data(text)", "text-wrap": "wrap", "text-max-width": 150, "font-size": 12, "text-valign": "bottom", "text-margin-y": 6, "font-family": "'Noto Sans CJK SC', sans-serif" } },
+      { selector: "edge", style: { width: 2.5, "line-color": "#7d8ca3", "target-arrow-color": "#7d8ca3", "target-arrow-shape": "triangle", "curve-style": "bezier", label: "data(text)", "text-wrap": "wrap", "font-size": 11, "text-background-color": "#fff", "text-background-opacity": 0.9, "text-background-padding": 2, "text-margin-y": -14 } },
+      { selector: "edge.gap", style: { "line-style": "dashed", "line-color": "#e53935", "target-arrow-color": "#e53935", color: "#e53935" } },
+      { selector: "edge.resale", style: { "line-color": "#e53935", "target-arrow-color": "#e53935", width: 4, color: "#b71c1c", "font-weight": "bold" } },
+    ],
+    layout: { name: "dagre", rankDir: "LR", rankSep: 170, nodeSep: 60, edgeSep: 20, padding: 30 },
+  });
+  cy.on("tap", "node", (e) => {
+    const d = e.target.data();
+    if (["person", "institution", "supplier"].includes(d.kind)) location.hash = `#/entity/${d.kind}/${encodeURIComponent(d.code)}`;
+  });
+  window.__boxcy = cy;
+  $("#box-png").addEventListener("click", () => dl("box.png", cy.png({ output: "blob", full: true, scale: 2, bg: "#fff" })));
+  $("#box-svg").addEventListener("click", () => dl("box.svg", new Blob([cy.svg({ full: true, bg: "#fff" })], { type: "image/svg+xml" })));
+}
+
+function dl(name, blob) {
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
+function circled(n) { return n <= 20 ? String.fromCharCode(0x2460 + n - 1) : `(${n})`; }
+
+function partyLink(kind, code, name) {
+  if (!code) return "";
+  const label = `${esc(name || "")} <span class="mono">${esc(code)}</span>`;
+  return kind ? `<a href="#/entity/${kind}/${encodeURIComponent(code)}">${label}</a>` : label;
+}
+
+// -- entity network -----------------------------------------------------------------------
+async function entityView(kind, id) {
+  show("entity");
+  const root = $("#view-entity");
+  root.innerHTML = `<p class="muted">${t("common.loading")}</p>`;
+  const [p, sub] = await Promise.all([
+    api.get(`/entities/${kind}/${encodeURIComponent(id)}`),
+    api.get(`/entities/${kind}/${encodeURIComponent(id)}/neighbourhood`, { hops: 2, max_nodes: 500, per_node: 25 }),
+  ]);
+  root.innerHTML = `
+    <div class="card lead-head"><div>
+      <a href="#/leads" class="link back">← ${t("common.back")}</a>
+      <h2>${t("entity.title")}: ${esc(t("kind." + (kind === "trace_code" ? "box" : kind === "practitioner" ? "doctor" : kind)))} <span class="mono">${esc(p.name || id)}</span></h2>
+      <div>${p.flags.map((f) => `<span class="tag">${esc(f)}</span>`).join(" ")}
+        ${p.leads.map((x) => `<a class="tag" href="#/lead/${encodeURIComponent(x.lead_id)}">${esc(tv("typ", x.typology))} ${esc(x.lead_id)}</a>`).join(" ")}</div>
+    </div></div>
+    <div id="entity-graph" class="card"></div>`;
+  const start = `${kind}:${id}`;
+  const graph = new GraphPanel($("#entity-graph"), { members: new Map([[start, "self"]]), cap: 120 });
+  window.__graph = graph;
+  graph.add(sub);
+  graph.render();
+}
+
+// -- start --------------------------------------------------------------------------------
+function init() {
+  setLang(getLang());
+  translate();
+  langButtons();
+  api.setUnauthorizedHandler(showLogin);
+  const toggle = () => { setLang(getLang() === "en" ? "zh" : "en"); translate(); langButtons(); if (api.token()) { if (me) whoami(); route(); } };
+  $("#lang-switch").addEventListener("click", toggle);
+  $("#lang-switch-login").addEventListener("click", toggle);
+  $("#logout").addEventListener("click", () => { api.logout(); location.hash = "#/leads"; showLogin(); });
+  $("#login-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    $("#login-error").textContent = "";
+    try {
+      await api.login($("#login-user").value.trim(), $("#login-password").value);
+      await whoami();
+      route();
+    } catch (err) {
+      $("#login-error").textContent = err.status === 401 ? t("login.failed") : err.message;
+    }
+  });
+  $("#box-search").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const code = $("#box-search-code").value.trim();
+    if (code) location.hash = "#/box/" + encodeURIComponent(code);
+  });
+  document.addEventListener("click", (e) => {
+    const back = e.target.closest("a.back");
+    if (back && history.length > 1) { e.preventDefault(); history.back(); }
+  });
+  window.addEventListener("hashchange", route);
+  route();
+}
+
+init();
+
+export { splitId, nodeDate };
