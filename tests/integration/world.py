@@ -42,13 +42,14 @@ def ts(t: datetime) -> str:
 
 
 class World:
-    def __init__(self) -> None:
+    def __init__(self, namespace: str = "") -> None:
         self.rows: dict[str, list[dict[str, str]]] = {k: [] for k in HEADERS}
         self.n = 0
+        self.namespace = namespace  # keeps ids apart when two worlds share a database
 
     def _id(self, prefix: str) -> str:
         self.n += 1
-        return f"{prefix}{self.n:06d}"
+        return f"{prefix}{self.namespace}{self.n:06d}"
 
     def person(
         self,
@@ -365,7 +366,7 @@ def build_models(folder: Path) -> Path:
     - split_admission: S1 readmitted to H_J 3 times within 2 days, same diagnosis.
       Look-alikes: S2 readmitted once; S3 on chemotherapy every 21 days.
     """
-    w = World()
+    w = World("M")
     w.inst("P37010000011", 2, lat=JINAN[0], lon=JINAN[1])
     w.inst("P37010000012", 2, lat=JINAN[0] + 0.01, lon=JINAN[1])
     w.inst("H37010000011", 1, lat=JINAN[0], lon=JINAN[1] + 0.01)
