@@ -23,7 +23,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from api import problems
-from api.routers import audit, auth, entities, health, jobs, leads
+from api.routers import audit, auth, entities, health, jobs, leads, referrals
 from api.service import Service
 from api.store import Store
 from fraudrings.settings import Settings, get_settings
@@ -154,6 +154,7 @@ def create_app(
     app.include_router(auth.auth)
     app.include_router(auth.users)
     app.include_router(leads.router)
+    app.include_router(referrals.router)
     app.include_router(entities.router)
     app.include_router(jobs.router)
     app.include_router(audit.router)

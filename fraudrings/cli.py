@@ -188,6 +188,8 @@ def cmd_detect(args: argparse.Namespace) -> int:
 def cmd_leads(args: argparse.Namespace) -> int:
     from graph.leads import export
 
+    if args.action == "set-status":
+        return cmd_leads_set_status(args)
     with _gateway() as gw:
         leads = export(gw, include_inactive=args.all)
     text = json.dumps(leads, ensure_ascii=False, indent=1) + "\n"
@@ -282,6 +284,100 @@ def cmd_users(args: argparse.Namespace) -> int:
         store.close()
 
 
+# --- referral to public security (referral/) ----------------------------------------------
+def _store() -> Any:
+    from api.store import Store
+
+    return Store(_settings().service_db)
+
+
+def cmd_leads_set_status(args: argparse.Namespace) -> int:
+    from graph.leads import STATUSES
+    from referral.leadstatus import StatusError, audit_cli, cli_user, set_status
+
+    if not args.lead_id or not args.status or not args.by:
+        raise CliError("leads set-status needs LEAD_ID STATUS --by USER", EXIT_USAGE)
+    if args.status not in STATUSES:
+        raise CliError(f"STATUS is one of {', '.join(STATUSES)}", EXIT_USAGE)
+    params = {"lead_id": args.lead_id, "status": args.status, "note": args.note}
+    ids = [f"lead:{args.lead_id}"]
+    store = _store()
+    user = None
+    try:
+        try:
+            user = cli_user(store, args.by)
+            with _gateway() as gw:
+                ch = set_status(gw, user, args.lead_id, args.status, args.note)
+        except StatusError as exc:
+            audit_cli(store, user=user, username=args.by, command="leads set-status",
+                      params=params, entity_ids=ids, status=exc.code)  # fmt: skip
+            raise CliError(str(exc), EXIT_FAIL) from None
+        audit_cli(store, user=user, username=args.by, command="leads set-status",
+                  params=params, entity_ids=ids, status=200)  # fmt: skip
+    finally:
+        store.close()
+    print(f"lead {ch.lead_id}: {ch.from_status} -> {ch.to_status} (by {args.by})")
+    return 0
+
+
+def cmd_referral(args: argparse.Namespace) -> int:
+    from referral import package
+
+    if args.action == "verify":
+        v = package.verify(Path(args.target), expected_hash=args.hash)
+        print(v.describe())
+        return 0 if v.ok else EXIT_FAIL
+    return _referral_create(args)
+
+
+def _referral_create(args: argparse.Namespace) -> int:
+    import getpass
+
+    from referral import config, service
+    from referral.fonts import FontMissing, find_font
+    from referral.leadstatus import StatusError, audit_cli, cli_user
+
+    if not args.out:
+        raise CliError("referral create needs --out DIR", EXIT_USAGE)
+    s = _settings()
+    try:
+        cfg = config.load(s.referral_thresholds)
+        font = find_font(s.referral_font)
+    except (config.ConfigError, FontMissing) as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+    by = args.by or f"cli:{getpass.getuser()}"
+    params = {"lead_id": args.target, "out": str(args.out)}
+    ids = [f"lead:{args.target}"]
+    store = _store()
+    user = None
+    try:
+        try:
+            if args.by:
+                user = cli_user(store, args.by, "supervisor")
+            region = user.region if user else ""
+            with _gateway() as gw:
+                res = service.create(gw, args.target, Path(args.out), by=by, region=region,
+                                     note=args.note, cfg=cfg, font=font)  # fmt: skip
+        except (StatusError, service.LeadNotFound, service.NotConfirmed,
+                service.ReferralConflict, FileExistsError) as exc:  # fmt: skip
+            code = 404 if isinstance(exc, service.LeadNotFound) else 409
+            code = exc.code if isinstance(exc, StatusError) else code
+            audit_cli(store, user=user, username=by, command="referral create",
+                      params=params, entity_ids=ids, status=code)  # fmt: skip
+            msg = f"no lead {args.target}" if code == 404 else str(exc)
+            raise CliError(msg, EXIT_FAIL) from None
+        params.update(package_hash=res.package_hash, evidence_version=res.evidence_version)
+        audit_cli(store, user=user, username=by, command="referral create", params=params,
+                  entity_ids=[*ids, f"referral:{res.referral_id}"], status=201)  # fmt: skip
+    finally:
+        store.close()
+    print(f"lead {args.target} referred by {by}: package in {res.folder}")
+    print(f"  evidence version {res.evidence_version}")
+    print(f"  package hash     {res.package_hash}")
+    print(f"  files            {len(res.manifest['files'])} + manifest.json, SHA256SUMS")
+    return 0
+
+
 # --- parser --------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
@@ -347,11 +443,36 @@ def build_parser() -> argparse.ArgumentParser:
     dt.add_argument("--no-progress", action="store_true", help="no progress bar")
     dt.set_defaults(func=cmd_detect)
 
-    le = sub.add_parser("leads", help="export the stored leads")
-    le.add_argument("action", choices=["export"])
+    le = sub.add_parser(
+        "leads",
+        help="export the stored leads, or move one in the workflow",
+        description="export: the leads as the contract's JSON. set-status LEAD_ID STATUS --by "
+        "USER [--note TEXT]: one workflow step, checked and recorded as through the API.",
+    )
+    le.add_argument("action", choices=["export", "set-status"])
+    le.add_argument("lead_id", nargs="?", help="set-status: the lead")
+    le.add_argument("status", nargs="?", help="set-status: new, in_review, confirmed, dismissed")
+    le.add_argument("--by", help="set-status: the user (of `fraudrings users`) making the step")
+    le.add_argument("--note", help="set-status: a note for the lead's history")
     le.add_argument("--out", help="file to write the JSON array to (default stdout)")
     le.add_argument("--all", action="store_true", help="include leads no longer detected")
     le.set_defaults(func=cmd_leads)
+
+    rf = sub.add_parser(
+        "referral",
+        help="refer a confirmed lead to public security, or verify a package",
+        description="create LEAD_ID --out DIR [--by USER]: the package (PDF in Chinese, "
+        "evidence JSON/CSV, the ring's picture, SHA-256 manifest), recorded in the graph and "
+        "the audit log; the lead moves to referred. verify DIR: exit 1 on any changed, "
+        "missing or added file.",
+    )
+    rf.add_argument("action", choices=["create", "verify"])
+    rf.add_argument("target", help="create: the lead id; verify: the package folder")
+    rf.add_argument("--out", help="create: a new or empty folder for the package")
+    rf.add_argument("--by", help="create: a supervisor (of `fraudrings users`); scopes the lead")
+    rf.add_argument("--note", help="create: a note for the lead's history")
+    rf.add_argument("--hash", help="verify: the package hash it must have")
+    rf.set_defaults(func=cmd_referral)
 
     ev = sub.add_parser(
         "evaluate",

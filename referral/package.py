@@ -324,7 +324,7 @@ class Verification:
         out = ["FAILED:"]
         out += [f"  changed: {n}" for n in self.changed]
         out += [f"  missing: {n}" for n in self.missing]
-        out += [f"  added:   {n}" for n in self.added]
+        out += [f"  added: {n}" for n in self.added]
         out += [f"  {p}" for p in self.problems]
         return "\n".join(out)
 

@@ -76,13 +76,14 @@ def create(
     note: str | None = None,
     cfg: config.ReferralConfig | None = None,
     font: Font | None = None,
+    referral_id: str | None = None,
 ) -> ReferralResult:
     ev, status = evidence(gw, lead_id, region, cfg)
     if status != "confirmed":
         raise NotConfirmed(lead_id, status)
     existed = out.exists()
     man = package.write(ev, out, font or find_font())
-    referral_id = uuid.uuid4().hex
+    referral_id = referral_id or uuid.uuid4().hex
     counters = gw.write(
         "referral_record",
         {
