@@ -12,6 +12,10 @@ COPY graph ./graph
 COPY ingest ./ingest
 COPY api ./api
 COPY queries ./queries
+COPY referral ./referral
+# the CJK font of the referral PDFs (referral/fonts.py finds it here)
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-wqy-microhei \
+    && rm -rf /var/lib/apt/lists/*
 RUN pip install --no-cache-dir . && mkdir -p /app/data && chown fraudrings /app/data
 
 USER fraudrings

@@ -72,6 +72,8 @@ ROLE_MAP: Final[dict[str, str]] = {
     "buyer": "card_lender",
     "recruited_patient": "card_lender",
     "card_holder": "card_lender",
+    "card_lender": "card_lender",
+    "pooling_outlet": "institution",
     "collector": "drug_collector",
     "drug_collector": "drug_collector",
     "recycler": "recycling_outlet",

@@ -24,6 +24,7 @@ from graph.leads import export
 from ingest.loader import Loader
 from referral import package, service
 from referral.fonts import find_font
+from referral.rules import ROLE_ZH
 from tests.integration import world
 from tests.integration.api_world import Api, api_settings, make_store
 
@@ -104,6 +105,16 @@ def test_amounts_add_up_to_the_leads_amount_at_risk(ref: Ctx) -> None:
         assert ev.totals.hifp == pytest.approx(
             ev.total_fraud_amount, abs=0.01
         )  # world: pooled only
+
+
+def test_every_detected_lead_gives_evidence(ref: Ctx) -> None:
+    leads = export(ref.gw)
+    assert len({x["typology"] for x in leads}) >= 3
+    for x in leads:
+        ev, _ = service.evidence(ref.gw, x["lead_id"])
+        assert ev.parties and ev.settlements, x["lead_id"]
+        assert {p.role for p in ev.parties} <= set(ROLE_ZH), x["lead_id"]
+        assert ev.total_fraud_amount > 0, x["lead_id"]
 
 
 def test_roles_per_typology(ref: Ctx) -> None:
