@@ -191,6 +191,21 @@ INPATIENT_DISEASES = [
 ]
 RECRUIT_DISEASES = ["I63.900", "M47.800", "I67.200", "M54.500", "I25.100", "E11.900"]
 FAMILY_DISEASES = ["T62.900", "A05.900", "T58.x00", "V89.200"]
+# split admissions: conditions a stay can plausibly be cut on
+SPLIT_DISEASES = ["I63.900", "I25.100", "E11.900", "M47.800", "J44.100", "I50.900", "M54.500"]
+# planned chemotherapy cycles (ICD-10 family C)
+CANCER_DISEASES = ["C34.900", "C50.900", "C16.900", "C18.900", "C22.000", "C61.x00", "C90.000"]
+# a first stay, and what may bring the patient back within days
+READMISSION: list[tuple[str, list[str]]] = [
+    ("K80.200", ["T81.400", "K80.200"]),
+    ("K35.800", ["T81.400", "K35.800"]),
+    ("S72.000", ["T84.500", "S72.000"]),
+    ("J18.900", ["J18.900"]),
+    ("I50.900", ["I50.900"]),
+    ("O80.000", ["O86.000"]),
+]
+# the last stay of a life
+TERMINAL_DISEASES = ["I63.900", "I61.900", "I50.900", "J18.900", "C34.900", "J44.100"]
 
 
 @dataclass(frozen=True)

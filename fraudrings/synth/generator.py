@@ -12,16 +12,18 @@ import bisect
 import json
 import random
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from fraudrings.synth import catalog
+from fraudrings.synth import catalog, supervision
 from fraudrings.synth.catalog import CITIES, Item
 from fraudrings.synth.model import (
     BOTH,
+    DAY,
     FEE_ONLY,
+    HOUR,
     TRACE_ONLY,
     UNSCANNED,
     Box,
@@ -31,25 +33,15 @@ from fraudrings.synth.model import (
     Person,
     Scrambler,
     Visit,
+    ch,
+    km,
+    ri,
 )
 from fraudrings.synth.writer import TableWriter
 
-DAY = 86400
-HOUR = 3600
 Progress = Callable[[str, int, int], None]
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-T = TypeVar("T")
 SHANDONG = [i for i, c in enumerate(CITIES) if c[0].startswith("37")]
-
-
-def ri(rng: random.Random, a: int, b: int) -> int:
-    """Uniform integer in [a, b] (faster than randint)."""
-    return a + int(rng.random() * (b - a + 1))
-
-
-def ch(rng: random.Random, seq: Sequence[T]) -> T:
-    """Uniform element of a non-empty sequence (faster than choice)."""
-    return seq[int(rng.random() * len(seq))]
 
 
 def money(c: int) -> str:
@@ -62,6 +54,10 @@ def money(c: int) -> str:
 def scale(persons: int) -> int:
     """Rings per core typology: ~8 at 20,000 persons, ~40 at 200,000, at least 1."""
     return max(1, round(8 * (persons / 20000) ** 0.7))
+
+
+def _start(v: Visit) -> int:
+    return v.t
 
 
 class _Gen:
@@ -106,6 +102,12 @@ class _Gen:
         self.rings: list[dict[str, Any]] = []
         self.lookalikes: list[dict[str, Any]] = []
         self.ghost_settlements = 0
+        # person index -> institutions the person's own (background) visits keep away from
+        self.avoid: dict[int, set[int]] = {}
+        # persons whose background gets no inpatient stay (their stays are planned)
+        self.no_bg_stay: set[int] = set()
+        # persons given planned visits without being taken (second buyers of resold boxes)
+        self.extra_planned: set[int] = set()
 
     # ------------------------------------------------------------------ helpers
     def ts(self, t: int) -> str:
@@ -303,6 +305,7 @@ class _Gen:
             self.city_hosp.append((hs, self._cum([self.insts[h].weight for h in hs])))
             self.city_pharm.append((ps, self._cum([self.insts[p].weight for p in ps])))
         self.online = [i.idx for i in self.insts if i.online]
+        self.dist = [[km(a.lat, a.lon, b.lat, b.lon) for b in self.insts] for a in self.insts]
 
     @staticmethod
     def _cum(ws: list[float]) -> list[float]:
@@ -446,11 +449,14 @@ class _Gen:
 
     def second_buyer(self, city: int) -> Person:
         lst = self.buyers2[city] or self.buyers2[0]
+        p = self.people[lst[0]]
         for _ in range(50):
-            p = self.people[ch(self.prng, lst)]
-            if not self.taken[p.idx]:
-                return p
-        return self.people[lst[0]]
+            q = self.people[ch(self.prng, lst)]
+            if not self.taken[q.idx]:
+                p = q
+                break
+        self.extra_planned.add(p.idx)
+        return p
 
     def new_boxes(self, rng: random.Random, item: int, inst: int, t_sale: int, n: int) -> list[Box]:
         ins = self.insts[inst]
@@ -518,7 +524,9 @@ class _Gen:
             self.plan_recycling(r, round(rng.uniform(0.3, 1.0), 2), linked)
         for r in range(n):
             self.plan_recruitment(r, round(rng.uniform(0.3, 1.0), 2))
+        supervision.plan_rings(self)
         self.plan_lookalikes()
+        supervision.plan_lookalikes(self)
 
     def plan_buyers(self, r: int, s: float) -> list[tuple[Person, Visit, Line]]:
         rng = self.prng
@@ -803,16 +811,16 @@ class _Gen:
                     }
                 )
         # legitimate return followed by resale of the same box
-        open_cities = [
-            c for c in SHANDONG if any(x not in self.recyclers for x in self.city_pharm[c][0])
-        ]
+        in_ring = {i.idx for i in self.insts if i.code in supervision.ring_inst_codes(self)}
+        in_ring |= self.recyclers
+        open_cities = [c for c in SHANDONG if any(x not in in_ring for x in self.city_pharm[c][0])]
         for _ in range(n if open_cities else 0):
             city = ch(rng, open_cities)
             got = self.take([city], 1, lambda p: 20 <= p.age <= 85)
             if not got:
                 continue
             a = got[0]
-            cands = [x for x in self.city_pharm[a.city][0] if x not in self.recyclers]
+            cands = [x for x in self.city_pharm[a.city][0] if x not in in_ring]
             ph = ch(rng, cands)
             item = ch(rng, self.hv_refill) if rng.random() < 0.5 else ch(rng, self.drug_ids)
             it = self.items[item]
@@ -912,7 +920,7 @@ class _Gen:
             )
         # busy pharmacies
         busy = sorted(
-            (i for i in self.insts if i.type == 2 and not i.online and i.idx not in self.recyclers),
+            (i for i in self.insts if i.type == 2 and not i.online and i.idx not in in_ring),
             key=lambda i: -i.weight,
         )
         for inst in busy[: max(1, n // 2)]:
@@ -984,7 +992,13 @@ class _Gen:
         else:
             ph = ch(rng, self.online)
         inst = self.insts[ph]
-        t = day * DAY + ri(rng, 8 * HOUR, 21 * HOUR)
+        u = rng.random()
+        if u < 0.22:  # morning rush, before work
+            t = day * DAY + ri(rng, 7 * HOUR + 1800, 9 * HOUR)
+        elif u < 0.36:  # after work
+            t = day * DAY + ri(rng, 17 * HOUR + 1800, 19 * HOUR)
+        else:
+            t = day * DAY + ri(rng, 8 * HOUR, 21 * HOUR)
         lines = []
         u = rng.random()
         k = 1 if u < 0.55 else (2 if u < 0.85 else 3)
@@ -1063,6 +1077,66 @@ class _Gen:
         doc = ch(rng, self.insts[h].doctors)
         return Visit(h, "21", t, t + stay * DAY + ri(rng, -4 * HOUR, 4 * HOUR), lines, doc, dise)
 
+    def plausible(self, p: Person, visits: list[Visit]) -> list[Visit]:
+        """Drops the background visits that would put a person in two places at once.
+
+        ``visits`` are sorted by start. A visit's presence is [begin, discharge] for a stay
+        (its settlement may come later and is not presence) and [begin, settlement] for
+        anything else; online platforms have no place. Between presences in two cities
+        there must be at least an hour plus the distance at 80 km/h, and two stays must not
+        overlap. Planned visits always stay (spatiotemporal rings break the rule on
+        purpose); a background visit that breaks it against the last presence or against
+        the next planned visit is dropped, and so is one at an institution the person
+        avoids, or a background stay of a person whose stays are planned."""
+        insts = self.insts
+        dist = self.dist
+        fixed: list[Visit] = []
+        fixed_ids: set[int] = set()
+        if p.planned:
+            fixed_ids = {id(v) for v in p.planned}
+            fixed = [v for v in visits if id(v) in fixed_ids and not insts[v.inst].online]
+        nf = len(fixed)
+        avoid = self.avoid.get(p.idx, ())
+        no_stay = p.idx in self.no_bg_stay
+        out: list[Visit] = []
+        k = 0
+        c_inst = c_city = c_end = -1
+        c_stay = False
+        for v in visits:
+            inst = insts[v.inst]
+            stay = v.med_type == "21"
+            if fixed_ids and id(v) in fixed_ids:
+                out.append(v)
+            else:
+                if v.inst in avoid or (stay and no_stay):
+                    continue
+                if inst.online:
+                    out.append(v)
+                    continue
+                end = v.t_end if stay else v.t_end + 1800
+                city = inst.city
+                if c_inst >= 0:
+                    if c_stay and stay and v.t < c_end:
+                        continue
+                    if city != c_city and v.t - c_end < dist[c_inst][v.inst] * 45 + HOUR:
+                        continue
+                while k < nf and fixed[k].t < v.t:
+                    k += 1
+                if k < nf:
+                    f = fixed[k]
+                    if stay and f.med_type == "21" and f.t < end:
+                        continue
+                    f_inst = f.inst
+                    if insts[f_inst].city != city and f.t - end < dist[v.inst][f_inst] * 45 + HOUR:
+                        continue
+                out.append(v)
+            if inst.online:
+                continue
+            end = v.t_end if stay else (v.setl_at or v.t_end + 1800)
+            if end > c_end:
+                c_inst, c_city, c_end, c_stay = v.inst, inst.city, end, stay
+        return out
+
     # ------------------------------------------------------------------ writing
     def split(self, rng: random.Random, total: int, mt: str, p: Person, lv: int) -> list[int]:
         """[fund, hifp, hifmi, maf, acct, cash] in cents, adding up exactly."""
@@ -1101,7 +1175,7 @@ class _Gen:
         psn = p.psn_no
         setl = self.setl_ids.next()
         mdtrt = self.mdtrt_ids.next()
-        t_setl = min(self.end - 1, v.t_end + ri(rng, 30, 1800))
+        t_setl = v.setl_at or min(self.end - 1, v.t_end + ri(rng, 30, 1800))
         setl_ts = self.ts(t_setl)
         dr = pracs[v.dr]
         rxno = ""
@@ -1168,8 +1242,8 @@ class _Gen:
             )
         sp = self.split(rng, total, v.med_type, p, inst.lv)
         u = rng.random()
-        cert = "01" if u < 0.6 else ("03" if u < 0.9 else "02")
-        term = ch(rng, inst.terminals) if inst.type == 2 or rng.random() < 0.7 else ""
+        cert = v.cert or ("01" if u < 0.6 else ("03" if u < 0.9 else "02"))
+        term = v.term or (ch(rng, inst.terminals) if inst.type == 2 or rng.random() < 0.7 else "")
         row = [
             setl,
             mdtrt,
@@ -1203,8 +1277,13 @@ class _Gen:
                 trace([b.code, c, "purchase", self.ts(b.t_purchase), sup, inst.code, "", b.lot])
                 et = "recall" if rng.random() < 0.3 else "supplier_return"
                 trace([b.code, c, et, self.ts(t_setl), inst.code, sup, "", b.lot])
-        if v.refund_after and t_setl + v.refund_after < self.end:
-            t_r = t_setl + v.refund_after
+        t_refund = t_setl + v.refund_after
+        if (
+            v.refund_after
+            and t_refund < self.end
+            and (p.death_day is None or t_refund // DAY < p.death_day)
+        ):
+            t_r = t_refund
             rid = self.setl_ids.next()
             r_ts = self.ts(t_r)
             row2 = list(row)
@@ -1358,18 +1437,32 @@ class _Gen:
         random.Random(f"order:{self.seed}:{self.n_persons}").shuffle(order)
         total = len(order)
         step = max(1, total // 200)
+        listed = {m["id"] for e in self.rings + self.lookalikes for m in e["members"]}
+        travellers: list[dict[str, Any]] = []
         for k, idx in enumerate(order):
             p = self.people[idx]
             visits = self.background(p)
             if p.planned:
                 visits += p.planned
-                visits.sort(key=lambda v: v.t)
+            visits.sort(key=_start)
+            visits = self.plausible(p, visits)
             for v in visits:
                 self.emit(p, v)
+            if "remote_registered" in p.flags and len(travellers) < 4 * self.n_core:
+                cities = {self.insts[v.inst].city for v in visits if not self.insts[v.inst].online}
+                if len(cities) >= 2 and not p.ghost and p.psn_no not in listed:
+                    travellers.append(
+                        {
+                            "typology": "spatiotemporal",
+                            "pattern": "remote_registered",
+                            "members": [{"kind": "person", "id": p.psn_no}],
+                        }
+                    )
             if prog and k % step == 0:
                 prog("activity", k, total)
         if prog:
             prog("activity", total, total)
+        self.lookalikes += travellers
         for stem in ("settlements", "fee_details", "trace_events"):
             ws[stem].close()
         return self.write_truth(ws)

@@ -2,7 +2,34 @@
 
 from __future__ import annotations
 
+import math
 import random
+from collections.abc import Sequence
+from typing import TypeVar
+
+DAY = 86400
+HOUR = 3600
+T = TypeVar("T")
+
+
+def ri(rng: random.Random, a: int, b: int) -> int:
+    """Uniform integer in [a, b] (faster than randint)."""
+    return a + int(rng.random() * (b - a + 1))
+
+
+def ch(rng: random.Random, seq: Sequence[T]) -> T:
+    """Uniform element of a non-empty sequence (faster than choice)."""
+    return seq[int(rng.random() * len(seq))]
+
+
+def km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in kilometres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    h = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 12742.0 * math.asin(math.sqrt(h))
 
 
 class Scrambler:
@@ -207,6 +234,7 @@ class Line:
 
 class Visit:
     __slots__ = (
+        "cert",
         "dise",
         "dr",
         "inst",
@@ -214,8 +242,10 @@ class Visit:
         "med_type",
         "refund_after",
         "return_boxes",
+        "setl_at",
         "t",
         "t_end",
+        "term",
     )
 
     def __init__(
@@ -239,3 +269,6 @@ class Visit:
         self.dise = dise
         self.refund_after = refund_after  # >0: refunded this many seconds after settlement
         self.return_boxes = return_boxes
+        self.setl_at = 0  # >0: settlement time (else a little after t_end)
+        self.cert = ""  # mdtrt_cert_type ("" = drawn when written)
+        self.term = ""  # terminal_id ("" = drawn when written)
