@@ -69,6 +69,9 @@ def seeded(
         generate(tmp / "drop", persons=2000, seed=11)
         Loader(gw, batch_size=5000, quarantine_root=tmp / "q", progress=False).load(tmp / "drop")
         run_all(gw)
+    else:  # the tests change statuses: start again from new, unassigned leads
+        gw.run_write_text("MATCH (c:LeadChange) DETACH DELETE c")
+        gw.run_write_text("MATCH (l:Lead) SET l.status = 'new', l.assignee = null")
     yield gw
     gw.close()
 
@@ -184,6 +187,16 @@ def shot(page: Any, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+def wait_js(page: Any, expr: str, timeout: int = 30_000) -> None:
+    """Poll a JavaScript expression until it is true. (Playwright's wait_for_function
+    evaluates strings with eval, which the page's Content-Security-Policy refuses.)"""
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expr):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for: {expr}")
+        page.wait_for_timeout(100)
 
 
 def login(page: Any, service: Service, user: str = "inv") -> None:

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from api.routers.ui import VENDOR
-from tests.browser.conftest import Service, login, shot
+from tests.browser.conftest import Service, login, shot, wait_js
 
 pytestmark = pytest.mark.integration
 
@@ -36,9 +36,10 @@ def _top_lead(service: Service, **filters: Any) -> dict[str, Any]:
 
 
 def _graph_ready(page: Any) -> None:
-    page.wait_for_function(
+    wait_js(
+        page,
         "() => window.__graph && window.__graph.cy.nodes().length > 0"
-        " && document.querySelector('#lead-graph, #entity-graph').dataset.layout === 'done'",
+        " && document.querySelector('.view:not([hidden]) .graph-panel').dataset.layout === 'done'",
         timeout=60_000,
     )
 
@@ -62,7 +63,7 @@ def test_login_queue_and_claim(page: Any, service: Service) -> None:
     page.select_option("#queue-filters select[name=typology]", "inpatient_recruitment")
     page.select_option("#queue-filters select[name=sort]", "amount_at_risk")
     page.click("#queue-filters button[type=submit]")
-    page.wait_for_function("location.hash.includes('typology=inpatient_recruitment')")
+    wait_js(page, "location.hash.includes('typology=inpatient_recruitment')")
     page.wait_for_selector("table.leads tbody tr[data-lead]")
     typs = page.locator("table.leads tbody .typ").all_inner_texts()
     assert typs and set(typs) == {"拉拢住院"}
@@ -98,10 +99,11 @@ def test_lead_graph_expand_and_status_change(page: Any, service: Service) -> Non
     page.wait_for_selector(f".profile[data-node='{pid}'] .expand")
     before = page.evaluate("window.__graph.nodes.size")
     page.click(".profile .expand")
-    page.wait_for_function(f"window.__graph.nodes.size > {before}", timeout=30_000)
-    page.wait_for_function(
+    wait_js(page, f"window.__graph.nodes.size > {before}", timeout=30_000)
+    wait_js(
+        page,
         "!document.querySelector('#lead-graph').dataset.expanding"
-        " && document.querySelector('#lead-graph').dataset.layout === 'done'"
+        " && document.querySelector('#lead-graph').dataset.layout === 'done'",
     )
     assert page.evaluate(f"window.__graph.cy.getElementById('{pid}').hasClass('expanded')")
     shot(page, "04-lead-expanded")
@@ -111,13 +113,18 @@ def test_lead_graph_expand_and_status_change(page: Any, service: Service) -> Non
     shot(page, "05-lead-evidence-focus")
     page.locator("table.evidence tbody tr").first.click()
     # status change with a note
+    page.select_option("#to-status", "in_review")
+    page.fill("#status-note", "开始核查")
+    page.click("#status-submit")
+    page.wait_for_selector("#to-status option[value=confirmed]", state="attached")
     page.select_option("#to-status", "confirmed")
     page.fill("#status-note", "浏览器测试：已核实团伙关系")
     page.click("#status-submit")
-    page.wait_for_selector("ol.history .note")
+    page.wait_for_selector("ol.history li:first-child .status-confirmed")
     assert "浏览器测试" in page.locator("ol.history").inner_text()
+    assert page.locator(".lead-head .status-confirmed").count() == 1
     after = service.get("inv", f"/leads/{lead['lead_id']}")
-    assert after["status"] == "confirmed"
+    assert after["status"] == "confirmed" and after["assignee"] == "inv"
     assert after["history"][-1]["note"] == "浏览器测试：已核实团伙关系"
     shot(page, "06-lead-status-changed")
     assert page.errors == []
@@ -131,7 +138,7 @@ def test_box_history_chain(page: Any, service: Service) -> None:
     login(page, service)
     page.fill("#box-search-code", box)
     page.click("#box-search button")
-    page.wait_for_function("window.__boxcy && window.__boxcy.nodes().length > 1")
+    wait_js(page, "window.__boxcy && window.__boxcy.nodes().length > 1")
     page.wait_for_timeout(300)
     assert page.locator("table.events tbody tr").count() == len(history["events"])
     assert page.locator("table.events tr.bad").count() >= 1  # the second sale
@@ -142,23 +149,36 @@ def test_box_history_chain(page: Any, service: Service) -> None:
     assert page.errors == []
 
 
-def test_large_neighbourhood_is_capped_with_show_more(page: Any, service: Service) -> None:
+def test_large_ring_and_neighbourhood_are_capped_with_show_more(
+    page: Any, service: Service
+) -> None:
+    big = service.get("inv", "/leads", sort="member_count", order="desc", limit=1)["data"][0]
+    assert big["member_count"] > 150
+    login(page, service)
+    page.goto(f"{service.url}/#/lead/{big['lead_id']}")
+    _graph_ready(page)
+    shown = page.evaluate("window.__graph.cy.nodes().length")
+    assert shown <= 150
+    assert page.locator("#lead-graph .more").is_visible()
+    shot(page, "08-large-ring-capped")
+    page.click("#lead-graph .more")
+    wait_js(page, f"window.__graph.cy.nodes().length > {shown}")
+    wait_js(page, "document.querySelector('#lead-graph').dataset.layout === 'done'")
+    shot(page, "09-large-ring-more")
+    # a hub's two-hop neighbourhood (up to 500 nodes from the API), drawn 120 at a time
     lead = _top_lead(service, typology="inpatient_recruitment")
     detail = service.get("inv", f"/leads/{lead['lead_id']}")
     inst = next(m["id"] for m in detail["members"] if m["kind"] == "institution")
-    login(page, service)
     page.goto(f"{service.url}/#/entity/institution/{inst}")
     _graph_ready(page)
     total = page.evaluate("window.__graph.nodes.size")
-    shown = page.evaluate("window.__graph.cy.nodes().length")
-    assert total > 150 and shown <= 120
-    shot(page, "08-large-capped")
-    page.click("#entity-graph .more")
-    page.wait_for_function(f"window.__graph.cy.nodes().length > {shown}")
-    page.wait_for_function("document.querySelector('#entity-graph').dataset.layout === 'done'")
-    shot(page, "09-large-more")
+    drawn = page.evaluate("window.__graph.cy.nodes().length")
+    assert total > 300 and drawn <= 120
+    shot(page, "10-neighbourhood-capped")
     # English switch
     page.click("#lang-switch")
-    page.wait_for_function("document.documentElement.lang === 'en'")
+    wait_js(page, "document.documentElement.lang === 'en'")
     page.wait_for_selector("#entity-graph .graph-toolbar button.fit:has-text('Fit')")
+    _graph_ready(page)
+    shot(page, "11-neighbourhood-english")
     assert page.errors == []

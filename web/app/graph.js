@@ -111,6 +111,12 @@ export function nodeText(n, role) {
   return role ? `${main}\n[${tv("role_m", role)}]` : main;
 }
 
+/** "+37 结算 · +5 流转事件" for the dangling events folded into a node. */
+function foldText(m) {
+  if (!m || !m.size) return "";
+  return "\n(" + [...m].map(([k, n]) => `+${n} ${t("kind." + k)}`).join(" · ") + ")";
+}
+
 /** Text on an edge between a and b of the given relationship type. */
 function edgeText(type, a, b) {
   const ev = EVENT_KINDS.has(a.kind) ? a : EVENT_KINDS.has(b.kind) ? b : null;
@@ -193,14 +199,15 @@ const STYLE = [
       "min-zoomed-font-size": 7,
     },
   },
-  { selector: "edge[?merged]", style: { "line-color": "#7d8ca3", "target-arrow-color": "#7d8ca3" } },
+  { selector: "edge[?merged]", style: { "line-color": "#7d8ca3", "target-arrow-color": "#7d8ca3", "text-wrap": "wrap" } },
+  { selector: "edge[?both]", style: { "source-arrow-shape": "triangle", "source-arrow-color": "#7d8ca3" } },
   {
     selector: ".ev",
     style: { "border-color": "#e53935", "border-width": 4 },
   },
   {
     selector: "edge.ev",
-    style: { "line-color": "#e53935", "target-arrow-color": "#e53935", width: 3, "z-index": 9 },
+    style: { "line-color": "#e53935", "target-arrow-color": "#e53935", "source-arrow-color": "#e53935", "z-index": 9 },
   },
   { selector: ".faded", style: { opacity: 0.15 } },
   { selector: "node.focus", style: { "border-color": "#ff9800", "border-width": 5 } },
@@ -343,7 +350,8 @@ export class GraphPanel {
       });
     const kept = new Map(cand.slice(0, this.cap).map((n) => [n.id, n]));
     let edges = [...this.edges.values()].filter((e) => kept.has(e.source) && kept.has(e.target));
-    const merged = new Map(); // "a|b" -> {source, target, events: []}
+    const merged = new Map(); // "a|b" -> {source, target, events: [], dirs}
+    const summary = new Map(); // node id -> Map(kind -> dangling events folded into it)
     if (this.merge) {
       const adj = new Map();
       for (const e of edges) {
@@ -356,6 +364,15 @@ export class GraphPanel {
       for (const n of kept.values()) {
         if (!EVENT_KINDS.has(n.kind)) continue;
         const nb = adj.get(n.id);
+        if (nb && nb.size === 1) {
+          // a dangling event (its other parties are not drawn): counted on its one party
+          const [a] = [...nb.keys()];
+          if (EVENT_KINDS.has(kept.get(a).kind)) continue;
+          if (!summary.has(a)) summary.set(a, new Map());
+          summary.get(a).set(n.kind, (summary.get(a).get(n.kind) || 0) + 1);
+          drop.add(n.id);
+          continue;
+        }
         if (!nb || nb.size !== 2) continue;
         const [a, b] = [...nb.keys()];
         if (EVENT_KINDS.has(kept.get(a).kind) || EVENT_KINDS.has(kept.get(b).kind)) continue;
@@ -363,15 +380,17 @@ export class GraphPanel {
         const ea = nb.get(a);
         const src = ea.target === n.id ? a : b;
         const dst = src === a ? b : a;
-        const key = `${src}|${dst}`;
-        if (!merged.has(key)) merged.set(key, { source: src, target: dst, events: [] });
-        merged.get(key).events.push(n);
+        const key = src < dst ? `${src}|${dst}` : `${dst}|${src}`;
+        if (!merged.has(key)) merged.set(key, { source: src, target: dst, events: [], dirs: new Set() });
+        const m = merged.get(key);
+        m.events.push(n);
+        m.dirs.add(src === m.source ? 1 : -1);
         drop.add(n.id);
       }
       for (const id of drop) kept.delete(id);
       edges = edges.filter((e) => kept.has(e.source) && kept.has(e.target));
     }
-    return { nodes: kept, edges, merged, total: cand.length };
+    return { nodes: kept, edges, merged, summary, total: cand.length };
   }
 
   elements(v) {
@@ -382,7 +401,8 @@ export class GraphPanel {
       els.push({
         group: "nodes",
         data: {
-          id: n.id, kind: n.kind, text: nodeText(n, role), color: k.color, shape: k.shape,
+          id: n.id, kind: n.kind, text: nodeText(n, role) + foldText(v.summary.get(n.id)),
+          color: k.color, shape: k.shape,
           size: role ? k.size + 8 : k.size, member: role ? true : undefined,
           small: EVENT_KINDS.has(n.kind) ? true : undefined,
         },
@@ -399,18 +419,29 @@ export class GraphPanel {
     }
     for (const [key, m] of v.merged) {
       const evs = m.events.sort((a, b) => String(nodeDate(a)).localeCompare(String(nodeDate(b))));
-      let text = mergedText(evs[0]);
-      if (evs.length > 1) {
-        const kinds = new Set(evs.map((x) => x.kind));
-        const money = evs.reduce((s, x) => s + Number(x.properties?.hifp_pay ?? x.properties?.fund_pay_sumamt ?? x.properties?.medfee_sumamt ?? 0), 0);
-        const what = kinds.has("event") ? tv("evt", evs[0].properties?.event_type) : kinds.has("settlement") ? (String(evs[0].properties?.med_type) === "21" ? t("tl.admissions") : t("kind.settlement")) : t("kind.feeline");
-        text = `${what} ×${evs.length} ${md(nodeDate(evs[0]))}…${md(nodeDate(evs[evs.length - 1]))}${money ? " " + fmtMoney(money) : ""}`;
+      const lines = [];
+      if (evs.length === 1) lines.push(mergedText(evs[0]));
+      else {
+        const groups = new Map();
+        for (const x of evs) {
+          const p = x.properties || {};
+          const what = x.kind === "event" ? tv("evt", p.event_type)
+            : x.kind === "settlement" ? (String(p.med_type) === "21" ? t("tl.admissions") : t("kind.settlement"))
+              : t("kind.feeline");
+          if (!groups.has(what)) groups.set(what, { n: 0, money: 0 });
+          const g = groups.get(what);
+          g.n += 1;
+          g.money += Number(x.kind === "settlement" ? p.hifp_pay ?? p.fund_pay_sumamt ?? p.medfee_sumamt ?? 0 : 0);
+        }
+        for (const [what, g] of groups) lines.push(`${what} ×${g.n}${g.money ? " " + fmtMoney(g.money) : ""}`);
+        lines.push(`${md(nodeDate(evs[0]))} … ${md(nodeDate(evs[evs.length - 1]))}`);
       }
       els.push({
         group: "edges",
         data: {
           id: "m:" + key, source: m.source, target: m.target, type: "MERGED", merged: true,
-          events: evs.map((x) => x.id), text, width: Math.min(1.5 + evs.length, 7),
+          both: m.dirs.size > 1 ? true : undefined,
+          events: evs.map((x) => x.id), text: lines.join("\n"), width: Math.min(1.5 + evs.length / 2, 7),
         },
       });
     }
@@ -439,7 +470,8 @@ export class GraphPanel {
         cy.add(el);
       }
     });
-    const shown = v.nodes.size + [...v.merged.values()].reduce((s, m) => s + m.events.length, 0);
+    const folded = [...v.summary.values()].reduce((s, m) => s + [...m.values()].reduce((a, b) => a + b, 0), 0);
+    const shown = v.nodes.size + folded + [...v.merged.values()].reduce((s, m) => s + m.events.length, 0);
     const status = this.root.querySelector(".shown");
     status.textContent = t("graph.shown", { n: shown, m: v.total }) + (this.truncated ? t("graph.truncated") : "");
     this.root.querySelector(".more").hidden = v.total <= this.cap;

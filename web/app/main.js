@@ -19,6 +19,7 @@ let me = null;
 
 // -- shell --------------------------------------------------------------------------------
 function show(view) {
+  window.__graph = null;
   for (const v of document.querySelectorAll(".view")) v.hidden = v.id !== "view-" + view;
   $("#topbar").hidden = view === "login";
   document.body.dataset.view = view;
@@ -488,7 +489,7 @@ async function entityView(kind, id) {
   root.innerHTML = `<p class="muted">${t("common.loading")}</p>`;
   const [p, sub] = await Promise.all([
     api.get(`/entities/${kind}/${encodeURIComponent(id)}`),
-    api.get(`/entities/${kind}/${encodeURIComponent(id)}/neighbourhood`, { hops: 2, max_nodes: 500, per_node: 25 }),
+    api.get(`/entities/${kind}/${encodeURIComponent(id)}/neighbourhood`, { hops: 2, max_nodes: 500, per_node: 60 }),
   ]);
   root.innerHTML = `
     <div class="card lead-head"><div>
