@@ -596,13 +596,18 @@ def parties_of(raw: Raw) -> list[Party]:
         flagged = any(str(c).startswith("prescription_buyer=") for c in pr.get("communities") or [])
         role = referral_role(typ, e["roles"], flagged)
         kind = e["kind"]
+        role_zh = ROLE_ZH[role]
+        if role == "card_lender" and "recruited_patient" in e["roles"]:
+            role_zh = "被招揽住院的参保人(出借医保凭证)"
+        elif role == "card_lender" and typ == "card_pooling":
+            role_zh = "出借医保凭证的参保人"
         p = Party(
             key=k,
             kind=kind,
             id=e["id"],
             lead_roles=sorted(e["roles"]),
             role=role,
-            role_zh=ROLE_ZH[role],
+            role_zh=role_zh,
         )
         if kind == "person":
             p.name, p.certno, p.tel, p.addr = (
