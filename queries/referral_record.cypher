@@ -8,7 +8,12 @@
 // mode: write
 MATCH (l:Lead {lead_id: $lead_id})
 WHERE coalesce(l.region, '') STARTS WITH $region
-  AND coalesce(l.status, 'new') = 'confirmed'
+// take the lead's write lock before reading its status, so two referrals of the same
+// lead at once cannot both see it confirmed
+SET l.referral_lock = true
+REMOVE l.referral_lock
+WITH l
+WHERE coalesce(l.status, 'new') = 'confirmed'
 SET l.status = 'referred', l.updated_at = datetime()
 CREATE (l)-[:REFERRED_AS]->(r:Referral {
   referral_id: $referral_id, lead_id: $lead_id, at: datetime(), by: $by,

@@ -84,12 +84,12 @@ def _status(ctx: Ctx, lead_id: str) -> str:
     return str(rows[0]["s"] or "new")
 
 
-def _confirm_cli(ctx: Ctx, lead_id: str) -> None:
+def _confirm_cli(ctx: Ctx, lead_id: str, by: str = "inv_jn") -> None:
     if _status(ctx, lead_id) == "new":
-        assert cli.main(["leads", "set-status", lead_id, "in_review", "--by", "inv_jn",
+        assert cli.main(["leads", "set-status", lead_id, "in_review", "--by", by,
                          "--note", "核查中"]) == 0  # fmt: skip
     if _status(ctx, lead_id) == "in_review":
-        assert cli.main(["leads", "set-status", lead_id, "confirmed", "--by", "inv_jn",
+        assert cli.main(["leads", "set-status", lead_id, "confirmed", "--by", by,
                          "--note", "证据充分"]) == 0  # fmt: skip
 
 
@@ -331,3 +331,30 @@ def test_api_only_a_supervisor_refers_and_only_a_confirmed_lead(ref: Ctx) -> Non
     rows = _audit(ref, entity_id=f"referral:{body['referral_id']}")
     posts = [x for x in rows if x["method"] == "POST"]
     assert len(posts) == 1 and posts[0]["username"] == "sup_sd" and posts[0]["status"] == 201
+
+
+def test_two_referrals_at_once_record_one(ref: Ctx) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    lead = ref.leads["inpatient_recruitment"]  # a Qingdao lead
+    _confirm_cli(ref, lead, by="inv_qd")
+    font = find_font()
+
+    def refer(i: int) -> str:
+        try:
+            service.create(ref.gw, lead, ref.tmp / f"race-{i}", by="sup_qd", region="3702",
+                           font=font)  # fmt: skip
+        except (service.ReferralConflict, service.NotConfirmed) as exc:
+            return type(exc).__name__
+        return "ok"
+
+    with ThreadPoolExecutor(2) as pool:
+        results = sorted(pool.map(refer, range(2)))
+    assert results.count("ok") == 1, results
+    n = ref.gw.run_read_text(
+        "MATCH (:Lead {lead_id: $id})-[:REFERRED_AS]->(r) RETURN count(r) AS n", {"id": lead}
+    )
+    assert n[0]["n"] == 1
+    # the loser's package was removed; the winner's verifies
+    kept = [d for d in (ref.tmp / "race-0", ref.tmp / "race-1") if d.exists()]
+    assert len(kept) == 1 and package.verify(kept[0]).ok
