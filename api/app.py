@@ -23,7 +23,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from api import problems
-from api.routers import audit, auth, entities, health, jobs, leads, referrals
+from api.routers import audit, auth, entities, health, jobs, leads, referrals, ui
 from api.service import Service
 from api.store import Store
 from fraudrings.settings import Settings, get_settings
@@ -39,7 +39,13 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 DOCS_STATIC: Final[str] = "/static/docs"
 # Not audited: the docs' own files and the probes an orchestrator calls every few seconds.
-UNAUDITED: Final[tuple[str, ...]] = (DOCS_STATIC, "/healthz", "/readyz", "/favicon.ico")
+UNAUDITED: Final[tuple[str, ...]] = (
+    DOCS_STATIC,
+    "/healthz",
+    "/readyz",
+    "/favicon.ico",
+    ui.UI_PREFIX + "/",  # the workbench's static files (its API calls are audited)
+)
 SECRET_PARAMS: Final[frozenset[str]] = frozenset({"password", "client_secret", "token"})
 
 
@@ -161,6 +167,7 @@ def create_app(
     app.include_router(health.router)
 
     app.mount(DOCS_STATIC, StaticFiles(directory=_docs_dir()), name="docs-static")
+    ui.mount(app)  # the investigator workbench at / (web/)
 
     @app.get("/docs", include_in_schema=False)
     def docs(request: Request) -> HTMLResponse:

@@ -1,7 +1,8 @@
 // API: one page of leads inside the caller's region, filtered and sorted, with the
 // total. A lead belongs to the region of its main place (l.region); the caller sees it
 // when that code starts with the caller's region prefix ('' = the whole country).
-// params: $region, $area, $typology, $status, $min_score, $assignee, $include_inactive,
+// params: $region, $area, $typology, $status, $min_score, $min_amount, $assignee,
+//         $include_inactive,
 //         $date_from, $date_to (ISO dates; the lead's [first_seen, last_seen] overlaps),
 //         $member_id, $sort (score|amount_at_risk|first_seen|last_seen|member_count|
 //         detected_at|lead_id), $desc, $skip, $limit
@@ -12,6 +13,7 @@ WHERE coalesce(l.region, '') STARTS WITH $region
   AND ($typology IS NULL OR l.typology = $typology)
   AND ($status IS NULL OR coalesce(l.status, 'new') = $status)
   AND ($min_score IS NULL OR l.score >= $min_score)
+  AND ($min_amount IS NULL OR coalesce(l.amount_at_risk, 0) >= $min_amount)
   AND ($assignee IS NULL OR l.assignee = $assignee)
   AND ($include_inactive OR coalesce(l.active, true))
   AND ($date_from IS NULL OR l.last_seen >= date($date_from))

@@ -51,6 +51,7 @@ def list_leads(
         Query(pattern=REGION_PATTERN, description="division-code prefix inside your region"),
     ] = None,
     min_score: Annotated[float | None, Query(ge=0, le=1)] = None,
+    min_amount: Annotated[float | None, Query(ge=0, description="amount at risk, at least")] = None,
     date_from: Annotated[date | None, Query(description="last seen on or after")] = None,
     date_to: Annotated[date | None, Query(description="first seen on or before")] = None,
     member_id: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
@@ -71,6 +72,7 @@ def list_leads(
             "typology": typology,
             "status": status,
             "min_score": min_score,
+            "min_amount": min_amount,
             "assignee": assignee,
             "include_inactive": include_inactive,
             "date_from": date_from.isoformat() if date_from else None,
@@ -233,8 +235,7 @@ def _check_assignee(svc: Service, lead: LeadPublic, username: str) -> None:
     ):
         raise ProblemError(
             422,
-            f"{username!r} is not an active investigator (or higher) whose region covers "
-            "this lead",
+            f"{username!r} is not an active investigator (or higher) whose region covers this lead",
             slug="bad-assignee",
         )
 
@@ -249,9 +250,7 @@ def _workflow(exc: WorkflowError) -> ProblemError:
     summary="Move a lead to its next status",
     responses=responses(403, 404, 409, 422),
 )
-def transition(
-    request: Request, user: User, lead_id: LeadId, body: TransitionCreate
-) -> LeadPublic:
+def transition(request: Request, user: User, lead_id: LeadId, body: TransitionCreate) -> LeadPublic:
     svc = get_service(request)
     request.state.audit_params = body.model_dump()
     lead = load_lead(svc, user, lead_id)

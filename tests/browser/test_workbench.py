@@ -173,7 +173,7 @@ def test_large_ring_and_neighbourhood_are_capped_with_show_more(
     _graph_ready(page)
     total = page.evaluate("window.__graph.nodes.size")
     drawn = page.evaluate("window.__graph.cy.nodes().length")
-    assert total > 300 and drawn <= 120
+    assert total > 300 and drawn <= 200
     shot(page, "10-neighbourhood-capped")
     # English switch
     page.click("#lang-switch")

@@ -330,6 +330,32 @@ export class GraphPanel {
     this.evidenceIds = new Set(this.evidenceByLine.flatMap((s) => [...s]));
   }
 
+  /** Draw order: the ring's core (members other than boxes) first, then outwards in
+   * breadth-first order over what is loaded, so a capped graph stays connected. */
+  drawOrder() {
+    const adj = new Map();
+    for (const e of this.edges.values()) {
+      for (const [x, y] of [[e.source, e.target], [e.target, e.source]]) {
+        if (!adj.has(x)) adj.set(x, []);
+        adj.get(x).push(y);
+      }
+    }
+    const byRank = [...this.nodes.values()].sort((a, b) => a.rank - b.rank);
+    let core = byRank.filter((n) => this.members.has(n.id) && n.kind !== "box");
+    if (!core.length) core = byRank.filter((n) => this.members.has(n.id));
+    if (!core.length) core = byRank.slice(0, 1);
+    const order = new Map();
+    const queue = core.map((n) => n.id);
+    for (const id of queue) order.set(id, order.size);
+    for (let i = 0; i < queue.length; i++) {
+      for (const y of adj.get(queue[i]) || []) {
+        if (!order.has(y)) { order.set(y, order.size); queue.push(y); }
+      }
+    }
+    for (const n of byRank) if (!order.has(n.id)) order.set(n.id, order.size);
+    return order;
+  }
+
   visibleDate(n) {
     if (!EVENT_KINDS.has(n.kind)) return true;
     const d = fmtDate(nodeDate(n));
@@ -341,17 +367,15 @@ export class GraphPanel {
 
   /** What to draw: filters, cap, then event nodes merged into edges. */
   view() {
+    const order = this.drawOrder();
     const cand = [...this.nodes.values()]
       .filter((n) => !this.hidden.has(n.kind) && this.visibleDate(n))
-      .sort((a, b) => {
-        const pa = a.rank < 0 ? -2 : this.evidenceIds.has(a.id) ? -1 : 0;
-        const pb = b.rank < 0 ? -2 : this.evidenceIds.has(b.id) ? -1 : 0;
-        return pa - pb || a.rank - b.rank;
-      });
+      .sort((a, b) => order.get(a.id) - order.get(b.id));
     const kept = new Map(cand.slice(0, this.cap).map((n) => [n.id, n]));
     let edges = [...this.edges.values()].filter((e) => kept.has(e.source) && kept.has(e.target));
     const merged = new Map(); // "a|b" -> {source, target, events: [], dirs}
     const summary = new Map(); // node id -> Map(kind -> dangling events folded into it)
+    let foldedBoxes = 0;
     if (this.merge) {
       const adj = new Map();
       for (const e of edges) {
@@ -361,24 +385,31 @@ export class GraphPanel {
         }
       }
       const drop = new Set();
+      // many boxes (a large recycling ring): a box movement becomes an edge between its
+      // two parties, and boxes left without an edge are counted instead of drawn
+      const foldBoxes = [...kept.values()].filter((n) => n.kind === "box").length > 12;
+      const partyOf = (id) => !EVENT_KINDS.has(kept.get(id).kind);
       for (const n of kept.values()) {
         if (!EVENT_KINDS.has(n.kind)) continue;
         const nb = adj.get(n.id);
-        if (nb && nb.size === 1) {
+        if (!nb) continue;
+        let ends = [...nb.keys()];
+        if (foldBoxes) ends = ends.filter((x) => kept.get(x).kind !== "box");
+        if (ends.length === 1 && (nb.size === 1 || foldBoxes)) {
           // a dangling event (its other parties are not drawn): counted on its one party
-          const [a] = [...nb.keys()];
-          if (EVENT_KINDS.has(kept.get(a).kind)) continue;
+          const [a] = ends;
+          if (!partyOf(a)) continue;
           if (!summary.has(a)) summary.set(a, new Map());
           summary.get(a).set(n.kind, (summary.get(a).get(n.kind) || 0) + 1);
           drop.add(n.id);
           continue;
         }
-        if (!nb || nb.size !== 2) continue;
-        const [a, b] = [...nb.keys()];
-        if (EVENT_KINDS.has(kept.get(a).kind) || EVENT_KINDS.has(kept.get(b).kind)) continue;
-        // direction: into the event first (person SETTLED -> settlement AT -> institution)
+        if (ends.length !== 2 || nb.size - ends.length > 1) continue;
+        const [a, b] = ends;
+        if (!partyOf(a) || !partyOf(b)) continue;
+        // direction: a box moves FROM -> TO; a person SETTLED -> settlement AT -> institution
         const ea = nb.get(a);
-        const src = ea.target === n.id ? a : b;
+        const src = ea.type === "FROM" ? a : ea.type === "TO" ? b : ea.target === n.id ? a : b;
         const dst = src === a ? b : a;
         const key = src < dst ? `${src}|${dst}` : `${dst}|${src}`;
         if (!merged.has(key)) merged.set(key, { source: src, target: dst, events: [], dirs: new Set() });
@@ -389,8 +420,14 @@ export class GraphPanel {
       }
       for (const id of drop) kept.delete(id);
       edges = edges.filter((e) => kept.has(e.source) && kept.has(e.target));
+      if (foldBoxes) {
+        const linked = new Set([...edges, ...merged.values()].flatMap((e) => [e.source, e.target]));
+        for (const n of [...kept.values()]) {
+          if (n.kind === "box" && !linked.has(n.id)) { kept.delete(n.id); foldedBoxes += 1; }
+        }
+      }
     }
-    return { nodes: kept, edges, merged, summary, total: cand.length };
+    return { nodes: kept, edges, merged, summary, foldedBoxes, total: cand.length };
   }
 
   elements(v) {
@@ -473,7 +510,9 @@ export class GraphPanel {
     const folded = [...v.summary.values()].reduce((s, m) => s + [...m.values()].reduce((a, b) => a + b, 0), 0);
     const shown = v.nodes.size + folded + [...v.merged.values()].reduce((s, m) => s + m.events.length, 0);
     const status = this.root.querySelector(".shown");
-    status.textContent = t("graph.shown", { n: shown, m: v.total }) + (this.truncated ? t("graph.truncated") : "");
+    status.textContent = t("graph.shown", { n: shown - v.foldedBoxes, m: v.total })
+      + (v.foldedBoxes ? t("graph.folded_boxes", { n: v.foldedBoxes }) : "")
+      + (this.truncated ? t("graph.truncated") : "");
     this.root.querySelector(".more").hidden = v.total <= this.cap;
     this.renderKinds();
     this.paintEvidence();

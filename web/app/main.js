@@ -500,7 +500,7 @@ async function entityView(kind, id) {
     </div></div>
     <div id="entity-graph" class="card"></div>`;
   const start = `${kind}:${id}`;
-  const graph = new GraphPanel($("#entity-graph"), { members: new Map([[start, "self"]]), cap: 120 });
+  const graph = new GraphPanel($("#entity-graph"), { members: new Map([[start, "self"]]), cap: 200 });
   window.__graph = graph;
   graph.add(sub);
   graph.render();
