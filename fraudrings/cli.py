@@ -353,6 +353,7 @@ def _referral_create(args: argparse.Namespace) -> int:
     try:
         try:
             if args.by:
+                user = store.get_user(args.by)  # for the audit row, even when refused
                 user = cli_user(store, args.by, "supervisor")
             region = user.region if user else ""
             with _gateway() as gw:
