@@ -258,7 +258,7 @@ class _Gen:
                 else:
                     inst.name = f"{cname}{dname}{ch(rng, catalog.COMMUNITIES)[:2]}大药房"
                 inst.weight = min(20.0, rng.paretovariate(1.6))
-            nterm = ri(rng, 2, 5) if kind == 1 else min(6, 1 + int(inst.weight))
+            nterm = ri(rng, 2, 5) if kind == 1 else min(6, 2 + int(inst.weight))
             inst.terminals = [self.uniq(lambda: "T" + self.digits(rng, 10)) for _ in range(nterm)]
             local = [s for s in self.trade_sups if self.sup_city[s] == adm]
             pool = local + self.trade_sups if local else self.trade_sups
@@ -993,9 +993,9 @@ class _Gen:
             ph = ch(rng, self.online)
         inst = self.insts[ph]
         u = rng.random()
-        if u < 0.22:  # morning rush, before work
-            t = day * DAY + ri(rng, 7 * HOUR + 1800, 9 * HOUR)
-        elif u < 0.36:  # after work
+        if u < 0.15:  # morning rush, before work
+            t = day * DAY + ri(rng, 7 * HOUR + 1800, 9 * HOUR + 1800)
+        elif u < 0.27:  # after work
             t = day * DAY + ri(rng, 17 * HOUR + 1800, 19 * HOUR)
         else:
             t = day * DAY + ri(rng, 8 * HOUR, 21 * HOUR)
