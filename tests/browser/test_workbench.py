@@ -110,6 +110,7 @@ def test_lead_graph_expand_and_status_change(page: Any, service: Service) -> Non
     # evidence line focus
     page.locator("table.evidence tbody tr").first.click()
     page.wait_for_timeout(500)
+    page.evaluate("window.scrollTo(0, 0)")
     shot(page, "05-lead-evidence-focus")
     page.locator("table.evidence tbody tr").first.click()
     # status change with a note

@@ -207,7 +207,7 @@ async function queueView(params) {
 function evidenceKind(line) {
   const m = /^([a-z_]+):/.exec(line);
   const k = m ? m[1] : "other";
-  return ["box", "settlement", "link", "pattern"].includes(k) ? k : "other";
+  return ["box", "settlement", "link", "pattern", "person"].includes(k) ? k : "other";
 }
 
 async function leadView(leadId) {
