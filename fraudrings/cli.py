@@ -79,6 +79,8 @@ def cmd_neo4j(args: argparse.Namespace) -> int:
 def cmd_db(args: argparse.Namespace) -> int:
     from graph import schema
 
+    if args.action in ("backup", "restore"):
+        return _backup_restore(args)
     with _gateway() as gw:
         if args.action == "stats":
             st = schema.stats(gw)
@@ -100,6 +102,50 @@ def cmd_db(args: argparse.Namespace) -> int:
                 raise CliError("db reset deletes every node; pass --yes to confirm", EXIT_USAGE)
             schema.reset(gw)
             print(f"Database emptied; schema re-applied ({len(schema.statements())} statements).")
+    return 0
+
+
+def _backup_restore(args: argparse.Namespace) -> int:
+    from graph import backup
+    from graph.gateway import Gateway
+
+    if not args.dir:
+        raise CliError(f"db {args.action} needs a folder: fraudrings db {args.action} DIR", 2)
+    s = _settings()
+    if not s.is_local_uri:
+        raise CliError(
+            "backup and restore work on the local Neo4j (offline dump/load); for the compose "
+            "service run `neo4j-admin database dump` in its container",
+            EXIT_USAGE,
+        )
+    server = _server()
+    service_db = Path(getattr(s, "service_db", "data/service.db"))
+
+    def gw() -> Gateway:
+        return Gateway.from_settings(s)
+
+    folder = Path(args.dir)
+    try:
+        if args.action == "backup":
+            m = backup.backup(server, gw, folder, service_db)
+            g = m["graph"]
+            print(
+                f"backup in {folder}: {g['nodes']:,} nodes, {g['relationships']:,} relationships, "
+                f"content {g['content_sha256'][:16]}; files {', '.join(m['files'])}; "
+                f"{m['seconds']:.1f}s"
+            )
+        else:
+            if not args.yes:
+                raise CliError("db restore replaces the database; pass --yes to confirm", 2)
+            r = backup.restore(server, gw, folder, service_db)
+            g = r["graph"]
+            print(
+                f"restored from {folder}: {g['nodes']:,} nodes, {g['relationships']:,} "
+                f"relationships, content {g['content_sha256'][:16]} (matches the backup); "
+                f"restore time {r['seconds']:.1f}s"
+            )
+    except backup.BackupError as exc:
+        raise CliError(str(exc)) from None
     return 0
 
 
@@ -229,8 +275,69 @@ def cmd_serve(args: argparse.Namespace) -> int:
         _settings().require_api_secret()
     except SettingsError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
+    s = _settings()
+    if s.tls and not (s.tls_cert.is_file() and s.tls_key.is_file()):
+        raise CliError(
+            f"FRAUDRINGS_TLS is on but {s.tls_cert} / {s.tls_key} are missing "
+            "(make a local pair with `fraudrings tls make-cert DIR`)",
+            EXIT_USAGE,
+        )
     serve(host=args.host, port=args.port, log_level=args.log_level)
     return 0
+
+
+def _print_enrolment(username: str, secret: str) -> None:
+    from api.security import qr_terminal, totp_uri
+
+    uri = totp_uri(username, secret)
+    print(f"TOTP enrolment of {username} (shown once; scan it into an authenticator app):")
+    print(qr_terminal(uri))
+    print(uri)
+
+
+def cmd_tls(args: argparse.Namespace) -> int:
+    from fraudrings.tlscert import make_cert
+
+    cert, key = make_cert(Path(args.dir), hosts=args.host or ["localhost", "127.0.0.1", "::1"])
+    print(f"self-signed certificate {cert} and key {key} (for testing; 825 days)")
+    print(f"use it with FRAUDRINGS_TLS=1 FRAUDRINGS_TLS_DIR={args.dir}")
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from api.store import AuditBroken, Store
+
+    s = _settings()
+    store = Store(s.service_db)
+    try:
+        if args.action == "verify":
+            try:
+                r = store.verify_audit()
+            except AuditBroken as exc:
+                print(f"audit chain BROKEN at row {exc.row_id}: {exc.reason}", file=sys.stderr)
+                return EXIT_FAIL
+            print(
+                f"audit chain intact: {r['rows']:,} rows, ids {r['first_id']}..{r['last_id']}, "
+                f"head {str(r['head'])[:16]}"
+            )
+            return 0
+        days = args.retention_days or s.audit_retention_days
+        try:
+            r = store.prune_audit(days)
+        except ValueError as exc:
+            raise CliError(str(exc), EXIT_USAGE) from None
+        store.audit(
+            username="cli", role=None, region=None, method="CLI", path="cli:audit prune",
+            route="cli:audit prune", params={"retention_days": days, **r}, entity_ids=[],
+            status=200, duration_ms=0.0, client="cli",
+        )  # fmt: skip
+        print(
+            f"audit rows older than {days} days (before {r['cutoff']}) deleted: "
+            f"{r['deleted']:,}; the chain now starts at row {r['first_kept_id'] or '(unchanged)'}"
+        )
+        return 0
+    finally:
+        store.close()
 
 
 def cmd_users(args: argparse.Namespace) -> int:
@@ -274,6 +381,17 @@ def cmd_users(args: argparse.Namespace) -> int:
             except UserExists as exc:
                 raise CliError(str(exc), EXIT_FAIL) from None
             print(f"user {u.username} added: role {u.role}, region {u.region or '(all)'}")
+            assert u.totp_secret
+            _print_enrolment(u.username, u.totp_secret)
+            return 0
+        if args.action == "totp":
+            from api.security import new_totp_secret
+
+            secret = new_totp_secret()
+            if not store.set_totp(args.name, secret):
+                raise CliError(f"no user {args.name!r}", EXIT_FAIL)
+            print(f"new TOTP secret for {args.name}; the old one no longer works")
+            _print_enrolment(args.name, secret)
             return 0
         active = args.action == "enable"
         if not store.set_active(args.name, active):
@@ -399,13 +517,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser(
         "db",
-        help="database statistics and reset",
+        help="database statistics, reset, backup and restore",
         description="stats: version, edition and counts by label and type. "
-        "reset: delete everything and re-apply graph/schema.cypher.",
+        "reset: delete everything and re-apply graph/schema.cypher. "
+        "backup DIR: offline dump of the local Neo4j and the service database, with a "
+        "manifest. restore DIR --yes: load a backup and prove the graph matches it.",
     )
-    d.add_argument("action", choices=["stats", "reset"])
+    d.add_argument("action", choices=["stats", "reset", "backup", "restore"])
+    d.add_argument("dir", nargs="?", help="backup/restore: the backup folder")
     d.add_argument("--json", action="store_true", help="stats as JSON")
-    d.add_argument("--yes", action="store_true", help="confirm reset")
+    d.add_argument("--yes", action="store_true", help="confirm reset or restore")
     d.set_defaults(func=cmd_db)
 
     i = sub.add_parser(
@@ -499,17 +620,41 @@ def build_parser() -> argparse.ArgumentParser:
 
     us = sub.add_parser(
         "users",
-        help="accounts of the API: add, list, passwd, disable, enable",
+        help="accounts of the API: add, list, passwd, totp, disable, enable",
         description="Users of the API, kept in the service database (FRAUDRINGS_SERVICE_DB). "
         'Example: echo "$PW" | fraudrings users add alice --role admin --region 37 '
-        "--password-stdin",
+        "--password-stdin. add prints the TOTP enrolment (QR code and otpauth:// URI) once; "
+        "totp NAME makes a new TOTP secret and prints its enrolment; enable also lifts a "
+        "lockout.",
     )
-    us.add_argument("action", choices=["add", "list", "passwd", "disable", "enable"])
+    us.add_argument("action", choices=["add", "list", "passwd", "totp", "disable", "enable"])
     us.add_argument("name", nargs="?", help="username")
     us.add_argument("--role", choices=["analyst", "investigator", "supervisor", "admin"])
     us.add_argument("--region", help="division-code prefix the user sees ('' = everything)")
     us.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     us.set_defaults(func=cmd_users)
+
+    au = sub.add_parser(
+        "audit",
+        help="the API's audit log: verify the hash chain, prune past the retention",
+        description="verify: walk the hash chain, exit 1 naming the first broken row. "
+        "prune: delete rows older than FRAUDRINGS_AUDIT_RETENTION_DAYS (184 at least) and "
+        "record a checkpoint, so the chain still verifies from the first kept row.",
+    )
+    au.add_argument("action", choices=["verify", "prune"])
+    au.add_argument("--retention-days", type=int, help="prune: override the setting (>= 184)")
+    au.set_defaults(func=cmd_audit)
+
+    tl = sub.add_parser(
+        "tls",
+        help="make a local self-signed certificate for testing TLS",
+        description="make-cert DIR: cert.pem and key.pem (EC P-256, self-signed) for Bolt "
+        "and HTTPS; then FRAUDRINGS_TLS=1 FRAUDRINGS_TLS_DIR=DIR.",
+    )
+    tl.add_argument("action", choices=["make-cert"])
+    tl.add_argument("dir", help="folder to write cert.pem and key.pem into")
+    tl.add_argument("--host", action="append", help="a name or address to certify (repeat)")
+    tl.set_defaults(func=cmd_tls)
     return p
 
 

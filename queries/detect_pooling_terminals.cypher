@@ -1,21 +1,24 @@
-// Card-pooling candidates (敛卡套刷): terminals that served at least $min_hour_persons
-// different persons within one clock hour, with every settlement they served, the
-// person's home region and how often the person settled at that institution at all,
-// and the basket (drug x count) of each settlement.
+// Card-pooling candidates (敛卡套刷), step 1: terminal-hours where at least
+// $min_hour_persons settlements fell within one clock hour (on the hour, or on the half
+// hour so a burst across the hour is not split), and the time and person of every
+// settlement that terminal served in and around those hours (properties only: the
+// detector finds the bursts in Python).
 // params: $min_hour_persons
 // mode: read
-MATCH (t:Terminal)<-[:VIA_TERMINAL]-(s:Settlement)
-WHERE NOT s:Refund AND s.setl_time IS NOT NULL
-WITH t, localdatetime.truncate('hour', s.setl_time) AS hr, count(DISTINCT s.psn_no) AS n
+MATCH (s:Settlement)
+WHERE s.terminal_id IS NOT NULL AND s.setl_time IS NOT NULL AND NOT s:Refund
+WITH s.terminal_id AS term,
+     s.setl_time.year * 20000 + s.setl_time.ordinalDay * 48 + s.setl_time.hour * 2
+       + s.setl_time.minute / 30 AS half_hour
+UNWIND [half_hour / 2, -((half_hour + 1) / 2)] AS b
+WITH term, b, count(*) AS n
 WHERE n >= $min_hour_persons
-WITH DISTINCT t
-MATCH (t)<-[:VIA_TERMINAL]-(s:Settlement)-[:AT]->(i:Institution)
-WHERE NOT s:Refund AND s.setl_time IS NOT NULL
-MATCH (p:Person)-[:SETTLED]->(s)
-OPTIONAL MATCH (s)-[:HAS_LINE]->(l:FeeLine)
-WITH t, i, s, p, collect(l.med_list_codg + 'x' + toString(l.cnt)) AS basket
-RETURN t.terminal_id AS terminal, i.fixmedins_code AS inst, i.admdvs AS inst_admdvs,
-       s.setl_id AS setl_id, s.setl_time AS time, s.fund_pay_sumamt AS fund,
-       s.mdtrt_cert_type AS cert, p.psn_no AS psn_no, p.insu_admdvs AS home,
-       COUNT { (p)-[:SETTLED]->(:Settlement)-[:AT]->(i) } AS visits_here, basket
+UNWIND CASE WHEN b >= 0 THEN [b - 1, b, b + 1] ELSE [-b - 2, -b - 1, -b, -b + 1] END AS hour
+WITH term, collect(DISTINCT hour) AS hours
+MATCH (:Terminal {terminal_id: term})<-[:VIA_TERMINAL]-(x:Settlement)
+WHERE x.setl_time IS NOT NULL AND NOT x:Refund
+  AND (x.setl_time.year * 20000 + x.setl_time.ordinalDay * 48 + x.setl_time.hour * 2) / 2
+      IN hours
+RETURN term AS terminal, x.setl_id AS setl_id, x.setl_time AS time, x.psn_no AS psn_no,
+       x.fixmedins_code AS inst
 ORDER BY terminal, time, setl_id

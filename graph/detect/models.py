@@ -184,6 +184,16 @@ def bursts(
     return out
 
 
+NO_DETAIL: dict[str, Any] = {
+    "basket": [],
+    "visits_here": 0,
+    "home": None,
+    "inst_admdvs": None,
+    "fund": None,
+    "cert": None,
+}
+
+
 def _odd(t: datetime) -> bool:
     return t.hour >= 20 or t.hour < 7
 
@@ -196,11 +206,21 @@ def pooling(gw: Gateway, cfg: PoolingConfig, timer: Timer | None = None) -> list
         by_term: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for r in rows:
             by_term[r["terminal"]].append(r)
-        drafts = []
+        found: dict[str, list[list[dict[str, Any]]]] = {}
         for term, rs in sorted(by_term.items()):
             bs = bursts(rs, cfg.burst_minutes, cfg.min_burst_persons)
-            if len(bs) < cfg.min_bursts:
-                continue
+            if len(bs) >= cfg.min_bursts:
+                found[term] = bs
+    with tm.stage("queries"):
+        ids = [r["setl_id"] for bs in found.values() for b in bs for r in b]
+        details = {d["setl_id"]: d for d in gw.read("detect_pooling_details", {"setl_ids": ids})}
+    with tm.stage("scoring"):
+        for bs in found.values():
+            for b in bs:
+                for r in b:
+                    r.update(details.get(r["setl_id"]) or dict(NO_DETAIL))
+        drafts = []
+        for term, bs in found.items():
             in_b = [r for b in bs for r in b]
             persons = sorted({r["psn_no"] for r in in_b})
             inst = in_b[0]["inst"]
