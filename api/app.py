@@ -8,6 +8,7 @@ no external URL in any page).
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
@@ -23,7 +24,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from api import problems
-from api.routers import audit, auth, entities, health, jobs, leads, referrals, ui
+from api.deps import purpose_of
+from api.routers import audit, auth, check, entities, health, jobs, leads, referrals, ui
 from api.service import Service
 from api.store import Store
 from fraudrings.settings import Settings, get_settings
@@ -46,7 +48,9 @@ UNAUDITED: Final[tuple[str, ...]] = (
     "/favicon.ico",
     ui.UI_PREFIX + "/",  # the workbench's static files (its API calls are audited)
 )
-SECRET_PARAMS: Final[frozenset[str]] = frozenset({"password", "client_secret", "token"})
+SECRET_PARAMS: Final[frozenset[str]] = frozenset(
+    {"password", "client_secret", "token", "totp", "code"}
+)
 
 
 def _docs_dir() -> Path:
@@ -74,10 +78,22 @@ class AuditMiddleware:
         status = 500
         state = scope.setdefault("state", {})
 
+        recorded = False  # the audit row is written before the response starts
+        failed = False  # ... and if it cannot be, the response is a 500 instead
+
         async def send_wrapper(message: Message) -> None:
-            nonlocal status
+            nonlocal status, recorded, failed
+            if failed:
+                return  # the body of a response replaced by the audit failure
             if message["type"] == "http.response.start":
                 status = int(message["status"])
+                recorded = True
+                try:
+                    self._record(scope, state, status, (time.perf_counter() - t0) * 1000)
+                except Exception:
+                    failed = True
+                    await _audit_failed(scope, send)
+                    return
                 headers = list(message.get("headers", []))
                 headers.append((b"x-content-type-options", b"nosniff"))
                 headers.append((b"cache-control", b"no-store"))
@@ -86,8 +102,10 @@ class AuditMiddleware:
 
         try:
             await self.app(scope, receive, send_wrapper)
-        finally:
-            self._record(scope, state, status, (time.perf_counter() - t0) * 1000)
+        except BaseException:
+            if not recorded:  # an error no handler answered: record it, then let it go on
+                self._record(scope, state, 500, (time.perf_counter() - t0) * 1000)
+            raise
 
     def _record(self, scope: Scope, state: dict[str, Any], status: int, ms: float) -> None:
         principal = state.get("principal")
@@ -114,10 +132,37 @@ class AuditMiddleware:
                 status=status,
                 duration_ms=ms,
                 client=client[0] if client else None,
+                purpose=state.get("audit_purpose") or purpose_of(Request(scope)),
             )
         except Exception:  # the audit must never be lost silently
             log.exception("could not write the audit row for %s", scope["path"])
             raise
+
+
+async def _audit_failed(scope: Scope, send: Send) -> None:
+    """The answer when the audit row cannot be written: nothing goes out unrecorded."""
+    body = json.dumps(
+        {
+            "type": "/problems/audit-unavailable",
+            "title": "Audit log unavailable",
+            "status": 500,
+            "detail": "the request could not be recorded in the audit log, so it was refused",
+            "instance": scope.get("path"),
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 500,
+            "headers": [
+                (b"content-type", problems.MEDIA_TYPE.encode()),
+                (b"content-length", str(len(body)).encode()),
+                (b"cache-control", b"no-store"),
+                (b"x-content-type-options", b"nosniff"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 def create_app(
@@ -164,6 +209,7 @@ def create_app(
     app.include_router(entities.router)
     app.include_router(jobs.router)
     app.include_router(audit.router)
+    app.include_router(check.router)
     app.include_router(health.router)
 
     app.mount(DOCS_STATIC, StaticFiles(directory=_docs_dir()), name="docs-static")
@@ -201,5 +247,9 @@ def create_app(
 def serve(host: str = "127.0.0.1", port: int = 8000, log_level: str = "info") -> None:
     import uvicorn
 
-    app = create_app()
-    uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=False)
+    s = get_settings()
+    app = create_app(s)
+    tls: dict[str, Any] = {}
+    if s.tls:  # HTTPS only: a plain http:// request to this port gets no answer
+        tls = {"ssl_certfile": str(s.tls_cert), "ssl_keyfile": str(s.tls_key)}
+    uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=False, **tls)

@@ -6,12 +6,13 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import unquote
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from api.problems import ProblemError
-from api.security import TokenError, at_least, decode_token
+from api.security import TokenError, at_least, decode_claims
 
 if TYPE_CHECKING:
     from api.service import Service
@@ -59,12 +60,17 @@ def current_user(
     if not token:
         raise _unauthorized("a bearer token is required (POST /auth/token)")
     try:
-        username = decode_token(token, svc.secret)
+        username, jti = decode_claims(token, svc.secret)
     except TokenError as exc:
         raise _unauthorized(str(exc)) from None
     user = svc.store.get_user(username)
     if user is None or not user.active:
         raise _unauthorized("the token's user does not exist or is disabled")
+    # revoked (logout), unknown, or idle past the limit: refused
+    why = svc.store.use_session(jti, username, svc.settings.api_idle_minutes)
+    if why:
+        raise _unauthorized(why)
+    request.state.jti = jti
     p = Principal(user.username, user.role, user.region)
     request.state.principal = p
     rate_limit(svc, "user:" + p.username)
@@ -85,6 +91,54 @@ User = Annotated[Principal, Depends(current_user)]
 Investigator = Annotated[Principal, Depends(require("investigator"))]
 Supervisor = Annotated[Principal, Depends(require("supervisor"))]
 Admin = Annotated[Principal, Depends(require("admin"))]
+
+
+PURPOSE_HEADER = "X-Purpose"
+MIN_PURPOSE = 4
+
+
+def purpose_of(request: Request) -> str | None:
+    """The stated purpose (reason or case number) of a request: the ``X-Purpose`` header
+    (percent-encoded UTF-8 for non-ASCII text) or the ``purpose`` query parameter."""
+    raw = request.headers.get(PURPOSE_HEADER) or request.query_params.get("purpose")
+    if raw is None:
+        return None
+    text = unquote(raw).strip()[:200]
+    return text or None
+
+
+def require_purpose(request: Request) -> str:
+    """Refuse (428) a lookup of a person's record without a stated purpose."""
+    p = purpose_of(request)
+    if p is None or len(p) < MIN_PURPOSE:
+        raise ProblemError(
+            428,
+            "this returns personal data: state the purpose or case number in the X-Purpose "
+            f"header or the purpose query parameter ({MIN_PURPOSE}+ characters)",
+            slug="purpose-required",
+            title="Purpose required",
+        )
+    return p
+
+
+def _purpose_params(
+    x_purpose: Annotated[
+        str | None,
+        Header(
+            alias=PURPOSE_HEADER,
+            max_length=600,
+            description="why you look (reason or case number), percent-encoded UTF-8; "
+            "required where the answer holds a person's data",
+        ),
+    ] = None,
+    purpose: Annotated[
+        str | None, Query(max_length=200, description="the same, as a query parameter")
+    ] = None,
+) -> None:
+    """Declares the purpose parameters in the OpenAPI document (read by purpose_of)."""
+
+
+PurposeParams = Depends(_purpose_params)
 
 
 def audit_ids(request: Request, ids: list[str]) -> None:

@@ -258,6 +258,25 @@ class UserPublic(BaseModel):
 UserList = ListOf[UserPublic]
 
 
+class TotpEnrolment(BaseModel):
+    """A TOTP secret to scan into an authenticator app: shown once, when it is made."""
+
+    username: str
+    otpauth_uri: str = Field(description="otpauth://totp/... (RFC 6238, SHA1, 6 digits, 30 s)")
+    qr_svg: str = Field(description="the URI as a QR code, SVG (made locally)")
+    qr_png_base64: str = Field(description="the same as a PNG, base64")
+
+
+class UserCreated(UserPublic):
+    totp: TotpEnrolment
+
+
+class TotpRenew(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    password: str = Field(min_length=1, max_length=256)
+    code: str = Field(pattern=r"^[0-9]{6}$", description="the current code of the old secret")
+
+
 # -- audit ------------------------------------------------------------------------------
 class AuditPublic(BaseModel):
     id: int
@@ -273,9 +292,21 @@ class AuditPublic(BaseModel):
     status: int
     duration_ms: float
     client: str | None = None
+    purpose: str | None = None
+    prev_hash: str | None = None
+    hash: str | None = None
 
 
 AuditList = ListOf[AuditPublic]
+
+
+class AuditVerify(BaseModel):
+    ok: bool
+    rows: int | None = None
+    first_id: int | None = None
+    last_id: int | None = None
+    broken_row: int | None = Field(default=None, description="the first row that does not verify")
+    reason: str | None = None
 
 
 class Health(BaseModel):

@@ -2,12 +2,21 @@
 
 Stdlib :mod:`sqlite3` only. One connection per process, guarded by a lock, so a
 request thread and a job thread never interleave statements; WAL with
-``synchronous=NORMAL`` keeps an audit append well under a millisecond. The audit table
-is append-only: triggers refuse every UPDATE and DELETE on it.
+``synchronous=NORMAL`` keeps an audit append well under a millisecond.
+
+The audit table is append-only and tamper-evident: each row stores the SHA-256 of its
+own content and of the previous row's hash (a chain from ``GENESIS``), so
+:meth:`Store.verify_audit` finds the first row that was changed, removed or inserted.
+Triggers refuse every UPDATE, and every DELETE of a row younger than 184 days (the
+legal minimum; :meth:`Store.prune_audit` deletes older rows past the configured
+retention and records a checkpoint, so the chain still verifies from the first kept
+row). ``sessions`` holds every issued token by its id (``jti``): last use (idle
+timeout) and revocation (logout).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
@@ -15,11 +24,13 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
 ROLES: Final[tuple[str, ...]] = ("analyst", "investigator", "supervisor", "admin")
+GENESIS: Final[str] = "0" * 64
+MIN_RETENTION_DAYS: Final[int] = 184
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -47,10 +58,28 @@ CREATE TABLE IF NOT EXISTS audit (
 );
 CREATE INDEX IF NOT EXISTS audit_at ON audit (at);
 CREATE INDEX IF NOT EXISTS audit_user ON audit (username, at);
-CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
-BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
-BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TABLE IF NOT EXISTS audit_checkpoints (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    at            TEXT NOT NULL,
+    cutoff        TEXT NOT NULL,
+    first_kept_id INTEGER NOT NULL,
+    anchor_hash   TEXT NOT NULL,
+    deleted_rows  INTEGER NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;
+CREATE TABLE IF NOT EXISTS sessions (
+    jti         TEXT PRIMARY KEY,
+    username    TEXT NOT NULL,
+    issued_at   TEXT NOT NULL,
+    expires_at  TEXT NOT NULL,
+    last_used   TEXT NOT NULL,
+    revoked_at  TEXT,
+    revoked_why TEXT
+);
+CREATE INDEX IF NOT EXISTS sessions_user ON sessions (username);
 CREATE TABLE IF NOT EXISTS jobs (
     job_id      TEXT PRIMARY KEY,
     kind        TEXT NOT NULL,
@@ -82,6 +111,51 @@ class User:
     password_hash: str
     active: bool
     created_at: str
+    totp_secret: str | None = None
+    locked_until: str | None = None
+
+    @property
+    def locked(self) -> bool:
+        return bool(self.locked_until) and datetime.fromisoformat(
+            str(self.locked_until)
+        ) > datetime.now(UTC)
+
+
+# The columns of an audit row that its hash covers, in this order.
+AUDIT_FIELDS: Final[tuple[str, ...]] = (
+    "id",
+    "at",
+    "username",
+    "role",
+    "region",
+    "method",
+    "path",
+    "route",
+    "params",
+    "entity_ids",
+    "status",
+    "duration_ms",
+    "client",
+    "purpose",
+    "prev_hash",
+)
+
+
+def row_hash(row: dict[str, Any]) -> str:
+    """SHA-256 of an audit row's content (as stored) and the previous row's hash."""
+    content = json.dumps(
+        [row.get(k) for k in AUDIT_FIELDS], ensure_ascii=False, separators=(",", ":")
+    )
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+class AuditBroken(ValueError):
+    """The audit chain does not verify; ``row_id`` names the first broken row."""
+
+    def __init__(self, row_id: int | None, reason: str) -> None:
+        super().__init__(f"audit row {row_id}: {reason}" if row_id else reason)
+        self.row_id = row_id
+        self.reason = reason
 
 
 class UserExists(ValueError):
@@ -101,12 +175,54 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        self._migrate()
         # A job left running by a process that died is not running any more.
         with self._lock:
             self._db.execute(
                 "UPDATE jobs SET state='interrupted', finished_at=? "
                 "WHERE state IN ('queued','running')",
                 (now(),),
+            )
+
+    def _migrate(self) -> None:
+        """Columns added by the security work, the delete trigger with its 184-day floor,
+        and the hash chain over rows written before it existed."""
+        with self._tx() as db:
+            have = {r[1] for r in db.execute("PRAGMA table_info(users)")}
+            for col, decl in (
+                ("totp_secret", "TEXT"),
+                ("failed_logins", "INTEGER NOT NULL DEFAULT 0"),
+                ("locked_until", "TEXT"),
+            ):
+                if col not in have:
+                    db.execute(f"ALTER TABLE users ADD COLUMN {col} {decl}")
+            have = {r[1] for r in db.execute("PRAGMA table_info(audit)")}
+            for col in ("purpose", "prev_hash", "hash"):
+                if col not in have:
+                    db.execute(f"ALTER TABLE audit ADD COLUMN {col} TEXT")
+            db.execute("DROP TRIGGER IF EXISTS audit_no_update")
+            db.execute("DROP TRIGGER IF EXISTS audit_no_delete")
+            unchained = db.execute("SELECT count(*) FROM audit WHERE hash IS NULL").fetchone()[0]
+            if unchained:  # rows from before the chain: chain them once, in order
+                prev = GENESIS
+                for r in db.execute("SELECT * FROM audit ORDER BY id").fetchall():
+                    d = dict(r)
+                    d["prev_hash"] = prev
+                    prev = row_hash(d)
+                    db.execute(
+                        "UPDATE audit SET prev_hash=?, hash=? WHERE id=?",
+                        (d["prev_hash"], prev, r["id"]),
+                    )
+            db.execute(
+                "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit "
+                "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+            )
+            db.execute(
+                "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit "
+                "WHEN OLD.at >= strftime('%Y-%m-%dT%H:%M:%f', 'now', "
+                f"'-{MIN_RETENTION_DAYS} days') "
+                "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only; rows are kept "
+                f"{MIN_RETENTION_DAYS} days at least'); END"
             )
 
     def close(self) -> None:
@@ -129,15 +245,33 @@ class Store:
             return list(self._db.execute(sql, args).fetchall())
 
     # -- users --------------------------------------------------------------------------
-    def add_user(self, username: str, role: str, region: str, password_hash: str) -> User:
+    def add_user(
+        self,
+        username: str,
+        role: str,
+        region: str,
+        password_hash: str,
+        totp_secret: str | None = None,
+    ) -> User:
+        """A new account; its TOTP secret is made here unless given (read it back from the
+        returned user to show the enrolment once)."""
+        from api.security import new_totp_secret
+
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r} (one of {', '.join(ROLES)})")
         try:
             with self._tx() as db:
                 db.execute(
-                    "INSERT INTO users (username, role, region, password_hash, created_at) "
-                    "VALUES (?,?,?,?,?)",
-                    (username, role, region, password_hash, now()),
+                    "INSERT INTO users (username, role, region, password_hash, created_at, "
+                    "totp_secret) VALUES (?,?,?,?,?,?)",
+                    (
+                        username,
+                        role,
+                        region,
+                        password_hash,
+                        now(),
+                        totp_secret or new_totp_secret(),
+                    ),
                 )
         except sqlite3.IntegrityError:
             raise UserExists(f"user {username!r} already exists") from None
@@ -154,7 +288,95 @@ class Store:
 
     def set_active(self, username: str, active: bool) -> bool:
         with self._tx() as db:
-            cur = db.execute("UPDATE users SET active=? WHERE username=?", (int(active), username))
+            cur = db.execute(
+                "UPDATE users SET active=?, failed_logins=0, locked_until=NULL WHERE username=?",
+                (int(active), username),
+            )
+            if not active:
+                db.execute(
+                    "UPDATE sessions SET revoked_at=?, revoked_why='disabled' "
+                    "WHERE username=? AND revoked_at IS NULL",
+                    (now(), username),
+                )
+            return cur.rowcount == 1
+
+    def set_totp(self, username: str, secret: str) -> bool:
+        with self._tx() as db:
+            cur = db.execute("UPDATE users SET totp_secret=? WHERE username=?", (secret, username))
+            return cur.rowcount == 1
+
+    # -- sign-in failures and lockout ---------------------------------------------------
+    def login_failed(self, username: str, max_failures: int, lock_minutes: float) -> bool:
+        """Count a failed sign-in; after ``max_failures`` in a row the account is locked for
+        ``lock_minutes``. True when this failure locked it."""
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT failed_logins FROM users WHERE username=?", (username,)
+            ).fetchone()
+            if row is None:
+                return False
+            n = int(row[0]) + 1
+            if n >= max_failures:
+                until = (datetime.now(UTC) + timedelta(minutes=lock_minutes)).isoformat()
+                db.execute(
+                    "UPDATE users SET failed_logins=0, locked_until=? WHERE username=?",
+                    (until, username),
+                )
+                return True
+            db.execute("UPDATE users SET failed_logins=? WHERE username=?", (n, username))
+            return False
+
+    def login_ok(self, username: str) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE users SET failed_logins=0, locked_until=NULL WHERE username=?", (username,)
+            )
+
+    # -- sessions (issued tokens) -------------------------------------------------------
+    def add_session(self, jti: str, username: str, expires_at: datetime) -> None:
+        t = now()
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO sessions (jti, username, issued_at, expires_at, last_used) "
+                "VALUES (?,?,?,?,?)",
+                (jti, username, t, expires_at.isoformat(timespec="milliseconds"), t),
+            )
+            # tokens expired a day ago are of no use to anyone
+            cut = (datetime.now(UTC) - timedelta(days=1)).isoformat(timespec="milliseconds")
+            db.execute("DELETE FROM sessions WHERE expires_at < ?", (cut,))
+
+    def use_session(self, jti: str, username: str, idle_minutes: float) -> str | None:
+        """Check a token id and mark it used: None when it may be used, else why not
+        (unknown, revoked, idle too long; an idle token is revoked)."""
+        t = datetime.now(UTC)
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT username, last_used, revoked_at FROM sessions WHERE jti=?", (jti,)
+            ).fetchone()
+            if row is None or row["username"] != username:
+                return "the token is not known to this service"
+            if row["revoked_at"]:
+                return "the token has been revoked (signed out)"
+            idle = t - datetime.fromisoformat(row["last_used"])
+            if idle > timedelta(minutes=idle_minutes):
+                db.execute(
+                    "UPDATE sessions SET revoked_at=?, revoked_why='idle' WHERE jti=?",
+                    (t.isoformat(timespec="milliseconds"), jti),
+                )
+                return f"the token was idle for more than {idle_minutes:g} minutes; sign in again"
+            db.execute(
+                "UPDATE sessions SET last_used=? WHERE jti=?",
+                (t.isoformat(timespec="milliseconds"), jti),
+            )
+            return None
+
+    def revoke_session(self, jti: str, why: str = "logout") -> bool:
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE sessions SET revoked_at=?, revoked_why=? "
+                "WHERE jti=? AND revoked_at IS NULL",
+                (now(), why, jti),
+            )
             return cur.rowcount == 1
 
     def get_user(self, username: str) -> User | None:
@@ -183,26 +405,103 @@ class Store:
         status: int,
         duration_ms: float,
         client: str | None,
-    ) -> None:
-        with self._lock:
-            self._db.execute(
-                "INSERT INTO audit (at, username, role, region, method, path, route, params, "
-                "entity_ids, status, duration_ms, client) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    now(),
-                    username,
-                    role,
-                    region,
-                    method,
-                    path,
-                    route,
-                    json.dumps(params, ensure_ascii=False, default=str),
-                    json.dumps(list(entity_ids), ensure_ascii=False),
-                    status,
-                    round(duration_ms, 3),
-                    client,
-                ),
+        purpose: str | None = None,
+        at: str | None = None,
+    ) -> int:
+        """Append one row to the chain; its id. Raises when it cannot be written (the
+        caller must then fail the request)."""
+        row: dict[str, Any] = {
+            "at": at or now(),
+            "username": username,
+            "role": role,
+            "region": region,
+            "method": method,
+            "path": path,
+            "route": route,
+            "params": json.dumps(params, ensure_ascii=False, default=str),
+            "entity_ids": json.dumps(list(entity_ids), ensure_ascii=False),
+            "status": status,
+            "duration_ms": round(duration_ms, 3),
+            "client": client,
+            "purpose": purpose,
+        }
+        with self._tx() as db:
+            last = db.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+            if last is not None:
+                row["id"], row["prev_hash"] = int(last["id"]) + 1, last["hash"]
+            else:
+                cp = db.execute(
+                    "SELECT first_kept_id, anchor_hash FROM audit_checkpoints "
+                    "ORDER BY id DESC LIMIT 1"
+                ).fetchone()
+                row["id"], row["prev_hash"] = (
+                    (int(cp[0]), cp[1]) if cp is not None else (1, GENESIS)
+                )
+            row["hash"] = row_hash(row)
+            cols = [*AUDIT_FIELDS, "hash"]
+            db.execute(
+                f"INSERT INTO audit ({', '.join(cols)}) VALUES ({','.join('?' * len(cols))})",
+                [row[k] for k in cols],
             )
+        return int(row["id"])
+
+    def verify_audit(self) -> dict[str, Any]:
+        """Walk the chain from the first kept row; :class:`AuditBroken` at the first row
+        whose content, link or position does not verify."""
+        cp = self._all("SELECT * FROM audit_checkpoints ORDER BY id DESC LIMIT 1")
+        with self._lock:
+            cur = self._db.execute(f"SELECT {', '.join(AUDIT_FIELDS)}, hash FROM audit ORDER BY id")
+            n = 0
+            first: int | None = None
+            prev_id: int | None = None
+            prev_hash: str | None = None
+            for r in cur:
+                d = dict(r)
+                rid = int(d["id"])
+                if first is None:
+                    first = rid
+                    if cp:
+                        exp_id, exp_prev = int(cp[0]["first_kept_id"]), cp[0]["anchor_hash"]
+                    else:
+                        exp_id, exp_prev = 1, GENESIS
+                    if rid != exp_id:
+                        raise AuditBroken(
+                            rid, f"the log starts at row {rid}, the last checkpoint says {exp_id}"
+                        )
+                else:
+                    exp_prev = prev_hash
+                    if prev_id is not None and rid != prev_id + 1:
+                        raise AuditBroken(rid, f"rows {prev_id + 1}..{rid - 1} are missing")
+                if d["prev_hash"] != exp_prev:
+                    raise AuditBroken(rid, "its link to the previous row does not match")
+                if row_hash(d) != d["hash"]:
+                    raise AuditBroken(rid, "its content does not match its hash")
+                prev_id, prev_hash = rid, d["hash"]
+                n += 1
+        return {"rows": n, "first_id": first, "last_id": prev_id, "head": prev_hash}
+
+    def prune_audit(self, retention_days: int) -> dict[str, Any]:
+        """Delete the rows older than the retention (never under 184 days) and record a
+        checkpoint holding the hash of the last deleted row."""
+        if retention_days < MIN_RETENTION_DAYS:
+            raise ValueError(f"the audit is kept {MIN_RETENTION_DAYS} days at least")
+        cutoff = (datetime.now(UTC) - timedelta(days=retention_days)).isoformat(
+            timespec="milliseconds"
+        )
+        with self._tx() as db:
+            last = db.execute(
+                "SELECT id, hash FROM audit WHERE at < ? ORDER BY id DESC LIMIT 1", (cutoff,)
+            ).fetchone()
+            if last is None:
+                return {"deleted": 0, "cutoff": cutoff, "first_kept_id": None}
+            n = db.execute("DELETE FROM audit WHERE id <= ?", (last["id"],)).rowcount
+            first_kept = int(last["id"]) + 1
+            db.execute(
+                "INSERT INTO audit_checkpoints (at, cutoff, first_kept_id, anchor_hash, "
+                "deleted_rows) VALUES (?,?,?,?,?)",
+                (now(), cutoff, first_kept, last["hash"], n),
+            )
+        return {"deleted": n, "cutoff": cutoff, "first_kept_id": first_kept}
 
     def query_audit(
         self,
@@ -210,8 +509,10 @@ class Store:
         region_prefix: str,
         username: str | None = None,
         path_prefix: str | None = None,
+        route: str | None = None,
         entity_id: str | None = None,
         status: int | None = None,
+        purpose: str | None = None,
         since: str | None = None,
         until: str | None = None,
         offset: int = 0,
@@ -226,6 +527,12 @@ class Store:
         if path_prefix is not None:
             where.append("substr(path, 1, ?) = ?")
             args += [len(path_prefix), path_prefix]
+        if route is not None:
+            where.append("route = ?")
+            args.append(route)
+        if purpose is not None:  # a word of the stated purpose or case number
+            where.append("instr(lower(coalesce(purpose, '')), lower(?)) > 0")
+            args.append(purpose)
         if entity_id is not None:
             where.append("EXISTS (SELECT 1 FROM json_each(audit.entity_ids) WHERE value = ?)")
             args.append(entity_id)
@@ -304,6 +611,8 @@ def _user(r: sqlite3.Row) -> User:
         password_hash=r["password_hash"],
         active=bool(r["active"]),
         created_at=r["created_at"],
+        totp_secret=r["totp_secret"],
+        locked_until=r["locked_until"],
     )
 
 

@@ -81,6 +81,17 @@ class Settings(BaseSettings):
     api_neo4j_retry_s: float = 2.0
     # Ingest jobs started from the API may only read drops under this folder.
     api_drops_dir: Path = Path("data")
+    # Sign-in: this many failures in a row lock the account for this many minutes; a
+    # token unused for api_idle_minutes is refused (and revoked).
+    api_login_max_failures: int = 5
+    api_login_lockout_minutes: float = 15.0
+    api_idle_minutes: float = 15.0
+    # The audit log is kept this many days at least (184 is the legal floor).
+    audit_retention_days: int = 184
+    # Encryption in transit: Bolt with TLS required on the local Neo4j, HTTPS for the API,
+    # both with the key and certificate in tls_dir (`fraudrings tls make-cert DIR`).
+    tls: bool = False
+    tls_dir: Path = Path(".tls")
 
     # --- Referral packages to public security (referral/); see the README
     # Where the API writes packages: <referral_dir>/<lead_id>/<evidence version>/.
@@ -93,13 +104,18 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _derive(self) -> Settings:
         if not self.neo4j_uri:
-            self.neo4j_uri = f"bolt://127.0.0.1:{self.neo4j_bolt_port}"
+            scheme = "bolt+ssc" if self.tls else "bolt"  # local self-signed certificate
+            self.neo4j_uri = f"{scheme}://127.0.0.1:{self.neo4j_bolt_port}"
         if not self.neo4j_password.get_secret_value():
             raise ValueError("NEO4J_PASSWORD is empty")
         if self.batch_size < 1:
             raise ValueError("FRAUDRINGS_BATCH_SIZE must be positive")
         if self.api_token_minutes < 1:
             raise ValueError("FRAUDRINGS_API_TOKEN_MINUTES must be positive")
+        if self.audit_retention_days < 184:
+            raise ValueError("FRAUDRINGS_AUDIT_RETENTION_DAYS must be at least 184")
+        if self.api_login_max_failures < 1:
+            raise ValueError("FRAUDRINGS_API_LOGIN_MAX_FAILURES must be positive")
         return self
 
     @property
@@ -116,6 +132,14 @@ class Settings(BaseSettings):
                 "(`scripts/bootstrap` writes a random one)."
             )
         return key
+
+    @property
+    def tls_cert(self) -> Path:
+        return self.tls_dir / "cert.pem"
+
+    @property
+    def tls_key(self) -> Path:
+        return self.tls_dir / "key.pem"
 
     @property
     def is_local_uri(self) -> bool:

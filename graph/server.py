@@ -229,6 +229,16 @@ class LocalServer:
             "db.tx_log.rotation.retention_policy=2 files",
             "db.logs.query.enabled=OFF",
         ]
+        if getattr(s, "tls", False):  # Bolt over TLS only (FRAUDRINGS_TLS, FRAUDRINGS_TLS_DIR)
+            tls_dir = Path(s.tls_dir).resolve()  # type: ignore[attr-defined]
+            lines += [
+                "dbms.ssl.policy.bolt.enabled=true",
+                f"dbms.ssl.policy.bolt.base_directory={tls_dir}",
+                "dbms.ssl.policy.bolt.private_key=key.pem",
+                "dbms.ssl.policy.bolt.public_certificate=cert.pem",
+                "dbms.ssl.policy.bolt.client_auth=NONE",
+                "server.bolt.tls_level=REQUIRED",
+            ]
         conf.write_text("\n".join(lines) + "\n")
         return conf
 
@@ -324,7 +334,8 @@ class LocalServer:
     def _ensure_password(self) -> None:
         s = self.settings
         password = s.neo4j_password.get_secret_value()  # type: ignore[attr-defined]
-        uri = f"bolt://127.0.0.1:{self.bolt_port}"
+        scheme = "bolt+ssc" if getattr(s, "tls", False) else "bolt"
+        uri = f"{scheme}://127.0.0.1:{self.bolt_port}"
         for _ in range(60):
             try:
                 set_initial_password(uri, s.neo4j_user, password)  # type: ignore[attr-defined]

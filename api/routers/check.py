@@ -145,6 +145,8 @@ def warnings_for(body: SettlementCheck, row: dict[str, Any]) -> list[CheckWarnin
 def check_settlement(body: SettlementCheck, user: User, request: Request) -> CheckResult:
     svc = get_service(request)
     audit_ids(request, [body.psn_no])
+    # its purpose is the settlement itself (recorded with the audit row)
+    request.state.audit_purpose = f"pre-settlement check of {body.psn_no}"
     params = {
         "psn_no": body.psn_no,
         "fixmedins_code": body.fixmedins_code,

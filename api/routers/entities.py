@@ -6,7 +6,7 @@ from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Path, Query, Request
 
-from api.deps import Principal, User, audit_ids, get_service
+from api.deps import Principal, PurposeParams, User, audit_ids, get_service, require_purpose
 from api.graphview import KINDS, REGION_PROP, GraphBuilder, display, main_label, public_props
 from api.problems import ProblemError, responses
 from api.schemas import (
@@ -22,7 +22,20 @@ from api.schemas import (
 from api.service import Service
 from graph.model import SUB_LABELS
 
-router = APIRouter(prefix="/entities", tags=["entities"], responses=responses(401, 429, 503))
+router = APIRouter(
+    prefix="/entities",
+    tags=["entities"],
+    responses=responses(401, 428, 429, 503),
+    dependencies=[PurposeParams],
+)
+# Node types that are a person's record: a lookup that returns one needs a stated purpose.
+PERSONAL_TYPES: Final[frozenset[str]] = frozenset({"Person", "Phone", "Address"})
+
+
+def purpose_if_personal(request: Request, graph: Subgraph) -> None:
+    if any(n.type in PERSONAL_TYPES for n in graph.nodes):
+        require_purpose(request)
+
 
 EntityId = Annotated[str, Path(min_length=1, max_length=128)]
 # Hard caps (the settings may lower them): beyond these the request is refused with 422.
@@ -64,6 +77,8 @@ def _flags(labels: list[str], props: dict[str, Any], leads: list[dict[str, Any]]
     responses=responses(404, 422),
 )
 def get_entity(request: Request, user: User, kind: Kind, entity_id: EntityId) -> EntityPublic:
+    if kind == "person":
+        require_purpose(request)
     row = lookup(get_service(request), user, kind, entity_id)
     labels: list[str] = row["labels"]
     props: dict[str, Any] = row["props"]
@@ -107,6 +122,8 @@ def neighbourhood(
         raise too_big("hops", s.api_max_hops)
     if max_nodes > s.api_max_nodes:
         raise too_big("max_nodes", s.api_max_nodes)
+    if kind == "person":
+        require_purpose(request)
     start = lookup(svc, user, kind, entity_id)
     g = GraphBuilder(user.role, max_nodes)
     g.add_node(start["eid"], start["labels"], start["props"])
@@ -133,6 +150,7 @@ def neighbourhood(
         frontier = nxt
     out = g.build()
     audit_ids(request, [n.id for n in out.nodes])
+    purpose_if_personal(request, out)
     return out
 
 
@@ -158,6 +176,8 @@ def paths(
         raise too_big("max_hops", s.api_max_path_hops)
     if max_paths > s.api_max_paths:
         raise too_big("max_paths", s.api_max_paths)
+    if "person" in (kind, to_kind):
+        require_purpose(request)
     a = lookup(svc, user, kind, entity_id)
     b = lookup(svc, user, to_kind, to_id)
     g = GraphBuilder(user.role, MAX_NODES)
@@ -189,6 +209,7 @@ def paths(
     for p in found:
         p.edges = [by_ends.get((x, y), "") for x, y in zip(p.nodes, p.nodes[1:], strict=False)]
     audit_ids(request, [n.id for n in graph.nodes])
+    purpose_if_personal(request, graph)
     return PathsPublic(
         source=g.public_id(a["eid"]), target=g.public_id(b["eid"]), paths=found, graph=graph
     )
@@ -218,6 +239,8 @@ def box_history(
         ids += [f"{e.from_kind}:{e.from_code}"] if e.from_code else []
         ids += [f"{e.to_kind}:{e.to_code}"] if e.to_code else []
     audit_ids(request, list(dict.fromkeys(ids)))
+    if any("person" in (e.from_kind, e.to_kind) for e in events):
+        require_purpose(request)
     return BoxHistory(
         code=r["code"],
         med_list_codg=r["med_list_codg"],

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 
-from api.deps import Principal, User, audit_ids, get_service
+from api.deps import Principal, PurposeParams, User, audit_ids, get_service, require_purpose
 from api.graphview import KINDS, REGION_PROP, GraphBuilder, display, main_label, public_props
 from api.graphview import reasons as parse_reasons
 from api.problems import ProblemError, responses
@@ -169,11 +169,16 @@ def _lead_ids(lead: LeadPublic) -> list[str]:
     "/{lead_id}",
     response_model=LeadPublic,
     summary="One lead: members, reasons, evidence, history and a drawable subgraph",
-    responses=responses(404, 422),
+    responses=responses(404, 422, 428),
+    dependencies=[PurposeParams],
 )
 def get_lead(request: Request, user: User, lead_id: LeadId) -> LeadPublic:
     lead = load_lead(get_service(request), user, lead_id)
     audit_ids(request, _lead_ids(lead))
+    if any(m.kind == "person" for m in lead.members) or any(
+        n.type in ("Person", "Phone", "Address") for n in lead.subgraph.nodes
+    ):
+        require_purpose(request)  # it holds persons' data
     return lead
 
 
@@ -248,11 +253,13 @@ def _workflow(exc: WorkflowError) -> ProblemError:
     "/{lead_id}/transitions",
     response_model=LeadPublic,
     summary="Move a lead to its next status",
-    responses=responses(403, 404, 409, 422),
+    responses=responses(403, 404, 409, 422, 428),
+    dependencies=[PurposeParams],
 )
 def transition(request: Request, user: User, lead_id: LeadId, body: TransitionCreate) -> LeadPublic:
     svc = get_service(request)
     request.state.audit_params = body.model_dump()
+    require_purpose(request)  # the answer is the lead with its members
     lead = load_lead(svc, user, lead_id)
     try:
         check_transition(user.role, user.username, lead.status, body.to_status, lead.assignee)
@@ -287,11 +294,13 @@ def transition(request: Request, user: User, lead_id: LeadId, body: TransitionCr
     "/{lead_id}/assignee",
     response_model=LeadPublic,
     summary="Assign a lead (or unassign it with null)",
-    responses=responses(403, 404, 409, 422),
+    responses=responses(403, 404, 409, 422, 428),
+    dependencies=[PurposeParams],
 )
 def assign(request: Request, user: User, lead_id: LeadId, body: AssignCreate) -> LeadPublic:
     svc = get_service(request)
     request.state.audit_params = body.model_dump()
+    require_purpose(request)  # the answer is the lead with its members
     lead = load_lead(svc, user, lead_id)
     try:
         check_assign(user.role, user.username, lead.assignee, body.assignee)
@@ -319,11 +328,13 @@ def assign(request: Request, user: User, lead_id: LeadId, body: AssignCreate) ->
     response_model=LeadPublic,
     status_code=201,
     summary="Add a note to a lead's history",
-    responses=responses(404, 409, 422),
+    responses=responses(404, 409, 422, 428),
+    dependencies=[PurposeParams],
 )
 def add_note(request: Request, user: User, lead_id: LeadId, body: NoteCreate) -> LeadPublic:
     svc = get_service(request)
     request.state.audit_params = body.model_dump()
+    require_purpose(request)  # the answer is the lead with its members
     lead = load_lead(svc, user, lead_id)
     _apply(svc, user, lead, action="note", to_status=lead.status, note=body.note)
     out = load_lead(svc, user, lead_id)

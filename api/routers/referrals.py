@@ -14,7 +14,14 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from api.deps import Principal, Supervisor, audit_ids, get_service
+from api.deps import (
+    Principal,
+    PurposeParams,
+    Supervisor,
+    audit_ids,
+    get_service,
+    require_purpose,
+)
 from api.problems import ProblemError, responses
 
 router = APIRouter(prefix="/leads", tags=["referrals"], responses=responses(401, 403, 429, 503))
@@ -143,8 +150,9 @@ def list_referrals(request: Request, user: Supervisor, lead_id: LeadId) -> list[
     summary="Download one file of a lead's referral package (the newest, or ?referral_id=)",
     responses={
         200: {"content": {"application/octet-stream": {}}, "description": "the file"},
-        **responses(404, 422),
+        **responses(404, 422, 428),
     },
+    dependencies=[PurposeParams],
 )
 def referral_file(
     request: Request,
@@ -155,6 +163,7 @@ def referral_file(
 ) -> FileResponse:
     from referral.package import INTEGRITY_FILES
 
+    require_purpose(request)  # the package holds the persons' data
     rows = _referrals(request, user, lead_id)
     rec = next((r for r in rows if referral_id is None or r["referral_id"] == referral_id), None)
     if rec is None:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 from fastapi.testclient import TestClient
 
@@ -32,6 +33,7 @@ from graph.gateway import Gateway
 
 SECRET = "test-secret-" + "x" * 60
 PASSWORD = "correct horse battery"
+PURPOSE = "case 2025-JN-0042"  # the stated purpose the fixtures send (X-Purpose)
 JN_BOX = "81000000000000000001"
 QD_BOX = "81000000000000000002"
 
@@ -197,6 +199,17 @@ def seed(gw: Gateway) -> None:
     gw.run_write_text(WRITE_LEADS, {"leads": leads})
 
 
+def totp_code(store: Store, user: str) -> str:
+    """The user's current TOTP code (the test store keeps every secret)."""
+    u = store.get_user(user)
+    assert u is not None and u.totp_secret
+    return pyotp.TOTP(u.totp_secret).now()
+
+
+def login_form(store: Store, user: str, password: str = PASSWORD) -> dict[str, str]:
+    return {"username": user, "password": password, "totp": totp_code(store, user)}
+
+
 def make_store(path: Path) -> Store:
     store = Store(path)
     hashed = hash_password(PASSWORD)
@@ -219,7 +232,8 @@ def api_settings(base: Settings, tmp: Path, **over: Any) -> Settings:
 
 
 class Api:
-    """A TestClient with a token per user."""
+    """A TestClient with a token per user (password and TOTP), sending a stated purpose
+    with every call unless the test passes its own headers."""
 
     def __init__(self, client: TestClient, store: Store) -> None:
         self.client = client
@@ -228,7 +242,7 @@ class Api:
 
     def token(self, user: str) -> str:
         if user not in self._tokens:
-            r = self.client.post("/auth/token", data={"username": user, "password": PASSWORD})
+            r = self.client.post("/auth/token", data=login_form(self.store, user))
             assert r.status_code == 200, r.text
             self._tokens[user] = r.json()["access_token"]
         return self._tokens[user]
@@ -237,7 +251,10 @@ class Api:
         return {"Authorization": f"Bearer {self.token(user)}"}
 
     def _kw(self, user: str, kw: dict[str, Any]) -> dict[str, Any]:
-        return {**kw, "headers": {**self.h(user), **kw.get("headers", {})}}
+        return {
+            **kw,
+            "headers": {**self.h(user), "X-Purpose": PURPOSE, **kw.get("headers", {})},
+        }
 
     def get(self, user: str, url: str, **kw: Any) -> Any:
         return self.client.get(url, **self._kw(user, kw))

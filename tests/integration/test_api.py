@@ -13,7 +13,7 @@ import jwt
 import pytest
 
 from tests.integration import api_world
-from tests.integration.api_world import JN_BOX, PASSWORD, QD_BOX, SECRET, Api
+from tests.integration.api_world import JN_BOX, QD_BOX, SECRET, Api, login_form
 
 # the shared fixtures (module attributes, so pytest registers them here)
 api = api_world.api
@@ -49,7 +49,7 @@ def test_health_and_readiness(api: Api) -> None:
 
 # -- accounts -----------------------------------------------------------------------------
 def test_token_and_me(api: Api) -> None:
-    r = api.client.post("/auth/token", data={"username": "inv_jn", "password": PASSWORD})
+    r = api.client.post("/auth/token", data=login_form(api.store, "inv_jn"))
     assert r.status_code == 200
     body = r.json()
     assert body["token_type"] == "bearer" and body["expires_in"] == 3600
@@ -74,6 +74,7 @@ def _claims(minutes: int) -> dict[str, object]:
         "iss": "fraudrings",
         "iat": int(now.timestamp()),
         "exp": int((now + timedelta(minutes=minutes)).timestamp()),
+        "jti": "forged-" + str(minutes),
     }
 
 
@@ -81,7 +82,11 @@ def test_expired_token_is_refused(api: Api) -> None:
     tok = jwt.encode(_claims(-1), SECRET, algorithm="HS256")
     r = api.client.get("/leads", headers={"Authorization": f"Bearer {tok}"})
     assert r.status_code == 401 and "expired" in r.json()["detail"]
-    ok = jwt.encode(_claims(5), SECRET, algorithm="HS256")
+    # signed with the key but never issued (no session row): refused too
+    minted = jwt.encode(_claims(5), SECRET, algorithm="HS256")
+    r = api.client.get("/leads", headers={"Authorization": f"Bearer {minted}"})
+    assert r.status_code == 401 and "not known" in r.json()["detail"]
+    ok = api.token("admin_all")
     assert api.client.get("/leads", headers={"Authorization": f"Bearer {ok}"}).status_code == 200
 
 
@@ -508,7 +513,7 @@ def test_missing_secret_fails_loudly(api: Api) -> None:
 
 def test_token_lifetime_setting(api_factory: Callable[..., Api]) -> None:
     a = api_factory(api_token_minutes=1)
-    r = a.client.post("/auth/token", data={"username": "inv_jn", "password": PASSWORD})
+    r = a.client.post("/auth/token", data=login_form(a.store, "inv_jn"))
     claims = jwt.decode(r.json()["access_token"], SECRET, algorithms=["HS256"])
     assert claims["exp"] - claims["iat"] == 60
     assert abs(claims["iat"] - time.time()) < 30
