@@ -33,6 +33,7 @@ from graph.detect import run_all
 from graph.gateway import Gateway
 from graph.server import LocalServer
 from ingest.loader import Loader
+from tests.integration.api_world import PURPOSE, login_form, totp_code
 from tests.integration.conftest import server, settings  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,7 +89,7 @@ class Service:
     store: Store
 
     def token(self, user: str) -> str:
-        r = httpx.post(f"{self.url}/auth/token", data={"username": user, "password": PASSWORD})
+        r = httpx.post(f"{self.url}/auth/token", data=login_form(self.store, user))
         r.raise_for_status()
         return str(r.json()["access_token"])
 
@@ -96,7 +97,7 @@ class Service:
         r = httpx.get(
             self.url + path,
             params=params,
-            headers={"Authorization": "Bearer " + self.token(user)},
+            headers={"Authorization": "Bearer " + self.token(user), "X-Purpose": PURPOSE},
             timeout=30,
         )
         r.raise_for_status()
@@ -203,5 +204,7 @@ def login(page: Any, service: Service, user: str = "inv") -> None:
     page.goto(service.url + "/")
     page.fill("#login-user", user)
     page.fill("#login-password", PASSWORD)
+    page.fill("#login-totp", totp_code(service.store, user))
+    page.fill("#login-purpose", PURPOSE)
     page.click("#login-submit")
     page.wait_for_selector("#status-counts a")

@@ -15,10 +15,18 @@ export function setUnauthorizedHandler(fn) { onUnauthorized = fn; }
 
 export function token() { return sessionStorage.getItem(KEY); }
 
-export function logout() { sessionStorage.removeItem(KEY); }
+const PURPOSE = "fr.purpose";
 
-export async function login(username, password) {
-  const body = new URLSearchParams({ username, password, grant_type: "password" });
+export function logout() {
+  const t = token();
+  if (t) fetch("/auth/logout", { method: "POST", headers: { Authorization: "Bearer " + t } }).catch(() => {});
+  sessionStorage.removeItem(KEY);
+}
+
+// TOTP code with the password; the stated purpose goes with every call (X-Purpose).
+export async function login(username, password, totp, purpose) {
+  sessionStorage.setItem(PURPOSE, purpose || "");
+  const body = new URLSearchParams({ username, password, totp: totp || "", grant_type: "password" });
   const r = await fetch("/auth/token", {
     method: "POST",
     headers: { "Content-Type": "application/x-www-form-urlencoded" },
@@ -50,6 +58,8 @@ export async function call(method, path, { params, body } = {}) {
     if (s) url += "?" + s;
   }
   const headers = { Authorization: "Bearer " + (token() || "") };
+  const purpose = sessionStorage.getItem(PURPOSE);
+  if (purpose) headers["X-Purpose"] = encodeURIComponent(purpose);
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const r = await fetch(url, {
     method,

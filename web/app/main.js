@@ -78,6 +78,7 @@ function showLogin() {
   me = null;
   show("login");
   $("#login-password").value = "";
+  $("#login-totp").value = "";
   $("#login-user").focus();
 }
 
@@ -520,7 +521,8 @@ function init() {
     e.preventDefault();
     $("#login-error").textContent = "";
     try {
-      await api.login($("#login-user").value.trim(), $("#login-password").value);
+      await api.login($("#login-user").value.trim(), $("#login-password").value,
+        $("#login-totp").value.trim(), $("#login-purpose").value.trim());
       await whoami();
       route();
     } catch (err) {
