@@ -102,10 +102,18 @@ class AuditMiddleware:
 
         try:
             await self.app(scope, receive, send_wrapper)
-        except BaseException:
-            if not recorded:  # an error no handler answered: record it, then let it go on
+        except Exception:
+            if recorded:  # the response has started: nothing more can be said
+                raise
+            # An error no handler answered (or the dependency that checks the token could
+            # not reach the service database): record it, and answer 500 here.
+            log.exception("unhandled error on %s", scope["path"])
+            try:
                 self._record(scope, state, 500, (time.perf_counter() - t0) * 1000)
-            raise
+            except Exception:
+                await _audit_failed(scope, send)
+                return
+            await _problem_500(scope, send, "internal", "Internal Server Error", "internal error")
 
     def _record(self, scope: Scope, state: dict[str, Any], status: int, ms: float) -> None:
         principal = state.get("principal")
@@ -141,12 +149,22 @@ class AuditMiddleware:
 
 async def _audit_failed(scope: Scope, send: Send) -> None:
     """The answer when the audit row cannot be written: nothing goes out unrecorded."""
+    await _problem_500(
+        scope,
+        send,
+        "audit-unavailable",
+        "Audit log unavailable",
+        "the request could not be recorded in the audit log, so it was refused",
+    )
+
+
+async def _problem_500(scope: Scope, send: Send, slug: str, title: str, detail: str) -> None:
     body = json.dumps(
         {
-            "type": "/problems/audit-unavailable",
-            "title": "Audit log unavailable",
+            "type": f"/problems/{slug}",
+            "title": title,
             "status": 500,
-            "detail": "the request could not be recorded in the audit log, so it was refused",
+            "detail": detail,
             "instance": scope.get("path"),
         }
     ).encode()
