@@ -648,7 +648,7 @@ def build_parser() -> argparse.ArgumentParser:
     tl = sub.add_parser(
         "tls",
         help="make a local self-signed certificate for testing TLS",
-        description="make-cert DIR: cert.pem and key.pem (EC P-256, self-signed) for Bolt "
+        description="make-cert DIR: cert.pem and key.pem (RSA 2048, self-signed) for Bolt "
         "and HTTPS; then FRAUDRINGS_TLS=1 FRAUDRINGS_TLS_DIR=DIR.",
     )
     tl.add_argument("action", choices=["make-cert"])

@@ -1,5 +1,5 @@
 """A local self-signed certificate for testing TLS (Bolt and HTTPS): ``cert.pem`` and
-``key.pem`` (EC P-256, PKCS#8, unencrypted, mode 0600), made with ``cryptography``."""
+``key.pem`` (RSA 2048, PKCS#8, unencrypted, mode 0600), made with ``cryptography``."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 
 def make_cert(folder: Path, hosts: list[str], days: int = 825) -> tuple[Path, Path]:
     folder.mkdir(parents=True, exist_ok=True)
-    key = ec.generate_private_key(ec.SECP256R1())
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name(
         [
             x509.NameAttribute(NameOID.COMMON_NAME, hosts[0]),
