@@ -61,6 +61,16 @@ RETURN leads, persons, boxes
 """
 
 
+PURPOSE = "bench: load test"
+
+
+def totp_now(secret: str | None) -> str:
+    import pyotp
+
+    assert secret, "the bench user has no TOTP secret"
+    return str(pyotp.TOTP(secret).now())
+
+
 def pct(xs: list[float], q: float) -> float:
     if not xs:
         return float("nan")
@@ -104,7 +114,7 @@ async def drive(
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(
         base_url=base,
-        headers={"Authorization": f"Bearer {token}"},
+        headers={"Authorization": f"Bearer {token}", "X-Purpose": PURPOSE},
         limits=limits,
         timeout=60,
     ) as client:
@@ -222,7 +232,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "service.db"
         store = Store(db)
-        store.add_user("bench", "admin", "", hash_password(PASSWORD))
+        secret = store.add_user("bench", "admin", "", hash_password(PASSWORD)).totp_secret
         store.close()
         env = {
             **os.environ,
@@ -237,9 +247,8 @@ def main() -> None:
         proc = start_server(env, port)
         base = f"http://127.0.0.1:{port}"
         try:
-            tok = httpx.post(
-                base + "/auth/token", data={"username": "bench", "password": PASSWORD}
-            ).json()["access_token"]
+            form = {"username": "bench", "password": PASSWORD, "totp": totp_now(secret)}
+            tok = httpx.post(base + "/auth/token", data=form).json()["access_token"]
             api: dict[str, list[dict[str, Any]]] = {}
             for name, (urls, _) in endpoints.items():
                 asyncio.run(drive(base, tok, urls, 4, 40, 10))  # warm-up

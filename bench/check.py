@@ -34,7 +34,7 @@ import httpx  # noqa: E402
 
 from api.security import hash_password  # noqa: E402
 from api.store import Store  # noqa: E402
-from bench.api import free_port, pct, start_server  # noqa: E402
+from bench.api import free_port, pct, start_server, totp_now  # noqa: E402
 from fraudrings.settings import get_settings  # noqa: E402
 from graph.gateway import Gateway  # noqa: E402
 
@@ -161,7 +161,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "service.db"
         store = Store(db)
-        store.add_user("bench", "admin", "", hash_password(PASSWORD))
+        secret = store.add_user("bench", "admin", "", hash_password(PASSWORD)).totp_secret
         store.close()
         env = {
             **os.environ,
@@ -176,9 +176,8 @@ def main() -> None:
         proc = start_server(env, port)
         base = f"http://127.0.0.1:{port}"
         try:
-            tok = httpx.post(
-                base + "/auth/token", data={"username": "bench", "password": PASSWORD}
-            ).json()["access_token"]
+            form = {"username": "bench", "password": PASSWORD, "totp": totp_now(secret)}
+            tok = httpx.post(base + "/auth/token", data=form).json()["access_token"]
             asyncio.run(drive(base, tok, payloads, 4, 60))  # warm-up
             api = []
             for c in levels:

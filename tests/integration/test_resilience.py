@@ -63,7 +63,7 @@ def _ingest(s: Settings, drop: Path, q: Path) -> subprocess.Popen[bytes]:
 @pytest.fixture(scope="module")
 def drop(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("drill") / "drop"
-    generate(out, persons=600, seed=5)
+    generate(out, persons=300, seed=5)
     return out
 
 
