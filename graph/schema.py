@@ -76,14 +76,21 @@ def actual(gw: Gateway) -> set[SchemaItem]:
     return items
 
 
+def empty(gw: Gateway, batch: int = 20000) -> None:
+    """Delete every node and relationship, in batches: relationships first, so a dense
+    node (a drug with a million lines) never takes all its relationships into one batch
+    (which runs out of transaction memory)."""
+    n = int(batch)
+    gw.run_auto(f"MATCH ()-[r]->() CALL (r) {{ DELETE r }} IN TRANSACTIONS OF {n * 2} ROWS")
+    gw.run_auto(f"MATCH (n) CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF {n} ROWS")
+
+
 def reset(gw: Gateway, batch: int = 20000) -> None:
     """Empty the database (in batches, so a large graph does not need one huge transaction),
     drop every constraint and index, and re-apply the schema. Relationships go first: a
     dense node (a drug with a million lines) would otherwise take all of its
     relationships into one batch."""
-    n = int(batch)
-    gw.run_auto(f"MATCH ()-[r]->() CALL (r) {{ DELETE r }} IN TRANSACTIONS OF {n * 2} ROWS")
-    gw.run_auto(f"MATCH (n) CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF {n} ROWS")
+    empty(gw, batch)
     for r in gw.run_auto("SHOW CONSTRAINTS YIELD name RETURN name"):
         gw.run_auto(f"DROP CONSTRAINT `{r['name']}` IF EXISTS")
     for r in gw.run_auto("SHOW INDEXES YIELD name, type WHERE type <> 'LOOKUP' RETURN name"):

@@ -29,6 +29,7 @@ from api.app import create_app
 from api.security import hash_password
 from api.store import Store
 from fraudrings.settings import Settings
+from graph import schema
 from graph.gateway import Gateway
 
 SECRET = "test-secret-" + "x" * 60
@@ -186,7 +187,7 @@ CREATE (l)-[:INVOLVES {role: m.role}]->(x)
 
 
 def seed(gw: Gateway) -> None:
-    gw.run_auto("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+    schema.empty(gw)
     gw.run_write_text(WORLD)
     leads = [
         {

@@ -73,7 +73,7 @@ def gw(server: LocalServer, settings: Settings) -> Iterator[Gateway]:
 @pytest.fixture
 def empty_db(gw: Gateway) -> Gateway:
     """The database emptied (schema kept) before the test."""
-    gw.run_auto("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+    schema.empty(gw)
     return gw
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from graph import schema
 from graph.detect import run_all
 from graph.gateway import Gateway
 from ingest.loader import Loader
@@ -27,7 +28,7 @@ K1_LAST = hand.T0 + timedelta(days=7 * 39, hours=1)  # K1's last pickup: 3 boxes
 @pytest.fixture(scope="module")
 def world(gw: Gateway, tmp_path_factory: pytest.TempPathFactory) -> Gateway:
     """Both hand-built drops loaded, and the detectors run (K1 is in an open lead)."""
-    gw.run_auto("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+    schema.empty(gw)
     tmp: Path = tmp_path_factory.mktemp("check")
     for name, build in (("core", hand.build), ("models", hand.build_models)):
         drop = build(tmp / name)

@@ -10,6 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from graph import schema
 from graph.detect import run_all
 from graph.gateway import Gateway
 from graph.leads import KINDS, TYPOLOGIES, export
@@ -31,7 +32,7 @@ def _members(lead: dict[str, Any]) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def detected(gw: Gateway, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    gw.run_auto("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+    schema.empty(gw)
     tmp = tmp_path_factory.mktemp("world")
     _load(gw, tmp)
     first = run_all(gw)

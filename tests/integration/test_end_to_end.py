@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from fraudrings.synth import generate
+from graph import schema
 from graph.detect import run_all
 from graph.evaluate import evaluate, meets_targets
 from graph.gateway import Gateway
@@ -25,8 +26,7 @@ CORE = ("prescription_buyer", "recycled_drug", "inpatient_recruitment")
 
 @pytest.fixture(scope="module")
 def run(gw: Gateway, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    gw.run_auto("MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS")
-    gw.run_auto("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+    schema.empty(gw)
     tmp = tmp_path_factory.mktemp("e2e")
     truth_path = generate(tmp / "drop", persons=2000, seed=11)
     truth = json.loads(truth_path.read_text(encoding="utf-8"))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from graph import schema
 from graph.gateway import Gateway
 from ingest.loader import Loader
 from tests.conftest import to_gzip, to_parquet
@@ -88,7 +89,7 @@ def test_gzip_and_parquet_load_the_same_graph(
 ) -> None:
     load(empty_db, mini_drop, tmp_path)
     reference = counts(empty_db)
-    empty_db.run_auto("MATCH (n) DETACH DELETE n")
+    schema.empty(empty_db)
     other = (
         to_gzip(mini_drop, tmp_path / "gz")
         if fmt == "csv.gz"

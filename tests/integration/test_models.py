@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from graph import schema
 from graph.detect import run_all
 from graph.gateway import Gateway
 from graph.leads import export
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def leads(gw: Gateway, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, Any]]]:
-    gw.run_auto("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+    schema.empty(gw)
     tmp: Path = tmp_path_factory.mktemp("models")
     drop = world.build_models(tmp / "drop")
     Loader(gw, batch_size=500, quarantine_root=tmp / "q", progress=False).load(drop)

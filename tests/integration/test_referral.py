@@ -18,6 +18,7 @@ from api.app import create_app
 from api.store import Store
 from fraudrings import cli
 from fraudrings.settings import Settings
+from graph import schema
 from graph.detect import run_all
 from graph.gateway import Gateway
 from graph.leads import export
@@ -53,7 +54,7 @@ class Ctx:
 
 @pytest.fixture(scope="module")
 def ref(gw: Gateway, settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ctx]:
-    gw.run_auto("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+    schema.empty(gw)
     tmp = tmp_path_factory.mktemp("referral")
     drop = world.build(tmp / "drop")
     Loader(gw, batch_size=500, quarantine_root=tmp / "q", progress=False).load(drop)
