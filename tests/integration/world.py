@@ -267,12 +267,6 @@ def build(folder: Path, *, extra_resale: bool = False) -> Path:
             w.event(box, "purchase", t + timedelta(days=4), laund, pr)
         s2 = w.visit(end, pr, t + timedelta(days=9), lines=[("XHV", 1, HV_PRICE, [box])])
         w.event(box, "sale", t + timedelta(days=9), pr, end, s2)
-    if extra_resale:
-        box = "81000000000000000004"
-        w.event(box, "purchase", T0, clean, pa)
-        s1 = w.visit("A2", pa, T0 + timedelta(days=40), lines=[("XHV", 1, HV_PRICE, [box])])
-        s2 = w.visit("E3", pr, T0 + timedelta(days=50), lines=[("XHV", 1, HV_PRICE, [box])])
-        del s1, s2
     # look-alike: return then resale
     box = "81000000000000000003"
     w.event(box, "purchase", T0, clean, pc)
@@ -344,6 +338,13 @@ def build(folder: Path, *, extra_resale: bool = False) -> Path:
             dise="A09.9",
             lines=[("XBED", 4, 60.0, [])],
         )
+    # added last, so every other id stays what it was in the smaller world
+    if extra_resale:
+        box = "81000000000000000004"
+        w.event(box, "purchase", T0, clean, pa)
+        s1 = w.visit("A2", pa, T0 + timedelta(days=40), lines=[("XHV", 1, HV_PRICE, [box])])
+        s2 = w.visit("E3", pr, T0 + timedelta(days=50), lines=[("XHV", 1, HV_PRICE, [box])])
+        del s1, s2
     return w.write(folder)
 
 
