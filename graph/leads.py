@@ -236,6 +236,11 @@ def export(gw: Gateway, *, include_inactive: bool = False) -> list[dict[str, Any
     return out
 
 
+def clip(x: float) -> float:
+    """A factor or score held to [0, 1]."""
+    return max(0.0, min(1.0, x))
+
+
 def as_date(v: Any) -> date | None:
     if v is None:
         return None

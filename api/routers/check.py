@@ -58,12 +58,6 @@ class CheckResult(BaseModel):
     warnings: list[CheckWarning]
 
 
-def _needed_hours(km: float) -> float:
-    if km <= TRAVEL.flight_km:
-        return km / TRAVEL.ground_kmh
-    return km / TRAVEL.flight_kmh + TRAVEL.flight_overhead_h
-
-
 def warnings_for(body: SettlementCheck, row: dict[str, Any]) -> list[CheckWarning]:
     """The warnings one answer of check_settlement.cypher gives for a pending settlement."""
     out: list[CheckWarning] = []
@@ -118,7 +112,7 @@ def warnings_for(body: SettlementCheck, row: dict[str, Any]) -> list[CheckWarnin
     last = row.get("last_visit")
     if last and last["inst"] != body.fixmedins_code and last["km"] >= TRAVEL.min_km:
         hours = (now - last["left_at"]).total_seconds() / 3600
-        needed = _needed_hours(last["km"])
+        needed = TRAVEL.needed_hours(last["km"])
         if 0 <= hours < needed:
             out.append(
                 CheckWarning(

@@ -22,11 +22,7 @@ from graph.community import DEFAULT_METHOD, Method, Projection, leiden
 from graph.detect.config import BuyerConfig
 from graph.detect.timing import Timer
 from graph.gateway import Gateway
-from graph.leads import LeadDraft, Member, Reason, span
-
-
-def clip(x: float) -> float:
-    return max(0.0, min(1.0, x))
+from graph.leads import LeadDraft, Member, Reason, clip, span
 
 
 def _codes(v: Any) -> list[str]:

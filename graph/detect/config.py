@@ -74,6 +74,13 @@ class TravelConfig(BaseModel):
     min_events: int = Field(default=2, description="impossible trips a person needs")
     max_evidence: int = 200
 
+    def needed_hours(self, km: float) -> float:
+        """The least plausible travel time over ``km`` (the same rule as
+        queries/detect_impossible_travel.cypher, which takes these fields as params)."""
+        if km <= self.flight_km:
+            return km / self.ground_kmh
+        return km / self.flight_kmh + self.flight_overhead_h
+
 
 class PoolingConfig(BaseModel):
     min_hour_persons: int = Field(default=5, description="pre-filter: persons per clock hour")

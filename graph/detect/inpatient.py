@@ -21,11 +21,7 @@ from graph.community import DEFAULT_METHOD, Method, Projection, leiden
 from graph.detect.config import InpatientConfig
 from graph.detect.timing import Timer
 from graph.gateway import Gateway
-from graph.leads import LeadDraft, Member, Reason, span
-
-
-def clip(x: float) -> float:
-    return max(0.0, min(1.0, x))
+from graph.leads import LeadDraft, Member, Reason, clip, span
 
 
 @dataclass

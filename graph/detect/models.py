@@ -12,11 +12,7 @@ from typing import Any
 from graph.detect.config import DeceasedConfig, PoolingConfig, SplitConfig, TravelConfig
 from graph.detect.timing import Timer
 from graph.gateway import Gateway
-from graph.leads import LeadDraft, Member, Reason, span
-
-
-def clip(x: float) -> float:
-    return max(0.0, min(1.0, x))
+from graph.leads import LeadDraft, Member, Reason, clip, span
 
 
 def _f(v: Any) -> float:
@@ -233,11 +229,13 @@ def pooling(gw: Gateway, cfg: PoolingConfig, timer: Timer | None = None) -> list
                 same += baskets.most_common(1)[0][1] / len(b)
             same /= len(bs)
             burst_visits = Counter(r["psn_no"] for r in in_b)
+            first_row: dict[str, dict[str, Any]] = {}
+            for r in in_b:
+                first_row.setdefault(r["psn_no"], r)
             strangers = sum(
                 1
-                for p in persons
-                if next(r for r in in_b if r["psn_no"] == p)["visits_here"] <= burst_visits[p]
-                or (next(r for r in in_b if r["psn_no"] == p)["home"] or "")[:4] != inst_admdvs[:4]
+                for p, r in first_row.items()
+                if r["visits_here"] <= burst_visits[p] or (r["home"] or "")[:4] != inst_admdvs[:4]
             ) / len(persons)
             f = {
                 "bursts": clip((len(bs) - 1) / 4),
