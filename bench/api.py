@@ -32,7 +32,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,37 @@ def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
         time.sleep(0.3)
     proc.kill()
     raise SystemExit("the API server did not become ready within 60 s")
+
+
+@contextmanager
+def bench_server(s: Any) -> Iterator[tuple[str, str]]:
+    """The API in a child uvicorn process on a free loopback port, against the Neo4j of
+    the settings ``s``, with a throw-away service database holding one national admin
+    (rate limits lifted); yields the base URL and that admin's bearer token."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "service.db"
+        store = Store(db)
+        secret = store.add_user("bench", "admin", "", hash_password(PASSWORD)).totp_secret
+        store.close()
+        env = {
+            **os.environ,
+            "FRAUDRINGS_SERVICE_DB": str(db),
+            "FRAUDRINGS_API_SECRET_KEY": secrets.token_urlsafe(48),
+            "FRAUDRINGS_API_RATE_PER_MINUTE": "100000000",
+            "FRAUDRINGS_API_RATE_BURST": "100000000",
+            "NEO4J_URI": s.neo4j_uri,
+            "NEO4J_PASSWORD": s.neo4j_password.get_secret_value(),
+        }
+        port = free_port()
+        proc = start_server(env, port)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            form = {"username": "bench", "password": PASSWORD, "totp": totp_now(secret)}
+            tok = httpx.post(base + "/auth/token", data=form).json()["access_token"]
+            yield base, tok
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
 
 
 async def drive(
@@ -229,37 +261,15 @@ def main() -> None:
         raw[name] = raw_times(fn, args.raw_runs)
         print(f"raw cypher {name}: {raw[name]}", flush=True)
 
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "service.db"
-        store = Store(db)
-        secret = store.add_user("bench", "admin", "", hash_password(PASSWORD)).totp_secret
-        store.close()
-        env = {
-            **os.environ,
-            "FRAUDRINGS_SERVICE_DB": str(db),
-            "FRAUDRINGS_API_SECRET_KEY": secrets.token_urlsafe(48),
-            "FRAUDRINGS_API_RATE_PER_MINUTE": "100000000",
-            "FRAUDRINGS_API_RATE_BURST": "100000000",
-            "NEO4J_URI": s.neo4j_uri,
-            "NEO4J_PASSWORD": s.neo4j_password.get_secret_value(),
-        }
-        port = free_port()
-        proc = start_server(env, port)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            form = {"username": "bench", "password": PASSWORD, "totp": totp_now(secret)}
-            tok = httpx.post(base + "/auth/token", data=form).json()["access_token"]
-            api: dict[str, list[dict[str, Any]]] = {}
-            for name, (urls, _) in endpoints.items():
-                asyncio.run(drive(base, tok, urls, 4, 40, 10))  # warm-up
-                api[name] = []
-                for c in levels:
-                    r = asyncio.run(drive(base, tok, urls, c, args.requests, args.seconds))
-                    api[name].append(r)
-                    print(f"api {name} c={c}: {r}", flush=True)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+    with bench_server(s) as (base, tok):
+        api: dict[str, list[dict[str, Any]]] = {}
+        for name, (urls, _) in endpoints.items():
+            asyncio.run(drive(base, tok, urls, 4, 40, 10))  # warm-up
+            api[name] = []
+            for c in levels:
+                r = asyncio.run(drive(base, tok, urls, c, args.requests, args.seconds))
+                api[name].append(r)
+                print(f"api {name} c={c}: {r}", flush=True)
     gw.close()
 
     out = {

@@ -18,10 +18,8 @@ import argparse
 import asyncio
 import json
 import os
-import secrets
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -32,14 +30,11 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from api.security import hash_password  # noqa: E402
-from api.store import Store  # noqa: E402
-from bench.api import free_port, pct, start_server, totp_now  # noqa: E402
+from bench.api import bench_server, pct  # noqa: E402
 from fraudrings.settings import get_settings  # noqa: E402
 from graph.gateway import Gateway  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
-PASSWORD = "bench-password-" + secrets.token_hex(4)
 
 SAMPLES = """
 MATCH (p:Person)-[:SETTLED]->(s:Settlement)-[:HAS_LINE]->(l:FeeLine)-[:DISPENSED]->(b:Box)
@@ -158,35 +153,13 @@ def main() -> None:
     raw = {"runs": len(lat), "p50_ms": round(pct(lat, 0.5), 2), "p99_ms": round(pct(lat, 0.99), 2)}
     print(f"raw cypher: {raw}", flush=True)
     levels = [int(x) for x in args.concurrency.split(",")]
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "service.db"
-        store = Store(db)
-        secret = store.add_user("bench", "admin", "", hash_password(PASSWORD)).totp_secret
-        store.close()
-        env = {
-            **os.environ,
-            "FRAUDRINGS_SERVICE_DB": str(db),
-            "FRAUDRINGS_API_SECRET_KEY": secrets.token_urlsafe(48),
-            "FRAUDRINGS_API_RATE_PER_MINUTE": "100000000",
-            "FRAUDRINGS_API_RATE_BURST": "100000000",
-            "NEO4J_URI": s.neo4j_uri,
-            "NEO4J_PASSWORD": s.neo4j_password.get_secret_value(),
-        }
-        port = free_port()
-        proc = start_server(env, port)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            form = {"username": "bench", "password": PASSWORD, "totp": totp_now(secret)}
-            tok = httpx.post(base + "/auth/token", data=form).json()["access_token"]
-            asyncio.run(drive(base, tok, payloads, 4, 60))  # warm-up
-            api = []
-            for c in levels:
-                r = asyncio.run(drive(base, tok, payloads, c, args.requests))
-                api.append(r)
-                print(f"api c={c}: {r}", flush=True)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+    with bench_server(s) as (base, tok):
+        asyncio.run(drive(base, tok, payloads, 4, 60))  # warm-up
+        api = []
+        for c in levels:
+            r = asyncio.run(drive(base, tok, payloads, c, args.requests))
+            api.append(r)
+            print(f"api c={c}: {r}", flush=True)
     gw.close()
     out = {
         "graph": {"persons": persons},
