@@ -112,6 +112,20 @@ def _pid_alive(pid: int) -> bool:
         return True
 
 
+def wait_port_closed(port: int, timeout: float = 30.0) -> bool:
+    """Wait until nothing answers on ``port``; True when it closed in time.
+
+    A killed JVM can show its main thread as a zombie while its other threads are still
+    tearing down and its sockets are still open, so a dead pid is not yet a free port.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not port_open(port, timeout=0.2):
+            return True
+        time.sleep(0.2)
+    return not port_open(port, timeout=0.2)
+
+
 def _is_our_server(pid: int) -> bool:
     try:
         cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
@@ -280,7 +294,8 @@ class LocalServer:
             return False
         self.check_prerequisites(need_maven=not self.installed)
         self.install(quiet=quiet)
-        if port_open(self.bolt_port):
+        # A server that has just died may hold its port for a moment longer.
+        if port_open(self.bolt_port) and not wait_port_closed(self.bolt_port, 15.0):
             raise ServerError(
                 f"port {self.bolt_port} is taken by another process; "
                 "set NEO4J_BOLT_PORT to a free port"
@@ -372,6 +387,7 @@ class LocalServer:
         with contextlib.suppress(ChildProcessError):  # reap it if we are its parent
             os.waitpid(pid, os.WNOHANG)
         self.pid_file.unlink(missing_ok=True)
+        wait_port_closed(self.bolt_port)
         if not quiet:
             _say("Neo4j stopped.")
         return True
@@ -383,3 +399,6 @@ class LocalServer:
             os.kill(pid, signal.SIGKILL)
             while _pid_alive(pid):
                 time.sleep(0.1)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+            wait_port_closed(self.bolt_port)
