@@ -252,7 +252,7 @@ def _draft(
                 value=v,
                 weight=cfg.weights[k],
                 text=(("成员平均: " if n > 1 else "") + FACTOR_TEXT[k]).format(
-                    v=v, p=round(100 * float(v))
+                    v=f"{v:g}", p=round(100 * float(v))
                 ),
             )
         )
