@@ -5,14 +5,20 @@
 // plus $flight_overhead_h hours. Pairs closer than $min_km are never flagged.
 // params: $min_km, $ground_kmh, $flight_km, $flight_kmh, $flight_overhead_h
 // mode: read
-MATCH (p:Person)-[:SETTLED]->(s:Settlement)-[:AT]->(i:Institution)
-WHERE NOT s:Refund AND s.begntime IS NOT NULL AND coalesce(i.online, '0') <> '1'
-  AND i.lat IS NOT NULL AND i.lon IS NOT NULL
-WITH p, s, i ORDER BY s.begntime, s.setl_id
-WITH p, collect({setl_id: s.setl_id, inst: i.fixmedins_code, admdvs: i.admdvs,
-                 lat: i.lat, lon: i.lon, begn: s.begntime, fund: s.fund_pay_sumamt,
-                 left_at: CASE WHEN s:Inpatient THEN s.begntime
-                               ELSE coalesce(s.endtime, s.begntime) END}) AS ev
+// Each person's visits are sorted inside a per-person subquery, so memory holds one
+// person's visits at a time rather than every settlement of the graph.
+MATCH (p:Person)
+CALL (p) {
+  MATCH (p)-[:SETTLED]->(s:Settlement)-[:AT]->(i:Institution)
+  WHERE NOT s:Refund AND s.begntime IS NOT NULL AND coalesce(i.online, '0') <> '1'
+    AND i.lat IS NOT NULL AND i.lon IS NOT NULL
+  WITH s, i ORDER BY s.begntime, s.setl_id
+  RETURN collect({setl_id: s.setl_id, inst: i.fixmedins_code, admdvs: i.admdvs,
+                  lat: i.lat, lon: i.lon, begn: s.begntime, fund: s.fund_pay_sumamt,
+                  left_at: CASE WHEN s:Inpatient THEN s.begntime
+                                ELSE coalesce(s.endtime, s.begntime) END}) AS ev
+}
+WITH p, ev
 WHERE size(ev) >= 2
 UNWIND range(0, size(ev) - 2) AS k
 WITH p, ev[k] AS a, ev[k + 1] AS b
