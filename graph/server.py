@@ -119,11 +119,11 @@ def wait_port_closed(port: int, timeout: float = 30.0) -> bool:
     tearing down and its sockets are still open, so a dead pid is not yet a free port.
     """
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not port_open(port, timeout=0.2):
-            return True
+    while port_open(port, timeout=0.2):
+        if time.monotonic() >= deadline:
+            return False
         time.sleep(0.2)
-    return not port_open(port, timeout=0.2)
+    return True
 
 
 def _is_our_server(pid: int) -> bool:
@@ -382,12 +382,8 @@ class LocalServer:
         if _pid_alive(pid):
             _say(f"Neo4j did not stop within {timeout:.0f}s; killing pid {pid}.")
             os.kill(pid, signal.SIGKILL)
-            while _pid_alive(pid):
-                time.sleep(0.1)
-        with contextlib.suppress(ChildProcessError):  # reap it if we are its parent
-            os.waitpid(pid, os.WNOHANG)
+        self._await_exit(pid)
         self.pid_file.unlink(missing_ok=True)
-        wait_port_closed(self.bolt_port)
         if not quiet:
             _say("Neo4j stopped.")
         return True
@@ -397,8 +393,13 @@ class LocalServer:
         pid = self.running_pid()
         if pid is not None:
             os.kill(pid, signal.SIGKILL)
-            while _pid_alive(pid):
-                time.sleep(0.1)
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, os.WNOHANG)
-            wait_port_closed(self.bolt_port)
+            self._await_exit(pid)
+
+    def _await_exit(self, pid: int) -> None:
+        """Wait until a signalled server is gone: its pid dead and reaped (if we are its
+        parent), and its Bolt port closed, which a dying JVM can hold a moment longer."""
+        while _pid_alive(pid):
+            time.sleep(0.1)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        wait_port_closed(self.bolt_port)
