@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from api.cache import AnswerCache
 from api.jobs import JobRunner
 from api.ratelimit import TokenBuckets
 from api.store import Store
 from fraudrings.settings import Settings
 from graph.gateway import Gateway, Row
+from graph.leads import bump_generation
 
 
 class Service:
@@ -22,13 +24,24 @@ class Service:
         # Password guessing: a much smaller bucket per client address.
         self.login_limiter = TokenBuckets(20, 10)
         self.jobs = JobRunner(self)
+        self.cache = AnswerCache(settings.api_cache_mb * 2**20, settings.api_cache_ttl_s)
 
     def read(self, name: str, params: Mapping[str, Any]) -> list[Row]:
         """A named read query under the API's time limit."""
         return self.gw.read(name, params, timeout=self.settings.api_query_timeout_s)
 
     def write(self, name: str, params: Mapping[str, Any]) -> dict[str, int]:
-        return self.gw.write(name, params, timeout=self.settings.api_query_timeout_s)
+        """A named write; then a new leads generation (every API write is to leads)."""
+        counters = self.gw.write(name, params, timeout=self.settings.api_query_timeout_s)
+        bump_generation(self.gw)  # after the commit: a failed write changed nothing
+        return counters
+
+    def leads_token(self) -> str | None:
+        """The leads' current generation token (kept answers are valid under it only)."""
+        if not self.cache.enabled:
+            return None
+        rows = self.read("leads_generation", {})
+        return rows[0]["token"] if rows else None
 
     def close(self) -> None:
         self.jobs.shutdown()

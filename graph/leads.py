@@ -211,7 +211,14 @@ def store(
     if stale:
         gw.write("leads_deactivate", {"ids": stale})
     report.deactivated = len(stale)
+    bump_generation(gw)
     return report
+
+
+def bump_generation(gw: Gateway) -> None:
+    """A new leads generation (queries/leads_generation_bump.cypher), after the write has
+    committed: the API drops the answers about leads it kept under the old one."""
+    gw.write("leads_generation_bump")
 
 
 def export(gw: Gateway, *, include_inactive: bool = False) -> list[dict[str, Any]]:

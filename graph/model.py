@@ -26,6 +26,7 @@ NODE_KEYS: Final[dict[str, str]] = {
     "Lead": "lead_id",
     "LeadChange": "change_id",  # one workflow step of a lead (the API's history)
     "Referral": "referral_id",  # a referral package handed to public security
+    "LeadsGeneration": "name",  # one node; its token changes with every write to leads
 }
 
 # Extra labels that refine a node (never carry their own key).

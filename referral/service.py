@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.gateway import Gateway
+from graph.leads import bump_generation
 from referral import config, package
 from referral.fonts import Font, find_font
 from referral.gather import LeadNotFound, gather
@@ -107,6 +108,7 @@ def create(
         if not existed:
             shutil.rmtree(out, ignore_errors=True)
         raise ReferralConflict(f"lead {lead_id} changed while the package was built; try again")
+    bump_generation(gw)  # the lead is now referred: answers kept about it are stale
     return ReferralResult(referral_id, lead_id, out, man)
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 
+from api.cache import JSONBytes
 from api.deps import Principal, PurposeParams, User, audit_ids, get_service, require_purpose
 from api.graphview import KINDS, REGION_PROP, GraphBuilder, display, main_label, public_props
 from api.graphview import reasons as parse_reasons
@@ -61,36 +62,44 @@ def list_leads(
     order: Literal["asc", "desc"] = "desc",
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> LeadList:
+) -> Any:
     svc = get_service(request)
     limit = min(limit, svc.settings.api_max_page)
-    rows = svc.read(
-        "api_leads_list",
-        {
-            **user.scope,
-            "area": region,
-            "typology": typology,
-            "status": status,
-            "min_score": min_score,
-            "min_amount": min_amount,
-            "assignee": assignee,
-            "include_inactive": include_inactive,
-            "date_from": date_from.isoformat() if date_from else None,
-            "date_to": date_to.isoformat() if date_to else None,
-            "member_id": member_id,
-            "sort": sort,
-            "desc": order == "desc",
-            "skip": offset,
-            "limit": limit,
-        },
-    )
-    total = rows[0]["total"] if rows else 0
-    page = [
-        LeadSummary(**{**r, "status": r.get("status") or "new", "active": r.get("active", True)})
-        for r in (rows[0]["page"] if rows else [])
-    ]
-    audit_ids(request, [f"lead:{x.lead_id}" for x in page])
-    return LeadList(data=page, count=total)
+    params = {
+        **user.scope,
+        "area": region,
+        "typology": typology,
+        "status": status,
+        "min_score": min_score,
+        "min_amount": min_amount,
+        "assignee": assignee,
+        "include_inactive": include_inactive,
+        "date_from": date_from.isoformat() if date_from else None,
+        "date_to": date_to.isoformat() if date_to else None,
+        "member_id": member_id,
+        "sort": sort,
+        "desc": order == "desc",
+        "skip": offset,
+        "limit": limit,
+    }
+    token = svc.leads_token()
+    key = ("leads", user.role, tuple(sorted(params.items())))
+    kept = svc.cache.get(key, token)
+    if kept is None:
+        rows = svc.read("api_leads_list", params)
+        total = rows[0]["total"] if rows else 0
+        page = [
+            LeadSummary(
+                **{**r, "status": r.get("status") or "new", "active": r.get("active", True)}
+            )
+            for r in (rows[0]["page"] if rows else [])
+        ]
+        body = LeadList(data=page, count=total).model_dump_json().encode()
+        kept = (body, [f"lead:{x.lead_id}" for x in page])
+        svc.cache.put(key, token, kept, 2 * len(body))
+    body, ids = kept
+    audit_ids(request, ids)
+    return JSONBytes(body)
 
 
 def _member(m: dict[str, Any], role: str) -> MemberPublic:
@@ -172,14 +181,42 @@ def _lead_ids(lead: LeadPublic) -> list[str]:
     responses=responses(404, 422, 428),
     dependencies=[PurposeParams],
 )
-def get_lead(request: Request, user: User, lead_id: LeadId) -> LeadPublic:
-    lead = load_lead(get_service(request), user, lead_id)
-    audit_ids(request, _lead_ids(lead))
-    if any(m.kind == "person" for m in lead.members) or any(
-        n.type in ("Person", "Phone", "Address") for n in lead.subgraph.nodes
-    ):
+def get_lead(request: Request, user: User, lead_id: LeadId) -> Any:
+    svc = get_service(request)
+    token = svc.leads_token()
+    key = ("lead", lead_id, user.region, user.role)
+    kept: _KeptLead | None = svc.cache.get(key, token)
+    if kept is None:
+        kept = _KeptLead(load_lead(svc, user, lead_id))
+        svc.cache.put(key, token, kept, kept.size)
+    audit_ids(request, kept.ids)
+    if kept.personal:
         require_purpose(request)  # it holds persons' data
-    return lead
+    return JSONBytes(kept.json_for(user))
+
+
+class _KeptLead:
+    """One lead's detail as a caller of one region and role sees it; the JSON per set of
+    transitions the caller may make (the only part that depends on who asks)."""
+
+    def __init__(self, lead: LeadPublic) -> None:
+        self.lead = lead
+        self.ids = _lead_ids(lead)
+        self.personal = any(m.kind == "person" for m in lead.members) or any(
+            n.type in ("Person", "Phone", "Address") for n in lead.subgraph.nodes
+        )
+        self._json: dict[tuple[str, ...], bytes] = {}
+        self.size = 3 * len(lead.model_dump_json())
+
+    def json_for(self, user: Principal) -> bytes:
+        moves = tuple(
+            allowed_transitions(user.role, user.username, self.lead.status, self.lead.assignee)
+        )
+        body = self._json.get(moves)
+        if body is None:
+            shown = self.lead.model_copy(update={"allowed_transitions": list(moves)})
+            body = self._json[moves] = shown.model_dump_json().encode()
+        return body
 
 
 @router.get(

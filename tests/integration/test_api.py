@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 
+from graph.gateway import Gateway
+from graph.leads import bump_generation
 from tests.integration import api_world
 from tests.integration.api_world import JN_BOX, QD_BOX, SECRET, Api, login_form
 
@@ -517,3 +519,39 @@ def test_token_lifetime_setting(api_factory: Callable[..., Api]) -> None:
     claims = jwt.decode(r.json()["access_token"], SECRET, algorithms=["HS256"])
     assert claims["exp"] - claims["iat"] == 60
     assert abs(claims["iat"] - time.time()) < 30
+
+
+def test_kept_answers_follow_the_leads_generation(
+    api_factory: Callable[..., Api], world: Gateway
+) -> None:
+    """Lead list and detail are kept in memory, but only under the generation token that
+    every write to leads renews: a change made elsewhere (another worker, a detection
+    run) shows as soon as it bumps the token, and a 404 is never kept."""
+    api = api_factory()
+    cache = api.client.app.state.service.cache  # type: ignore[attr-defined]
+    url = "/leads/LD-JN-2"
+    first = api.get("sup_sd", url).json()
+    hits = cache.hits
+    assert api.get("sup_sd", url).json() == first
+    assert cache.hits == hits + 1
+    # the same lead for another role is computed apart (masking differs)
+    assert api.get("ana_jn", url).status_code == 200
+    assert cache.hits == hits + 1
+    old = world.run_read_text("MATCH (l:Lead {lead_id: 'LD-JN-2'}) RETURN l.score AS s")[0]["s"]
+    try:
+        world.run_write_text("MATCH (l:Lead {lead_id: 'LD-JN-2'}) SET l.score = 0.42")
+        assert api.get("sup_sd", url).json()["score"] == first["score"]  # kept, no bump yet
+        bump_generation(world)
+        assert api.get("sup_sd", url).json()["score"] == 0.42
+        listed = api.get("sup_sd", "/leads", params={"typology": "prescription_buyer"}).json()
+        assert [x["score"] for x in listed["data"] if x["lead_id"] == "LD-JN-2"] == [0.42]
+    finally:
+        world.run_write_text("MATCH (l:Lead {lead_id: 'LD-JN-2'}) SET l.score = $s", {"s": old})
+        bump_generation(world)
+    # a write through the API renews the token by itself: the note is in the next read
+    r = api.post("sup_sd", url + "/notes", json={"note": "缓存之后"})
+    assert r.status_code == 201
+    assert api.get("sup_sd", url).json()["history"][-1]["note"] == "缓存之后"
+    # out of region: 404 every time, nothing kept for it
+    assert api.get("inv_qd", url).status_code == 404
+    assert api.get("inv_qd", url).status_code == 404

@@ -189,3 +189,29 @@ def test_secret_key_is_required_to_serve() -> None:
         neo4j_password="x",  # type: ignore[call-arg]
         api_cors_origins="https://a.example, https://b.example",
     ).cors_origins == ["https://a.example", "https://b.example"]
+
+
+# -- the answer cache ---------------------------------------------------------------------
+def test_answer_cache_token_ttl_and_size() -> None:
+    from api.cache import AnswerCache
+
+    now = [0.0]
+    c = AnswerCache(max_bytes=100, ttl_s=10, clock=lambda: now[0])
+    c.put("a", "t1", "A", 40)
+    assert c.get("a", "t1") == "A"
+    assert c.get("a", "t2") is None  # another generation: dropped
+    assert c.get("a", "t1") is None and len(c) == 0
+    c.put("a", "t1", "A", 40)
+    now[0] = 10.5
+    assert c.get("a", "t1") is None  # older than the TTL
+    c.put("a", "t1", "A", 40)
+    c.put("b", "t1", "B", 40)
+    assert c.get("a", "t1") == "A"  # a is now the most recently used
+    c.put("c", "t1", "C", 40)  # 120 > 100 bytes: the least recently used (b) goes
+    assert c.get("b", "t1") is None and c.get("a", "t1") == "A" and c.get("c", "t1") == "C"
+    assert c.bytes == 80
+    c.put("huge", "t1", "H", 101)  # larger than the whole cache: not kept
+    assert c.get("huge", "t1") is None
+    off = AnswerCache(max_bytes=0, ttl_s=10)
+    off.put("a", None, "A", 1)
+    assert not off.enabled and off.get("a", None) is None
