@@ -262,12 +262,33 @@ def create_app(
     return app
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, log_level: str = "info") -> None:
+def serve(
+    host: str = "127.0.0.1", port: int = 8000, log_level: str = "info", workers: int | None = None
+) -> None:
+    """Run the API under uvicorn; with several workers (``--workers`` or
+    ``FRAUDRINGS_API_WORKERS``) each process builds its own app from the settings."""
+    import os
+
     import uvicorn
 
     s = get_settings()
-    app = create_app(s)
+    n = max(1, workers if workers is not None else s.api_workers)
     tls: dict[str, Any] = {}
     if s.tls:  # HTTPS only: a plain http:// request to this port gets no answer
         tls = {"ssl_certfile": str(s.tls_cert), "ssl_keyfile": str(s.tls_key)}
-    uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=False, **tls)
+    if n == 1:
+        app = create_app(s)
+        uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=False, **tls)
+        return
+    create_app(s)  # fail loudly here, before any worker starts (secret, service database)
+    os.environ["FRAUDRINGS_API_WORKERS"] = str(n)  # each worker divides its rate buckets
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        workers=n,
+        host=host,
+        port=port,
+        log_level=log_level,
+        proxy_headers=False,
+        **tls,
+    )

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from api.problems import ProblemError
-from api.store import now
+from api.store import JobBusy, now
 from graph.gateway import Gateway
 
 if TYPE_CHECKING:
@@ -74,7 +74,10 @@ class JobRunner:
             work = lambda p: self._detect(fn, p)  # noqa: E731
         else:  # the request model already refuses other kinds
             raise ProblemError(422, f"unknown job kind {kind!r}")
-        job_id = self.svc.store.create_job(kind, params, username, region)
+        try:
+            job_id = self.svc.store.create_job(kind, params, username, region)
+        except JobBusy as exc:
+            raise ProblemError(409, f"{exc}; try again when it is done", slug="job-busy") from None
         self._pool.submit(self._run, job_id, work)
         return job_id
 

@@ -20,9 +20,14 @@ class Service:
         self.secret = settings.require_api_secret()
         self.gw = gateway
         self.store = store
-        self.limiter = TokenBuckets(settings.api_rate_per_minute, settings.api_rate_burst)
+        # Buckets live in each worker process; with n workers each gets 1/n of the rate,
+        # so that a caller's total stays about what the settings say.
+        n = max(1, settings.api_workers)
+        self.limiter = TokenBuckets(
+            settings.api_rate_per_minute / n, max(1, settings.api_rate_burst // n)
+        )
         # Password guessing: a much smaller bucket per client address.
-        self.login_limiter = TokenBuckets(20, 10)
+        self.login_limiter = TokenBuckets(20 / n, max(1, 10 // n))
         self.jobs = JobRunner(self)
         self.cache = AnswerCache(settings.api_cache_mb * 2**20, settings.api_cache_ttl_s)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import threading
 import uuid
@@ -176,13 +177,17 @@ class Store:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
         self._migrate()
-        # A job left running by a process that died is not running any more.
-        with self._lock:
-            self._db.execute(
-                "UPDATE jobs SET state='interrupted', finished_at=? "
-                "WHERE state IN ('queued','running')",
-                (now(),),
-            )
+        # A job left running by a process that died is not running any more (with
+        # several API workers, the others' jobs are theirs: only dead owners count).
+        with self._tx() as db:
+            for r in db.execute(
+                "SELECT job_id, pid FROM jobs WHERE state IN ('queued','running')"
+            ).fetchall():
+                if not _alive(r["pid"]):
+                    db.execute(
+                        "UPDATE jobs SET state='interrupted', finished_at=? WHERE job_id=?",
+                        (now(), r["job_id"]),
+                    )
 
     def _migrate(self) -> None:
         """Columns added by the security work, the delete trigger with its 184-day floor,
@@ -196,6 +201,8 @@ class Store:
             ):
                 if col not in have:
                     db.execute(f"ALTER TABLE users ADD COLUMN {col} {decl}")
+            if "pid" not in {r[1] for r in db.execute("PRAGMA table_info(jobs)")}:
+                db.execute("ALTER TABLE jobs ADD COLUMN pid INTEGER")
             have = {r[1] for r in db.execute("PRAGMA table_info(audit)")}
             for col in ("purpose", "prev_hash", "hash"):
                 if col not in have:
@@ -562,12 +569,20 @@ class Store:
 
     # -- jobs ---------------------------------------------------------------------------
     def create_job(self, kind: str, params: dict[str, Any], created_by: str, region: str) -> str:
-        job_id = uuid.uuid4().hex
+        """Queue a job for this process; :class:`JobBusy` while another live process (an
+        API worker beside this one) has one queued or running: one job at a time."""
+        job_id, pid = uuid.uuid4().hex, os.getpid()
         with self._tx() as db:
+            for r in db.execute(
+                "SELECT job_id, pid FROM jobs WHERE state IN ('queued','running') AND pid != ?",
+                (pid,),
+            ).fetchall():
+                if _alive(r["pid"]):
+                    raise JobBusy(r["job_id"])
             db.execute(
-                "INSERT INTO jobs (job_id, kind, params, state, created_by, region, created_at) "
-                "VALUES (?,?,?,?,?,?,?)",
-                (job_id, kind, json.dumps(params), "queued", created_by, region, now()),
+                "INSERT INTO jobs (job_id, kind, params, state, created_by, region, created_at,"
+                " pid) VALUES (?,?,?,?,?,?,?,?)",
+                (job_id, kind, json.dumps(params), "queued", created_by, region, now(), pid),
             )
         return job_id
 
@@ -601,6 +616,27 @@ class Store:
                 (*args, limit, offset),
             ).fetchall()
         return int(total[0]), [_job(r) for r in rows]
+
+
+class JobBusy(Exception):
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"job {job_id} is queued or running in another API worker")
+        self.job_id = job_id
+
+
+def _alive(pid: int | None) -> bool:
+    """Whether the process that queued a job still runs (a job without a pid: no)."""
+    if not pid:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _user(r: sqlite3.Row) -> User:

@@ -86,10 +86,8 @@ def free_port() -> int:
 
 
 def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    code = (
-        "import uvicorn; from api.app import create_app; "
-        f"uvicorn.run(create_app(), host='127.0.0.1', port={port}, log_level='warning')"
-    )
+    # the way `fraudrings serve` runs it (FRAUDRINGS_API_WORKERS worker processes)
+    code = f"from api.app import serve; serve(port={port}, log_level='warning')"
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -106,7 +104,9 @@ def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
 
 
 @contextmanager
-def bench_server(s: Any) -> Iterator[tuple[str, str]]:
+def bench_server(
+    s: Any, workers: int = 1, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, str]]:
     """The API in a child uvicorn process on a free loopback port, against the Neo4j of
     the settings ``s``, with a throw-away service database holding one national admin
     (rate limits lifted); yields the base URL and that admin's bearer token."""
@@ -117,10 +117,12 @@ def bench_server(s: Any) -> Iterator[tuple[str, str]]:
         store.close()
         env = {
             **os.environ,
+            **(env or {}),
             "FRAUDRINGS_SERVICE_DB": str(db),
             "FRAUDRINGS_API_SECRET_KEY": secrets.token_urlsafe(48),
             "FRAUDRINGS_API_RATE_PER_MINUTE": "100000000",
             "FRAUDRINGS_API_RATE_BURST": "100000000",
+            "FRAUDRINGS_API_WORKERS": str(workers),
             "NEO4J_URI": s.neo4j_uri,
             "NEO4J_PASSWORD": s.neo4j_password.get_secret_value(),
         }
@@ -191,6 +193,14 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=400, help="per endpoint and level")
     ap.add_argument("--seconds", type=float, default=20, help="cap per endpoint and level")
     ap.add_argument("--raw-runs", type=int, default=100)
+    ap.add_argument("--workers", type=int, default=2, help="uvicorn workers (2)")
+    ap.add_argument("--cache-mb", type=int, default=256, help="answer cache per worker")
+    ap.add_argument(
+        "--baseline",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also run one worker without the cache, side by side (default on)",
+    )
     args = ap.parse_args()
     levels = [int(x) for x in args.concurrency.split(",")]
 
@@ -261,24 +271,35 @@ def main() -> None:
         raw[name] = raw_times(fn, args.raw_runs)
         print(f"raw cypher {name}: {raw[name]}", flush=True)
 
-    with bench_server(s) as (base, tok):
-        api: dict[str, list[dict[str, Any]]] = {}
-        for name, (urls, _) in endpoints.items():
-            asyncio.run(drive(base, tok, urls, 4, 40, 10))  # warm-up
-            api[name] = []
-            for c in levels:
-                r = asyncio.run(drive(base, tok, urls, c, args.requests, args.seconds))
-                api[name].append(r)
-                print(f"api {name} c={c}: {r}", flush=True)
+    def run_api(workers: int, cache_mb: int, tag: str) -> dict[str, list[dict[str, Any]]]:
+        res: dict[str, list[dict[str, Any]]] = {}
+        env = {"FRAUDRINGS_API_CACHE_MB": str(cache_mb)}
+        with bench_server(s, workers=workers, env=env) as (base, tok):
+            for name, (urls, _) in endpoints.items():
+                asyncio.run(drive(base, tok, urls, 4, 40, 10))  # warm-up
+                res[name] = []
+                for c in levels:
+                    r = asyncio.run(drive(base, tok, urls, c, args.requests, args.seconds))
+                    res[name].append(r)
+                    print(f"{tag} {name} c={c}: {r}", flush=True)
+        return res
+
+    # the baseline first: one worker, nothing kept (how the API ran before the cache)
+    baseline = run_api(1, 0, "baseline") if args.baseline else None
+    api = run_api(args.workers, args.cache_mb, "api")
     gw.close()
 
     out = {
         "graph": counts,
         "neo4j": s.neo4j_uri,
         "machine": {"cpus": os.cpu_count()},
-        "note": "one uvicorn worker; load generator on the same machine (loopback)",
+        "note": "load generator on the same machine (loopback); each URL list cycles, "
+        "so after the warm-up kept answers are served (see api_cache_mb)",
+        "workers": args.workers,
+        "cache_mb": args.cache_mb,
         "raw_cypher": raw,
         "api": api,
+        "baseline": {"workers": 1, "cache_mb": 0, "api": baseline} if baseline else None,
         "skipped": sorted({"lead_detail", "neighbourhood", "box_history"} - set(endpoints)),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -282,7 +282,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "(make a local pair with `fraudrings tls make-cert DIR`)",
             EXIT_USAGE,
         )
-    serve(host=args.host, port=args.port, log_level=args.log_level)
+    if args.workers is not None and args.workers < 1:
+        raise CliError("--workers must be at least 1", EXIT_USAGE)
+    serve(host=args.host, port=args.port, log_level=args.log_level, workers=args.workers)
     return 0
 
 
@@ -616,6 +618,12 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     sv.add_argument("--port", type=int, default=8000, help="port (8000)")
     sv.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    sv.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="uvicorn worker processes (FRAUDRINGS_API_WORKERS, default 1)",
+    )
     sv.set_defaults(func=cmd_serve)
 
     us = sub.add_parser(

@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     service_db: Path = Path("data/service.db")
     # Comma-separated allowed origins for CORS; empty = no cross-origin access at all.
     api_cors_origins: str = ""
+    # uvicorn worker processes for `fraudrings serve` (each with its own graph driver,
+    # answer cache and rate buckets; users, sessions, audit and jobs are shared in SQLite).
+    api_workers: int = 1
     # Per-user token bucket: sustained requests per minute and burst size.
     api_rate_per_minute: int = 600
     api_rate_burst: int = 120

@@ -4,6 +4,7 @@ the service database, public node ids; no Neo4j needed."""
 from __future__ import annotations
 
 import sqlite3
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from api.security import (
     mask_props,
     verify_password,
 )
-from api.store import Store
+from api.store import JobBusy, Store
 from api.workflow import WorkflowError, allowed_transitions, check_assign, check_transition
 from fraudrings.settings import Settings, SettingsError
 
@@ -152,10 +153,27 @@ def test_store_users_audit_jobs(tmp_path: Path) -> None:
     job = st.create_job("ingest", {"drop": "d"}, "b", "37")
     st.update_job(job, state="running")
     assert st.get_job(job, "3701") is None and st.get_job(job, "37") is not None
-    st.close()
-    st2 = Store(tmp_path / "s.db")  # a job left running by a dead process is interrupted
-    job_row = st2.get_job(job, "")
-    assert job_row is not None and job_row["state"] == "interrupted"
+    # the job belongs to a process that has died; another one to a live process (an
+    # API worker beside this one)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    live = subprocess.Popen(["sleep", "30"])
+    try:
+        other = st.create_job("detect", {}, "b", "37")
+        st._db.execute("UPDATE jobs SET pid=? WHERE job_id=?", (dead.pid, job))
+        st._db.execute("UPDATE jobs SET pid=? WHERE job_id=?", (live.pid, other))
+        st.close()
+        st2 = Store(tmp_path / "s.db")  # a job left running by a dead process is interrupted
+        job_row = st2.get_job(job, "")
+        assert job_row is not None and job_row["state"] == "interrupted"
+        other_row = st2.get_job(other, "")
+        assert other_row is not None and other_row["state"] == "queued"
+        with pytest.raises(JobBusy):  # one job at a time, across workers
+            st2.create_job("detect", {}, "b", "37")
+    finally:
+        live.kill()
+        live.wait()
+    st2.create_job("detect", {}, "b", "37")  # its owner is gone: no longer in the way
     assert st2._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
