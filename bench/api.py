@@ -3,8 +3,10 @@
 It uses whatever graph is loaded in the Neo4j the settings point at (``NEO4J_URI`` /
 ``NEO4J_BOLT_PORT``, ``NEO4J_PASSWORD``), picks sample ids from it (leads, their person
 members, boxes with movements), starts ``uvicorn`` with the API in a child process on
-a free loopback port (one worker, its own temporary service database and a national
-admin), and drives it with an httpx async load generator at each concurrency level.
+a free loopback port (``--workers``, its own temporary service database and a national
+admin), and drives it at each concurrency level with wrk when it is installed
+(bench/wrk.py; ``apt-get install wrk``), else with an httpx async load generator. A
+baseline, one worker without the answer cache, runs first in the same invocation.
 For each endpoint it also times the same named queries run directly through the
 gateway, one at a time, so the API's own overhead can be read off.
 
@@ -42,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
+from bench import wrk  # noqa: E402
 from api.security import hash_password  # noqa: E402
 from api.store import Store  # noqa: E402
 from fraudrings.settings import get_settings  # noqa: E402
@@ -201,7 +204,14 @@ def main() -> None:
         default=True,
         help="also run one worker without the cache, side by side (default on)",
     )
+    ap.add_argument(
+        "--loadgen",
+        choices=["auto", "wrk", "httpx"],
+        default="auto",
+        help="wrk (apt-get install wrk; auto when installed) or the httpx async generator",
+    )
     args = ap.parse_args()
+    use_wrk = args.loadgen == "wrk" or (args.loadgen == "auto" and wrk.available())
     levels = [int(x) for x in args.concurrency.split(",")]
 
     s = get_settings()
@@ -276,10 +286,17 @@ def main() -> None:
         env = {"FRAUDRINGS_API_CACHE_MB": str(cache_mb)}
         with bench_server(s, workers=workers, env=env) as (base, tok):
             for name, (urls, _) in endpoints.items():
-                asyncio.run(drive(base, tok, urls, 4, 40, 10))  # warm-up
+                reqs: list[wrk.Req] = [("GET", u, None) for u in urls]
+                if use_wrk:
+                    wrk.run(base, tok, reqs, 4, 2, purpose=PURPOSE)  # warm-up
+                else:
+                    asyncio.run(drive(base, tok, urls, 4, 40, 10))  # warm-up
                 res[name] = []
                 for c in levels:
-                    r = asyncio.run(drive(base, tok, urls, c, args.requests, args.seconds))
+                    if use_wrk:
+                        r = wrk.run(base, tok, reqs, c, args.seconds, purpose=PURPOSE)
+                    else:
+                        r = asyncio.run(drive(base, tok, urls, c, args.requests, args.seconds))
                     res[name].append(r)
                     print(f"{tag} {name} c={c}: {r}", flush=True)
         return res
@@ -295,6 +312,7 @@ def main() -> None:
         "machine": {"cpus": os.cpu_count()},
         "note": "load generator on the same machine (loopback); each URL list cycles, "
         "so after the warm-up kept answers are served (see api_cache_mb)",
+        "loadgen": "wrk" if use_wrk else "httpx",
         "workers": args.workers,
         "cache_mb": args.cache_mb,
         "raw_cypher": raw,

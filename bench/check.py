@@ -5,7 +5,8 @@ Uses the graph loaded in the Neo4j the settings point at. Request bodies are bui
 that graph: persons with settlements (some in open leads, some deceased), high-value
 drugs they were dispensed, and a mix of boxes already sold and fresh codes, so the
 query does its full work (every subquery finds something to look at). The API runs in
-a child uvicorn process (one worker) on a loopback port, as in bench/api.py.
+a child uvicorn process (``--workers``, beside a one-worker baseline) on a loopback port,
+as in bench/api.py, driven by wrk when it is installed (bench/wrk.py), else by httpx.
 
     .venv/bin/python -m bench.check [--concurrency 1,16,64] [--requests 600]
 
@@ -30,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
+from bench import wrk  # noqa: E402
 from bench.api import bench_server, pct  # noqa: E402
 from fraudrings.settings import get_settings  # noqa: E402
 from graph.gateway import Gateway  # noqa: E402
@@ -130,6 +132,20 @@ def main() -> None:
     ap.add_argument("--concurrency", default="1,16,64")
     ap.add_argument("--requests", type=int, default=600)
     ap.add_argument("--raw-runs", type=int, default=200)
+    ap.add_argument("--seconds", type=float, default=10, help="per level, with wrk")
+    ap.add_argument("--workers", type=int, default=2, help="uvicorn workers (2)")
+    ap.add_argument(
+        "--baseline",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also run one worker, side by side (default on)",
+    )
+    ap.add_argument(
+        "--loadgen",
+        choices=["auto", "wrk", "httpx"],
+        default="auto",
+        help="wrk (apt-get install wrk; auto when installed) or the httpx async generator",
+    )
     args = ap.parse_args()
     s = get_settings()
     gw = Gateway.from_settings(s)
@@ -153,20 +169,37 @@ def main() -> None:
     raw = {"runs": len(lat), "p50_ms": round(pct(lat, 0.5), 2), "p99_ms": round(pct(lat, 0.99), 2)}
     print(f"raw cypher: {raw}", flush=True)
     levels = [int(x) for x in args.concurrency.split(",")]
-    with bench_server(s) as (base, tok):
-        asyncio.run(drive(base, tok, payloads, 4, 60))  # warm-up
-        api = []
-        for c in levels:
-            r = asyncio.run(drive(base, tok, payloads, c, args.requests))
-            api.append(r)
-            print(f"api c={c}: {r}", flush=True)
+    use_wrk = args.loadgen == "wrk" or (args.loadgen == "auto" and wrk.available())
+    reqs: list[wrk.Req] = [("POST", "/check/settlement", b) for b in payloads]
+
+    def run_api(workers: int, tag: str) -> list[dict[str, Any]]:
+        res = []
+        with bench_server(s, workers=workers) as (base, tok):
+            if use_wrk:
+                wrk.run(base, tok, reqs, 4, 2, inspect_check=True)  # warm-up
+            else:
+                asyncio.run(drive(base, tok, payloads, 4, 60))  # warm-up
+            for c in levels:
+                if use_wrk:
+                    r = wrk.run(base, tok, reqs, c, args.seconds, inspect_check=True)
+                else:
+                    r = asyncio.run(drive(base, tok, payloads, c, args.requests))
+                res.append(r)
+                print(f"{tag} c={c}: {r}", flush=True)
+        return res
+
+    baseline = run_api(1, "baseline (1 worker)") if args.baseline and args.workers != 1 else None
+    api = run_api(args.workers, f"api ({args.workers} workers)")
     gw.close()
     out = {
         "graph": {"persons": persons},
         "machine": {"cpus": os.cpu_count()},
-        "note": "one uvicorn worker; load generator on the same machine (loopback)",
+        "note": "load generator on the same machine (loopback)",
+        "loadgen": "wrk" if use_wrk else "httpx",
+        "workers": args.workers,
         "raw_cypher": raw,
         "api": api,
+        "baseline": {"workers": 1, "api": baseline} if baseline else None,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "check.json").write_text(json.dumps(out, indent=1) + "\n")
