@@ -44,9 +44,9 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from bench import wrk  # noqa: E402
 from api.security import hash_password  # noqa: E402
 from api.store import Store  # noqa: E402
+from bench import wrk  # noqa: E402
 from fraudrings.settings import get_settings  # noqa: E402
 from graph.gateway import Gateway  # noqa: E402
 
