@@ -247,6 +247,10 @@ class Store:
                 raise
             self._db.execute("COMMIT")
 
+    def _one(self, sql: str, args: Sequence[Any] = ()) -> sqlite3.Row | None:
+        rows = self._all(sql, args)
+        return rows[0] if rows else None
+
     def _all(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
             return list(self._db.execute(sql, args).fetchall())
@@ -354,27 +358,33 @@ class Store:
 
     def use_session(self, jti: str, username: str, idle_minutes: float) -> str | None:
         """Check a token id and mark it used: None when it may be used, else why not
-        (unknown, revoked, idle too long; an idle token is revoked)."""
+        (unknown, revoked, idle too long; an idle token is revoked). The use is written
+        only when the last one recorded is older than a tenth of the idle limit (30 s at
+        most), so a busy client costs one read per request, not a write."""
         t = datetime.now(UTC)
+        row = self._one("SELECT username, last_used, revoked_at FROM sessions WHERE jti=?", (jti,))
+        if row is None or row["username"] != username:
+            return "the token is not known to this service"
+        if row["revoked_at"]:
+            return "the token has been revoked (signed out)"
+        limit = timedelta(minutes=idle_minutes)
+        idle = t - datetime.fromisoformat(row["last_used"])
+        if idle <= min(limit / 10, timedelta(seconds=30)):
+            return None
         with self._tx() as db:
-            row = db.execute(
-                "SELECT username, last_used, revoked_at FROM sessions WHERE jti=?", (jti,)
-            ).fetchone()
-            if row is None or row["username"] != username:
-                return "the token is not known to this service"
-            if row["revoked_at"]:
-                return "the token has been revoked (signed out)"
-            idle = t - datetime.fromisoformat(row["last_used"])
-            if idle > timedelta(minutes=idle_minutes):
+            if idle > limit:
                 db.execute(
                     "UPDATE sessions SET revoked_at=?, revoked_why='idle' WHERE jti=?",
                     (t.isoformat(timespec="milliseconds"), jti),
                 )
                 return f"the token was idle for more than {idle_minutes:g} minutes; sign in again"
-            db.execute(
-                "UPDATE sessions SET last_used=? WHERE jti=?",
+            # revoked meanwhile (a logout through another worker): refuse, else touch
+            cur = db.execute(
+                "UPDATE sessions SET last_used=? WHERE jti=? AND revoked_at IS NULL",
                 (t.isoformat(timespec="milliseconds"), jti),
             )
+            if cur.rowcount != 1:
+                return "the token has been revoked (signed out)"
             return None
 
     def revoke_session(self, jti: str, why: str = "logout") -> bool:
