@@ -188,11 +188,14 @@ def get_lead(request: Request, user: User, lead_id: LeadId) -> Any:
     kept: _KeptLead | None = svc.cache.get(key, token)
     if kept is None:
         kept = _KeptLead(load_lead(svc, user, lead_id))
-        svc.cache.put(key, token, kept, kept.size)
+        body = kept.json_for(user)
+        svc.cache.put(key, token, kept, 3 * len(body))  # the model, and a JSON or two
+    else:
+        body = kept.json_for(user)
     audit_ids(request, kept.ids)
     if kept.personal:
         require_purpose(request)  # it holds persons' data
-    return JSONBytes(kept.json_for(user))
+    return JSONBytes(body)
 
 
 class _KeptLead:
@@ -206,7 +209,6 @@ class _KeptLead:
             n.type in ("Person", "Phone", "Address") for n in lead.subgraph.nodes
         )
         self._json: dict[tuple[str, ...], bytes] = {}
-        self.size = 3 * len(lead.model_dump_json())
 
     def json_for(self, user: Principal) -> bytes:
         moves = tuple(
