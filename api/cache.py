@@ -6,8 +6,9 @@ leads change only when detection runs or someone moves, assigns or annotates one
 such write renews the leads' *generation* token (``queries/leads_generation_bump``);
 each request reads the current token (one index seek) and gets a kept answer only if it
 was computed under that token, for the same region, role and parameters, less than
-``ttl_s`` ago (the TTL bounds how stale member properties can be after an ingest, which
-does not touch leads). Entries are evicted least recently used beyond ``max_bytes``.
+``ttl_s`` ago (an ingest renews the token too, since members' properties may change;
+the TTL is a backstop for writes made outside the service's code). Entries are evicted
+least recently used beyond ``max_bytes``.
 The cache is per process; with several workers each keeps its own, and the token keeps
 them all honest.
 """

@@ -197,6 +197,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=20, help="cap per endpoint and level")
     ap.add_argument("--raw-runs", type=int, default=100)
     ap.add_argument("--workers", type=int, default=2, help="uvicorn workers (2)")
+    ap.add_argument("--warmup", type=float, default=15, help="seconds at c=4 per endpoint")
     ap.add_argument("--cache-mb", type=int, default=256, help="answer cache per worker")
     ap.add_argument(
         "--baseline",
@@ -288,9 +289,9 @@ def main() -> None:
             for name, (urls, _) in endpoints.items():
                 reqs: list[wrk.Req] = [("GET", u, None) for u in urls]
                 if use_wrk:
-                    wrk.run(base, tok, reqs, 4, 2, purpose=PURPOSE)  # warm-up
+                    wrk.run(base, tok, reqs, 4, args.warmup, purpose=PURPOSE)  # warm-up
                 else:
-                    asyncio.run(drive(base, tok, urls, 4, 40, 10))  # warm-up
+                    asyncio.run(drive(base, tok, urls, 4, 10**6, args.warmup))  # warm-up
                 res[name] = []
                 for c in levels:
                     if use_wrk:
@@ -311,7 +312,9 @@ def main() -> None:
         "neo4j": s.neo4j_uri,
         "machine": {"cpus": os.cpu_count()},
         "note": "load generator on the same machine (loopback); each URL list cycles, "
-        "so after the warm-up kept answers are served (see api_cache_mb)",
+        "so after the warm-up (warmup_s at c=4, every URL on every worker) kept answers "
+        "are served (see api_cache_mb); first reads are the raw Cypher and c=1 baseline",
+        "warmup_s": args.warmup,
         "loadgen": "wrk" if use_wrk else "httpx",
         "workers": args.workers,
         "cache_mb": args.cache_mb,

@@ -81,10 +81,11 @@ class Settings(BaseSettings):
     api_max_paths: int = 10
     api_max_events: int = 1000
     # Answers about leads (list pages, lead details) are kept in memory, per worker, while
-    # the leads' generation (a token every write to leads renews) is unchanged and for at
-    # most api_cache_ttl_s (member properties may change with an ingest); 0 MiB = off.
+    # the leads' generation (a token that every write to leads and every ingest renews)
+    # is unchanged, and for at most api_cache_ttl_s (a backstop for writes made outside
+    # the service's own code); 0 MiB = off.
     api_cache_mb: int = 256
-    api_cache_ttl_s: float = 60.0
+    api_cache_ttl_s: float = 600.0
     # How long one API query waits for an unreachable Neo4j before answering 503.
     api_neo4j_retry_s: float = 2.0
     # Ingest jobs started from the API may only read drops under this folder.

@@ -23,6 +23,7 @@ from typing import Any
 
 from graph import schema
 from graph.gateway import Gateway
+from graph.leads import bump_generation
 from ingest import readers
 from ingest.quarantine import Quarantine, SeenKeys
 from ingest.validate import (
@@ -339,6 +340,8 @@ class Loader:
                 report.files[stem] = self._load_file(stem, path, qdir)
         if "fee_details" in report.files or "trace_events" in report.files:
             self.gw.write_auto("reconcile_sales")
+        # what lead members look like may have changed: the API's kept answers go
+        bump_generation(self.gw)
         report.seconds = time.perf_counter() - t0
         return report
 
