@@ -27,7 +27,9 @@ class Service:
             settings.api_rate_per_minute / n, max(1, settings.api_rate_burst // n)
         )
         # Password guessing: a much smaller bucket per client address.
-        self.login_limiter = TokenBuckets(20 / n, max(1, 10 // n))
+        self.login_limiter = TokenBuckets(
+            settings.api_login_rate_per_minute / n, max(1, settings.api_login_burst // n)
+        )
         self.jobs = JobRunner(self)
         self.cache = AnswerCache(settings.api_cache_mb * 2**20, settings.api_cache_ttl_s)
 

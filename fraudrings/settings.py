@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     # Sign-in: this many failures in a row lock the account for this many minutes; a
     # token unused for api_idle_minutes is refused (and revoked).
     api_login_max_failures: int = 5
+    # Sign-in attempts per client address (a token bucket): per minute, and burst.
+    api_login_rate_per_minute: int = 20
+    api_login_burst: int = 10
     api_login_lockout_minutes: float = 15.0
     api_idle_minutes: float = 15.0
     # The audit log is kept this many days at least (184 is the legal floor).

@@ -125,6 +125,9 @@ def service(
             "api_drops_dir": tmp / "drops",
             "api_rate_burst": 10_000,
             "api_rate_per_minute": 100_000,
+            # every test signs in from 127.0.0.1; the suite is not a password guesser
+            "api_login_burst": 10_000,
+            "api_login_rate_per_minute": 100_000,
         }
     )
     app = create_app(s, gateway=seeded, store=store)
