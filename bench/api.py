@@ -330,29 +330,40 @@ def main() -> None:
 
 
 def chart(out: dict[str, Any], path: Path) -> None:
+    """p50 and p99 per endpoint: the API at each concurrency, the baseline (one worker,
+    nothing kept) at c=16 hatched beside it, and the raw Cypher time."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     names = list(out["api"])
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
-    width = 0.8 / (len(out["api"][names[0]]) + 1) if names else 0.2
+    base = (out.get("baseline") or {}).get("api")
+    levels = [r["concurrency"] for r in out["api"][names[0]]] if names else []
+    series: list[tuple[str, list[float], dict[str, Any]]] = []
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
     for k, key in enumerate(("p50_ms", "p99_ms")):
         ax = axes[k]
-        levels = [r["concurrency"] for r in out["api"][names[0]]] if names else []
-        for j, c in enumerate(levels):
-            ys = [out["api"][n][j][key] for n in names]
-            ax.bar([i + j * width for i in range(len(names))], ys, width, label=f"API c={c}")
-        ys = [out["raw_cypher"][n][key] for n in names]
-        ax.bar(
-            [i + len(levels) * width for i in range(len(names))],
-            ys,
-            width,
-            label="raw Cypher (c=1)",
-            color="grey",
+        series = [
+            (f"API c={c}", [out["api"][n][j][key] for n in names], {}) for j, c in enumerate(levels)
+        ]
+        if base and 16 in levels:
+            j16 = levels.index(16)
+            series.append(
+                (
+                    "baseline c=16 (1 worker, no cache)",
+                    [base[n][j16][key] for n in names],
+                    {"hatch": "//", "color": "white", "edgecolor": "tab:orange"},
+                )
+            )
+        series.append(
+            ("raw Cypher (c=1)", [out["raw_cypher"][n][key] for n in names], {"color": "grey"})
         )
-        ax.set_xticks([i + width * len(levels) / 2 for i in range(len(names))], names)
+        width = 0.8 / len(series)
+        for j, (label, ys, style) in enumerate(series):
+            xs = [i + j * width for i in range(len(names))]
+            ax.bar(xs, ys, width, label=label, **style)
+        ax.set_xticks([i + width * (len(series) - 1) / 2 for i in range(len(names))], names)
         ax.set_ylabel("ms")
         ax.set_yscale("log")
         ax.set_title(f"{key[:3]} latency")
@@ -362,7 +373,8 @@ def chart(out: dict[str, Any], path: Path) -> None:
     g = out["graph"]
     fig.suptitle(
         f"fraudrings API on {g['persons']:,} persons, {g['leads']:,} leads, "
-        f"{g['relationships']:,} relationships"
+        f"{g['relationships']:,} relationships ({out.get('loadgen', 'httpx')}, "
+        f"{out.get('workers', 1)} workers)"
     )
     fig.tight_layout()
     fig.savefig(path, dpi=110)

@@ -113,15 +113,30 @@ def chart(out: dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     rows = out["api"]
+    base = (out.get("baseline") or {}).get("api")
     x = [str(r["concurrency"]) for r in rows]
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.bar([i - 0.2 for i in range(len(x))], [r["p50_ms"] for r in rows], 0.4, label="p50")
-    ax.bar([i + 0.2 for i in range(len(x))], [r["p99_ms"] for r in rows], 0.4, label="p99")
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    w = 0.2 if base else 0.4
+    ax.bar([i - w for i in range(len(x))], [r["p50_ms"] for r in rows], w, label="p50")
+    ax.bar([i for i in range(len(x))], [r["p99_ms"] for r in rows], w, label="p99")
+    if base:
+        ax.bar(
+            [i + w for i in range(len(x))],
+            [r["p99_ms"] for r in base],
+            w,
+            label="p99, baseline (1 worker)",
+            hatch="//",
+            color="white",
+            edgecolor="tab:orange",
+        )
     ax.axhline(20, color="red", linestyle="--", linewidth=1, label="target p99 (c=16)")
     ax.axhline(out["raw_cypher"]["p50_ms"], color="grey", linestyle=":", label="raw Cypher p50")
     ax.set_xticks(range(len(x)), [f"c={c}" for c in x])
     ax.set_ylabel("ms")
-    ax.set_title(f"POST /check/settlement ({out['graph']['persons']} persons)")
+    ax.set_title(
+        f"POST /check/settlement ({out['graph']['persons']:,} persons; "
+        f"{out.get('loadgen', 'httpx')}, {out.get('workers', 1)} workers)"
+    )
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
