@@ -76,11 +76,6 @@ class AnswerCache:
             while self._bytes > self.max_bytes and self._items:
                 self._drop(next(iter(self._items)))
 
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self._bytes = 0
-
     def __len__(self) -> int:
         return len(self._items)
 

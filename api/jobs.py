@@ -96,7 +96,6 @@ class JobRunner:
                 job_id, state="failed", error=f"{type(exc).__name__}: {exc}", finished_at=now()
             )
             return
-        self.svc.cache.clear()  # an ingest changes what members look like
         store.update_job(job_id, state="succeeded", report=report, finished_at=now())
 
     def _gateway(self) -> Gateway:

@@ -167,14 +167,13 @@ class UserExists(ValueError):
 class Store:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         # Writers in other processes (API workers, the CLI) queue on an advisory file lock
         # and are woken the moment it is free; SQLite's own busy handler would sleep and
         # poll (1, 2, 5 ... 100 ms), which is where the tail latency of two workers went.
         self._flock: int | None = None
         if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             try:
                 self._flock = os.open(f"{self.path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
             except OSError:  # a read-only folder: SQLite's busy handler alone
@@ -657,8 +656,6 @@ def _alive(pid: int | None) -> bool:
     """Whether the process that queued a job still runs (a job without a pid: no)."""
     if not pid:
         return False
-    if pid == os.getpid():
-        return True
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:
