@@ -205,14 +205,9 @@ def main() -> None:
         default=True,
         help="also run one worker without the cache, side by side (default on)",
     )
-    ap.add_argument(
-        "--loadgen",
-        choices=["auto", "wrk", "httpx"],
-        default="auto",
-        help="wrk (apt-get install wrk; auto when installed) or the httpx async generator",
-    )
+    wrk.add_loadgen_argument(ap)
     args = ap.parse_args()
-    use_wrk = args.loadgen == "wrk" or (args.loadgen == "auto" and wrk.available())
+    use_wrk = wrk.chosen(args.loadgen)
     levels = [int(x) for x in args.concurrency.split(",")]
 
     s = get_settings()

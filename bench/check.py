@@ -155,12 +155,7 @@ def main() -> None:
         default=True,
         help="also run one worker, side by side (default on)",
     )
-    ap.add_argument(
-        "--loadgen",
-        choices=["auto", "wrk", "httpx"],
-        default="auto",
-        help="wrk (apt-get install wrk; auto when installed) or the httpx async generator",
-    )
+    wrk.add_loadgen_argument(ap)
     args = ap.parse_args()
     s = get_settings()
     gw = Gateway.from_settings(s)
@@ -184,7 +179,7 @@ def main() -> None:
     raw = {"runs": len(lat), "p50_ms": round(pct(lat, 0.5), 2), "p99_ms": round(pct(lat, 0.99), 2)}
     print(f"raw cypher: {raw}", flush=True)
     levels = [int(x) for x in args.concurrency.split(",")]
-    use_wrk = args.loadgen == "wrk" or (args.loadgen == "auto" and wrk.available())
+    use_wrk = wrk.chosen(args.loadgen)
     reqs: list[wrk.Req] = [("POST", "/check/settlement", b) for b in payloads]
 
     def run_api(workers: int, tag: str) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ connections, each sending its next request when the last one answered.
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import shutil
@@ -58,6 +59,20 @@ end
 
 def available() -> bool:
     return shutil.which("wrk") is not None
+
+
+def add_loadgen_argument(ap: argparse.ArgumentParser) -> None:
+    ap.add_argument(
+        "--loadgen",
+        choices=["auto", "wrk", "httpx"],
+        default="auto",
+        help="wrk (apt-get install wrk; auto when installed) or the httpx async generator",
+    )
+
+
+def chosen(loadgen: str) -> bool:
+    """Whether ``--loadgen`` means wrk."""
+    return loadgen == "wrk" or (loadgen == "auto" and available())
 
 
 def _lua_str(s: str) -> str:
