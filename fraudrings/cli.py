@@ -151,22 +151,58 @@ def _backup_restore(args: argparse.Namespace) -> int:
 
 # --- ingest --------------------------------------------------------------------------------
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from ingest.loader import Loader, write_report
+    from ingest.loader import write_report
 
     s = _settings()
-    with _gateway() as gw:
+    if args.initial:
+        report = _ingest_initial(args, s)
+    else:
+        with _gateway() as gw:
+            report = _ingest_online(args, s, gw)
+    print(report.table())
+    if args.report:
+        write_report(report, Path(args.report))
+        print(f"report written to {args.report}")
+    return 0
+
+
+def _ingest_online(args: argparse.Namespace, s: Any, gw: Any) -> Any:
+    from ingest.loader import Loader
+
+    with gw:
         loader = Loader(
             gw,
             batch_size=args.batch_size or s.batch_size,
             quarantine_root=Path(args.quarantine or s.quarantine_dir),
             progress=not args.no_progress,
         )
-        report = loader.load(Path(args.drop))
-    print(report.table())
-    if args.report:
-        write_report(report, Path(args.report))
-        print(f"report written to {args.report}")
-    return 0
+        return loader.load(Path(args.drop))
+
+
+def _ingest_initial(args: argparse.Namespace, s: Any) -> Any:
+    from graph.gateway import Gateway
+    from ingest.offline import InitialLoad, InitialLoadError
+
+    if not s.is_local_uri:
+        raise CliError(
+            f"--initial writes the files of the local Neo4j (`fraudrings neo4j start`), not "
+            f"{s.neo4j_uri}; load a remote server with `fraudrings ingest DIR`",
+            EXIT_USAGE,
+        )
+    load = InitialLoad(
+        server=_server(),
+        gateway=lambda: Gateway.from_settings(s),
+        quarantine_root=Path(args.quarantine or s.quarantine_dir),
+        replace=args.yes,
+        workers=args.workers,
+        importer_memory=args.import_memory,
+        database=s.neo4j_database,
+        progress=not args.no_progress,
+    )
+    try:
+        return load.run(Path(args.drop))
+    except InitialLoadError as exc:  # refused: nothing was changed
+        raise CliError(str(exc), EXIT_USAGE) from None
 
 
 # --- generate ------------------------------------------------------------------------------
@@ -542,6 +578,32 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--batch-size", type=int, default=0, help="rows per write transaction")
     i.add_argument("--quarantine", help="folder for quarantined rows (default data/quarantine)")
     i.add_argument("--no-progress", action="store_true", help="no progress bars")
+    i.add_argument(
+        "--initial",
+        action="store_true",
+        help="first load of an EMPTY local database with Neo4j's offline importer "
+        "(neo4j-admin database import full), several times faster: the same checks, "
+        "quarantine, report and resulting graph as the online load; stops the local server "
+        "(`fraudrings neo4j start|stop`) for the import, starts it again and applies the "
+        "schema. Refuses a database that holds any node unless --yes. Daily increments "
+        "load online (without --initial).",
+    )
+    i.add_argument(
+        "--yes",
+        action="store_true",
+        help="with --initial: replace a non-empty database (everything in it, leads included)",
+    )
+    i.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="with --initial: processes preparing the files (default: CPUs, at most 4)",
+    )
+    i.add_argument(
+        "--import-memory",
+        default="2g",
+        help="with --initial: the importer's off-heap memory (default 2g)",
+    )
     i.set_defaults(func=cmd_ingest)
 
     g = sub.add_parser(

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -68,8 +67,7 @@ def fingerprint(gw: Gateway) -> dict[str, Any]:
 
 
 def _admin(server: LocalServer, *args: str) -> str:
-    env = {**os.environ, "NEO4J_HOME": str(server.home), "NEO4J_CONF": str(server.conf_dir)}
-    cmd = ["java", "-cp", f"{server.lib}/*", "org.neo4j.cli.AdminTool", *args]
+    cmd, env = server.admin_cmd(*args)
     p = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=server.home)
     if p.returncode != 0:
         raise BackupError(f"neo4j-admin {' '.join(args)} failed:\n{p.stdout}\n{p.stderr}")

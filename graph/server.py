@@ -26,6 +26,9 @@ from graph.errors import GraphError, GraphUnavailable
 from graph.gateway import set_initial_password
 
 ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
+# neo4j-admin: the same jars hold its commands (dump, load, check, and the offline importer
+# ``database import full`` from neo4j-import-tool, found by AdminTool as a CommandProvider).
+ADMIN_TOOL = "org.neo4j.cli.AdminTool"
 
 # The flags the official launcher (neo4j.conf's server.jvm.additional defaults) passes.
 JVM_FLAGS = [
@@ -52,6 +55,14 @@ JVM_FLAGS = [
 
 class ServerError(GraphError):
     """The local server could not be installed, started or stopped."""
+
+
+@dataclass
+class ImportResult:
+    seconds: float
+    peak_rss_kib: int
+    summary: dict[str, int]
+    log: Path
 
 
 @dataclass
@@ -255,6 +266,54 @@ class LocalServer:
             ]
         conf.write_text("\n".join(lines) + "\n")
         return conf
+
+    # -- neo4j-admin ---------------------------------------------------------------------
+    def admin_cmd(self, *args: str, heap: str | None = None) -> tuple[list[str], dict[str, str]]:
+        """Command line and environment of a ``neo4j-admin`` command on this instance's
+        files (its neo4j.conf, written here, names the data folder)."""
+        self.write_config()
+        jvm = [f"-Xmx{heap}"] if heap else []
+        jvm += [f for f in JVM_FLAGS if f != "-XX:+AlwaysPreTouch"] if heap else []
+        cmd = ["java", *jvm, "-cp", f"{self.lib}/*", ADMIN_TOOL, *args]
+        env = {**os.environ, "NEO4J_HOME": str(self.home), "NEO4J_CONF": str(self.conf_dir)}
+        return cmd, env
+
+    def import_full(
+        self, args: list[str], heap: str, log: Path, progress: bool = False
+    ) -> ImportResult:
+        """``neo4j-admin database import full ARGS`` on the stopped server; its output goes
+        to ``log`` (and to stderr with ``progress``). Raises ServerError on failure."""
+        if self.running_pid() is not None:
+            raise ServerError("the offline importer needs the server stopped")
+        cmd, env = self.admin_cmd("database", "import", "full", *args, heap=heap)
+        log.parent.mkdir(parents=True, exist_ok=True)
+        t0 = time.monotonic()
+        with log.open("w", encoding="utf-8") as out:
+            proc = subprocess.Popen(
+                cmd,
+                env=env,
+                cwd=self.home,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                text=True,
+            )
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                out.write(line)
+                if progress:
+                    sys.stderr.write(line)
+            _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)
+        text = log.read_text(encoding="utf-8", errors="replace")
+        if proc.returncode != 0:
+            tail = "\n".join(text.splitlines()[-40:])
+            raise ServerError(f"neo4j-admin database import failed (see {log}):\n{tail}")
+        summary = {
+            m[2]: int(m[1])
+            for m in re.finditer(r"^\s+(\d+) (nodes|relationships|properties)$", text, re.M)
+        }
+        return ImportResult(time.monotonic() - t0, int(usage.ru_maxrss), summary, log)
 
     # -- process -----------------------------------------------------------------------
     def _read_pid(self) -> int | None:

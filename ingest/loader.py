@@ -95,6 +95,7 @@ class LoadReport:
     files: dict[str, FileReport] = field(default_factory=dict)
     seconds: float = 0.0
     quarantine_dir: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)  # what a load method adds
 
     @property
     def rows_read(self) -> int:
@@ -108,6 +109,7 @@ class LoadReport:
             "seconds": round(self.seconds, 3),
             "rows_per_second": round(self.rows_read / self.seconds) if self.seconds else None,
             "quarantine_dir": self.quarantine_dir,
+            **self.extra,
         }
 
     def table(self) -> str:
@@ -321,17 +323,11 @@ class Loader:
 
     def load(self, drop: Path, stems: tuple[str, ...] = LOAD_ORDER) -> LoadReport:
         drop = Path(drop)
-        if not drop.is_dir():
-            raise readers.DropError(f"{drop} is not a folder")
-        paths = {stem: readers.find(drop, stem) for stem in stems}
-        if not any(paths.values()):
-            raise readers.DropError(
-                f"{drop} holds none of the contract's files ({', '.join(LOAD_ORDER)})"
-            )
+        paths = drop_files(drop, stems)
         self.gw.verify()
         if self.apply_schema:
             schema.apply(self.gw)
-        qdir = self.quarantine_root / drop.resolve().name
+        qdir = quarantine_dir(self.quarantine_root, drop)
         report = LoadReport(drop=str(drop), quarantine_dir=str(qdir))
         t0 = time.perf_counter()
         for stem in stems:
@@ -360,12 +356,8 @@ class Loader:
         )
 
     def _load_file(self, stem: str, path: Path, qdir: Path) -> FileReport:
-        spec = SPECS[stem]
-        transform = TRANSFORMS[stem]
         query = f"ingest_{stem}"
         rep = FileReport(source=path.name)
-        quarantine = Quarantine(qdir, stem, path.name)
-        seen = SeenKeys()
         writer = _Writer(self.gw)
         writer.start()
         bar = self._bar(stem, path)
@@ -376,28 +368,8 @@ class Loader:
 
         batch: list[dict[str, Any]] = []
         try:
-            for line, raw in readers.rows(path, bar.update if bar else None):
-                rep.read += 1
-                clean, problems = validate(spec, raw)
-                if not problems:
-                    key, content = content_key(spec, raw)
-                    verdict = seen.check(key, content)
-                    if verdict == "duplicate":
-                        rep.duplicates += 1
-                        continue
-                    if verdict == "conflict":
-                        keys = ", ".join(f"{k}={raw.get(k)!r}" for k in spec.key)
-                        problems = [(DUPLICATE_KEY, f"{keys} was already given with other values")]
-                if not problems:
-                    out = transform(clean)
-                    if isinstance(out, list):
-                        problems = out
-                    else:
-                        batch.append(out)
-                if problems:
-                    rep.quarantined[reason_of(problems)] += 1
-                    quarantine.add(line, raw, problems)
-                    continue
+            for out in accepted_rows(stem, path, rep, qdir, bar.update if bar else None):
+                batch.append(out)
                 if len(batch) >= self.batch_size:
                     writer.put(query, batch, done)
                     batch = []
@@ -409,10 +381,66 @@ class Loader:
                 writer.q.put(None)
             if bar is not None:
                 bar.close()
-            quarantine.close()
-            seen.close()
         rep.seconds = time.perf_counter() - t0
         return rep
+
+
+def drop_files(drop: Path, stems: tuple[str, ...] = LOAD_ORDER) -> dict[str, Path | None]:
+    """The file of each stem in the drop (None where absent); a DropError when the folder
+    is missing or holds none of them."""
+    if not drop.is_dir():
+        raise readers.DropError(f"{drop} is not a folder")
+    paths = {stem: readers.find(drop, stem) for stem in stems}
+    if not any(paths.values()):
+        raise readers.DropError(
+            f"{drop} holds none of the contract's files ({', '.join(LOAD_ORDER)})"
+        )
+    return paths
+
+
+def quarantine_dir(root: Path, drop: Path) -> Path:
+    return root / drop.resolve().name
+
+
+def accepted_rows(
+    stem: str,
+    path: Path,
+    rep: FileReport,
+    qdir: Path,
+    on_bytes: Callable[[int], None] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """The write rows of one file, in file order: every row read, validated, told from
+    exact duplicates and conflicting keys, and transformed; bad rows go to quarantine.
+    Counts ``read``, ``quarantined`` and ``duplicates`` into ``rep`` (the caller counts
+    ``loaded``). Shared by the online loader and the initial (offline) load."""
+    spec = SPECS[stem]
+    transform = TRANSFORMS[stem]
+    quarantine = Quarantine(qdir, stem, path.name)
+    seen = SeenKeys()
+    try:
+        for line, raw in readers.rows(path, on_bytes):
+            rep.read += 1
+            clean, problems = validate(spec, raw)
+            if not problems:
+                key, content = content_key(spec, raw)
+                verdict = seen.check(key, content)
+                if verdict == "duplicate":
+                    rep.duplicates += 1
+                    continue
+                if verdict == "conflict":
+                    keys = ", ".join(f"{k}={raw.get(k)!r}" for k in spec.key)
+                    problems = [(DUPLICATE_KEY, f"{keys} was already given with other values")]
+            if not problems:
+                out = transform(clean)
+                if not isinstance(out, list):
+                    yield out
+                    continue
+                problems = out
+            rep.quarantined[reason_of(problems)] += 1
+            quarantine.add(line, raw, problems)
+    finally:
+        quarantine.close()
+        seen.close()
 
 
 def iter_report_lines(report: LoadReport) -> Iterator[str]:
