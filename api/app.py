@@ -25,6 +25,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import problems
 from api.deps import purpose_of
+from api.lane import CHECK_PATH, CheckLane
 from api.routers import audit, auth, check, entities, health, jobs, leads, referrals, ui
 from api.service import Service
 from api.store import Store
@@ -198,6 +199,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        svc.warm_up()
         yield
         svc.close()
         if own_gateway:
@@ -250,7 +252,10 @@ def create_app(
     def docs_redirect() -> HTMLResponse:
         return get_swagger_ui_oauth2_redirect_html()
 
-    # Outermost first: CORS (only when origins are configured), then the audit.
+    # Outermost first: CORS (only when origins are configured), the audit, then the
+    # counter's lane for the pre-settlement check (audited like every other call).
+    check_route = next(r for r in check.router.routes if getattr(r, "path", None) == CHECK_PATH)
+    app.add_middleware(CheckLane, service=svc, route=check_route)
     app.add_middleware(AuditMiddleware, store=st)
     if s.cors_origins:
         app.add_middleware(

@@ -7,6 +7,7 @@ external host), ``title`` a short summary, ``detail`` what went wrong this time.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -90,6 +91,20 @@ def problem_response(
     )
 
 
+def validation_problem(request: Request | None, errors: Sequence[Any]) -> JSONResponse:
+    """422 with every error of the request (location, message, type)."""
+    return problem_response(
+        request,
+        422,
+        "the request is not valid; see errors",
+        slug="validation",
+        errors=[
+            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type")}
+            for e in errors
+        ],
+    )
+
+
 # Shown for error responses in the OpenAPI document.
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {
@@ -120,17 +135,7 @@ def install(app: FastAPI) -> None:
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        errors = [
-            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type")}
-            for e in exc.errors()
-        ]
-        return problem_response(
-            request,
-            422,
-            "the request is not valid; see errors",
-            slug="validation",
-            errors=errors,
-        )
+        return validation_problem(request, exc.errors())
 
     async def on_graph(request: Request, exc: Exception) -> JSONResponse:
         if isinstance(exc, GraphUnavailable):

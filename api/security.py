@@ -18,7 +18,11 @@ from __future__ import annotations
 import base64
 import io
 import re
+import threading
+import time
 import uuid
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -87,6 +91,12 @@ def decode_token(token: str, secret: str) -> str:
 
 def decode_claims(token: str, secret: str) -> tuple[str, str]:
     """The token's subject and id (``jti``), or :class:`TokenError`."""
+    sub, jti, _ = _verify(token, secret)
+    return sub, jti
+
+
+def _verify(token: str, secret: str) -> tuple[str, str, float]:
+    """Subject, id and expiry (epoch seconds) of a valid token, or :class:`TokenError`."""
     try:
         claims = jwt.decode(
             token,
@@ -105,7 +115,43 @@ def decode_claims(token: str, secret: str) -> tuple[str, str]:
     jti = claims.get("jti")
     if not isinstance(jti, str) or not jti:
         raise TokenError("the token has no id")
-    return sub, jti
+    return sub, jti, float(claims["exp"])
+
+
+class TokenVerifier:
+    """Checks bearer tokens, remembering the ones whose signature already verified.
+
+    A busy client sends the same token hundreds of times a second; its signature and
+    claims cannot change, so they are checked once and the result kept (keyed by the
+    whole token text, at most ``max_items``, oldest forgotten first). Expiry is still
+    checked on every use, against the kept ``exp``. Revocation, idle time and the user's
+    state are not token properties: the caller checks them in the service database on
+    every request, as before. Invalid tokens are never kept."""
+
+    def __init__(
+        self, secret: str, max_items: int = 4096, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.secret = secret
+        self.max_items = max_items
+        self.clock = clock
+        self._kept: OrderedDict[str, tuple[str, str, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def claims(self, token: str) -> tuple[str, str]:
+        with self._lock:
+            kept = self._kept.get(token)
+        if kept is None:
+            kept = _verify(token, self.secret)
+            with self._lock:
+                self._kept[token] = kept
+                while len(self._kept) > self.max_items:
+                    self._kept.popitem(last=False)
+        sub, jti, exp = kept
+        if self.clock() >= exp:
+            with self._lock:
+                self._kept.pop(token, None)
+            raise TokenError("the token has expired")
+        return sub, jti
 
 
 # -- second factor (TOTP) ---------------------------------------------------------------

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+import threading
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from api.batcher import MicroBatcher
 from api.cache import AnswerCache
 from api.jobs import JobRunner
 from api.ratelimit import TokenBuckets
+from api.security import TokenVerifier
 from api.store import Store
 from fraudrings.settings import Settings
 from graph.gateway import Gateway, Row
 from graph.leads import bump_generation
+
+log = logging.getLogger(__name__)
 
 
 class Service:
     def __init__(self, settings: Settings, gateway: Gateway, store: Store) -> None:
         self.settings = settings
         self.secret = settings.require_api_secret()
+        self.tokens = TokenVerifier(self.secret)
         self.gw = gateway
         self.store = store
         # Buckets live in each worker process; with n workers each gets 1/n of the rate,
@@ -32,6 +39,19 @@ class Service:
         )
         self.jobs = JobRunner(self)
         self.cache = AnswerCache(settings.api_cache_mb * 2**20, settings.api_cache_ttl_s)
+        self.checks: MicroBatcher[dict[str, Any], Row] = MicroBatcher(
+            self._check_batch, max_batch=max(1, settings.api_check_max_batch), name="check"
+        )
+
+    def _check_batch(self, checks: Sequence[dict[str, Any]]) -> list[Row]:
+        """One transaction for a batch of pre-settlement checks; answers in their order."""
+        rows = self.gw.read(
+            "check_settlements",
+            {"checks": [{**c, "i": k} for k, c in enumerate(checks)]},
+            timeout=self.settings.api_check_timeout_s,
+        )
+        by_i = {r.pop("i"): r for r in rows}
+        return [by_i.get(k, {}) for k in range(len(checks))]
 
     def read(self, name: str, params: Mapping[str, Any]) -> list[Row]:
         """A named read query under the API's time limit."""
@@ -50,5 +70,19 @@ class Service:
         rows = self.read("leads_generation", {})
         return rows[0]["token"] if rows else None
 
+    def warm_up(self) -> None:
+        """Plan the check's query in the background at start-up, so that the first
+        counter after a restart does not pay for it (errors are the check's own to
+        report later)."""
+
+        def plan() -> None:
+            try:
+                self.gw.read("check_settlements", {"checks": []}, timeout=30)
+            except Exception as exc:
+                log.info("check query not planned at start-up: %s", exc)
+
+        threading.Thread(target=plan, name="check-warm-up", daemon=True).start()
+
     def close(self) -> None:
+        self.checks.close()
         self.jobs.shutdown()

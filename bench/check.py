@@ -167,6 +167,7 @@ def main() -> None:
     for i in range(args.raw_runs):
         b = payloads[i % len(payloads)]
         params = {
+            "i": 0,
             "psn_no": b["psn_no"],
             "fixmedins_code": b["fixmedins_code"],
             "setl_time": b["setl_time"],
@@ -174,7 +175,7 @@ def main() -> None:
             "drugs": [b["lines"][0]["med_list_codg"]],
         }
         t = time.perf_counter()
-        gw.read("check_settlement", params)
+        gw.read("check_settlements", {"checks": [params]})
         lat.append((time.perf_counter() - t) * 1000)
     raw = {"runs": len(lat), "p50_ms": round(pct(lat, 0.5), 2), "p99_ms": round(pct(lat, 0.99), 2)}
     print(f"raw cypher: {raw}", flush=True)

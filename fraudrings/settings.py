@@ -86,6 +86,13 @@ class Settings(BaseSettings):
     # the service's own code); 0 MiB = off.
     api_cache_mb: int = 256
     api_cache_ttl_s: float = 600.0
+    # Pre-settlement checks that arrive while one runs share the next Neo4j transaction,
+    # up to this many (1 = one transaction per check); past the time limit a check
+    # answers "no warning, check unavailable".
+    api_check_max_batch: int = 32
+    # The counter's lane (api/lane.py) answers POST /check/settlement without the router.
+    api_check_lane: bool = True
+    api_check_timeout_s: float = 2.0
     # How long one API query waits for an unreachable Neo4j before answering 503.
     api_neo4j_retry_s: float = 2.0
     # Ingest jobs started from the API may only read drops under this folder.

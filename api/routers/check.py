@@ -9,20 +9,25 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
+from api.cache import JSONBytes
 from api.deps import User, audit_ids, get_service
 from api.problems import responses
 from graph.detect.config import TravelConfig
 
+if TYPE_CHECKING:
+    from api.service import Service
+
 log = logging.getLogger(__name__)
-router = APIRouter(prefix="/check", tags=["check"], responses=responses(401, 422, 429))
+PREFIX = "/check"
+PATH = "/settlement"
+router = APIRouter(prefix=PREFIX, tags=["check"], responses=responses(401, 422, 429))
 
 TRAVEL = TravelConfig()
-CHECK_TIMEOUT_S = 2.0
 
 Code = Annotated[str, Field(min_length=1, max_length=100)]
 
@@ -59,7 +64,7 @@ class CheckResult(BaseModel):
 
 
 def warnings_for(body: SettlementCheck, row: dict[str, Any]) -> list[CheckWarning]:
-    """The warnings one answer of check_settlement.cypher gives for a pending settlement."""
+    """The warnings one answer of check_settlements.cypher gives for a pending settlement."""
     out: list[CheckWarning] = []
     now = body.setl_time.replace(tzinfo=None)
     for b in row.get("sold_boxes") or []:
@@ -131,13 +136,12 @@ def warnings_for(body: SettlementCheck, row: dict[str, Any]) -> list[CheckWarnin
     return out
 
 
-@router.post(
-    "/settlement",
-    response_model=CheckResult,
-    summary="Warnings on a pending settlement before it is paid",
-)
-def check_settlement(body: SettlementCheck, user: User, request: Request) -> CheckResult:
-    svc = get_service(request)
+async def run_check(svc: Service, request: Request, body: SettlementCheck) -> CheckResult:
+    """The check of one pending settlement, for the route below and for the counter's
+    lane (``api/lane.py``). It runs on the event loop and waits for its batch
+    (``api/batcher.py``), not for a thread of its own, so concurrent counters share one
+    Neo4j transaction; any error or a batch past the time limit answers "no warning,
+    check unavailable"."""
     audit_ids(request, [body.psn_no])
     # its purpose is the settlement itself (recorded with the audit row)
     request.state.audit_purpose = f"pre-settlement check of {body.psn_no}"
@@ -149,8 +153,20 @@ def check_settlement(body: SettlementCheck, user: User, request: Request) -> Che
         "drugs": sorted({ln.med_list_codg for ln in body.lines}),
     }
     try:
-        rows = svc.gw.read("check_settlement", params, timeout=CHECK_TIMEOUT_S)
-        return CheckResult(checked=True, warnings=warnings_for(body, rows[0] if rows else {}))
-    except Exception:  # never block a sale on our own error
+        row = await svc.checks.run(params, timeout=svc.settings.api_check_timeout_s)
+        return CheckResult(checked=True, warnings=warnings_for(body, row))
+    except Exception:  # never block a sale on our own error (nor on our own slowness)
         log.exception("pre-settlement check failed; answering 'check unavailable'")
         return CheckResult(checked=False, message="no warning, check unavailable", warnings=[])
+
+
+@router.post(
+    PATH,
+    response_model=CheckResult,
+    summary="Warnings on a pending settlement before it is paid",
+)
+async def check_settlement(body: SettlementCheck, user: User, request: Request) -> JSONBytes:
+    """Served by the counter's lane (``api/lane.py``) unless ``FRAUDRINGS_API_CHECK_LANE``
+    is off; both run :func:`run_check` with the same authentication and audit."""
+    result = await run_check(get_service(request), request, body)
+    return JSONBytes(result.model_dump_json().encode())

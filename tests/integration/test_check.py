@@ -37,9 +37,16 @@ def world(gw: Gateway, tmp_path_factory: pytest.TempPathFactory) -> Gateway:
     return gw
 
 
+@pytest.fixture(scope="module", params=[True, False], ids=["lane", "route"])
+def lane(request: pytest.FixtureRequest) -> bool:
+    """Every test runs through the counter's lane (api/lane.py) and through the route."""
+    return bool(request.param)
+
+
 @pytest.fixture(scope="module")
-def api(api_factory: Callable[..., Api]) -> Api:
-    return api_factory()
+def api(api_factory: Callable[..., Api], lane: bool) -> Api:
+    # a generous limit: a shared CI machine must not turn a slow answer into "unavailable"
+    return api_factory(api_check_lane=lane, api_check_timeout_s=30)
 
 
 def check(api: Api, **body: Any) -> dict[str, Any]:
@@ -126,10 +133,10 @@ def test_impossible_travel_since_last_settlement(api: Api) -> None:
     assert "impossible_travel" not in codes(later)
 
 
-def test_check_unavailable_never_blocks(api_factory: Callable[..., Api]) -> None:
+def test_check_unavailable_never_blocks(api_factory: Callable[..., Api], lane: bool) -> None:
     dead = Gateway("bolt://127.0.0.1:9", "neo4j", "x", connect_timeout=1.0)
     try:
-        a = api_factory(gateway=dead)
+        a = api_factory(gateway=dead, api_check_lane=lane)
         # the token endpoint does not need the graph
         r = a.post(
             "inv_jn",
@@ -150,3 +157,84 @@ def test_check_refuses_malformed_input(api: Api) -> None:
     r = api.post("inv_jn", URL, json={"psn_no": "K1"})
     assert r.status_code == 422
     assert r.headers["content-type"].startswith("application/problem+json")
+
+
+BAD_BODIES: list[Any] = [
+    {"psn_no": "K1"},  # two required fields missing
+    {"psn_no": "", "fixmedins_code": "H1", "setl_time": "not a time"},
+    {
+        "psn_no": "K1",
+        "fixmedins_code": "H1",
+        "setl_time": "2025-01-01T00:00:00",
+        "lines": [{"med_list_codg": "X", "cnt": -1, "prd_days": 99999}],
+    },
+    [1, 2, 3],
+]
+
+
+def test_lane_and_route_refuse_alike(api_factory: Callable[..., Api]) -> None:
+    """The lane answers malformed bodies, a missing token and a bad token exactly as the
+    route does: same status, problem type and error locations."""
+    a_lane, a_route = api_factory(api_check_lane=True), api_factory(api_check_lane=False)
+
+    def shape(r: Any) -> tuple[Any, ...]:
+        body = r.json()
+        locs = sorted(tuple(e["loc"]) for e in body.get("errors", []))
+        return r.status_code, r.headers["content-type"], body.get("type"), locs
+
+    for bad in BAD_BODIES:
+        assert shape(a_lane.post("inv_jn", URL, json=bad)) == shape(
+            a_route.post("inv_jn", URL, json=bad)
+        ), bad
+    garbage = {"content": b"{not json", "headers": {"content-type": "application/json"}}
+    rl = a_lane.post("inv_jn", URL, **garbage)
+    rr = a_route.post("inv_jn", URL, **garbage)
+    assert rl.status_code == rr.status_code == 422
+    assert rl.json()["errors"][0]["type"] == rr.json()["errors"][0]["type"] == "json_invalid"
+    ok = {"psn_no": "K1", "fixmedins_code": "H1", "setl_time": "2025-01-01T00:00:00"}
+    for headers in ({}, {"Authorization": "Bearer nonsense"}):
+        rl = a_lane.client.post(URL, json=ok, headers=headers)
+        rr = a_route.client.post(URL, json=ok, headers=headers)
+        assert rl.status_code == rr.status_code == 401
+        assert rl.json() == rr.json()
+        assert rl.headers["www-authenticate"] == rr.headers["www-authenticate"] == "Bearer"
+    too_big = {**ok, "lines": [{"med_list_codg": "X", "drug_trac_codg": ["8" * 100] * 500}] * 30}
+    assert a_lane.post("inv_jn", URL, json=too_big).status_code == 413
+
+
+def test_check_is_audited_with_its_route(api: Api) -> None:
+    body = {"psn_no": "K1", "fixmedins_code": "P37010000011", "setl_time": "2025-06-01T09:00:00"}
+    assert api.post("inv_jn", URL, json=body).status_code == 200
+    rows = api.store.query_audit(region_prefix="", username="inv_jn", route=URL)[1]
+    last = rows[0] if rows else None
+    assert last is not None
+    assert last["status"] == 200 and last["route"] == URL
+    assert "K1" in last["entity_ids"] and "pre-settlement check of K1" in last["purpose"]
+
+
+def test_batched_answers_equal_single_answers(api: Api) -> None:
+    """Checks that arrive together share one transaction (check_settlements.cypher over a
+    list) and each gets the same answer as when asked alone."""
+    import asyncio
+
+    svc = api.client.app.state.service
+    cases = [
+        {"psn_no": p, "fixmedins_code": inst, "setl_time": when, "codes": codes, "drugs": drugs}
+        for p, inst, when, codes, drugs in [
+            ("K1", "H37010000001", (K1_LAST + timedelta(days=5)).isoformat(), [], ["XHV"]),
+            ("D2", "P37010000011", "2025-06-01T09:00:00", [], []),
+            ("G1", "P37010000012", "2025-09-01T10:00:00", ["81000000000000000002"], ["XHV"]),
+            ("T1", "H37010000011", "2025-03-12T12:00:00", [], []),
+            ("nobody", "H0", "2025-03-12T12:00:00", ["89000000000000000001"], ["none"]),
+        ]
+    ] * 5
+    alone = [svc._check_batch([c])[0] for c in cases]
+
+    async def together() -> list[Any]:
+        return list(await asyncio.gather(*(svc.checks.run(c, timeout=30) for c in cases)))
+
+    before = svc.checks.batches
+    got = asyncio.run(together())
+    assert got == alone
+    assert svc.checks.batches - before < len(cases)  # some of them did share a batch
+    assert any(r["leads"] for r in alone) and any(r["death_date"] for r in alone)

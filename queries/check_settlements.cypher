@@ -1,0 +1,61 @@
+// Pre-settlement check (事前提醒) of a batch of pending settlements, in one read: for
+// each, the person (death date, open leads), each scanned box's last sale/return (a box
+// already sold and not returned), the same drugs still in supply from earlier lines,
+// and the person's last visit before this one with the distance between the two places.
+// The API sends the checks that arrive while the previous batch runs (api/batcher.py),
+// so one transaction serves many counters. Everything starts from a unique-key seek.
+// params: $checks [{i, psn_no, fixmedins_code, setl_time (ISO text), codes: [..], drugs: [..]}]
+// mode: read
+UNWIND $checks AS c
+CALL (c) {
+  OPTIONAL MATCH (p:Person {psn_no: c.psn_no})
+  OPTIONAL MATCH (here:Institution {fixmedins_code: c.fixmedins_code})
+  WITH c, p, here, localdatetime(c.setl_time) AS now
+  CALL (p) {
+    OPTIONAL MATCH (l:Lead)-[:INVOLVES]->(p)
+    WHERE l.active AND l.status IN ['new', 'in_review', 'confirmed']
+    RETURN collect(DISTINCT CASE WHEN l IS NULL THEN null
+                            ELSE {lead_id: l.lead_id, typology: l.typology, status: l.status} END) AS leads
+  }
+  CALL (c) {
+    UNWIND c.codes AS code
+    MATCH (b:Box {drug_trac_codg: code})-[:HAS_EVENT]->(e:BoxEvent)
+    WHERE e:Sale OR e:Return
+    WITH code, e ORDER BY e.event_time DESC
+    WITH code, head(collect(e)) AS last
+    WHERE last:Sale
+    OPTIONAL MATCH (last)-[:FROM]->(seller:Institution)
+    RETURN collect({code: code, sold_at: last.event_time, setl_id: last.setl_id,
+                    seller: seller.fixmedins_code}) AS sold_boxes
+  }
+  CALL (c, p, now) {
+    UNWIND c.drugs AS drug
+    MATCH (d:Drug {med_list_codg: drug})
+    WHERE d.daily_units > 0
+    MATCH (p)-[:SETTLED]->(s:Settlement)-[:HAS_LINE]->(l:FeeLine)-[:FOR_DRUG]->(d)
+    WHERE s.begntime < now AND l.cnt > 0 AND NOT s:Refund
+    WITH d, l ORDER BY l.fee_ocur_time DESC
+    WITH d, head(collect(l)) AS last
+    WITH d, last, last.fee_ocur_time + duration({seconds: toInteger(86400.0 * last.cnt / d.daily_units)}) AS until
+    WHERE until > now
+    RETURN collect({drug: d.med_list_codg, last_time: last.fee_ocur_time, cnt: last.cnt,
+                    supply_until: until, setl_id: last.setl_id}) AS in_supply
+  }
+  CALL (p, here, now) {
+    OPTIONAL MATCH (p)-[:SETTLED]->(s:Settlement)-[:AT]->(i:Institution)
+    WHERE s.begntime <= now AND NOT s:Refund AND coalesce(i.online, '0') <> '1'
+      AND i.lat IS NOT NULL AND here IS NOT NULL AND here.lat IS NOT NULL
+      AND coalesce(here.online, '0') <> '1'
+    WITH s, i ORDER BY s.begntime DESC LIMIT 1
+    RETURN CASE WHEN s IS NULL THEN null ELSE {
+             setl_id: s.setl_id, inst: i.fixmedins_code,
+             left_at: CASE WHEN s:Inpatient THEN s.begntime ELSE coalesce(s.endtime, s.begntime) END,
+             km: point.distance(point({latitude: i.lat, longitude: i.lon}),
+                                point({latitude: here.lat, longitude: here.lon})) / 1000.0
+           } END AS last_visit
+  }
+  RETURN p IS NOT NULL AS known_person, p.death_date AS death_date,
+         here IS NOT NULL AS known_institution, leads, sold_boxes, in_supply, last_visit
+}
+RETURN c.i AS i, known_person, death_date, known_institution, leads, sold_boxes, in_supply,
+       last_visit
