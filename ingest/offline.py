@@ -59,7 +59,7 @@ from ingest.loader import (
 )
 from ingest.validate import LOAD_ORDER
 
-PART_BYTES = 48 << 20  # input bytes per partition: what one partition holds in memory
+PART_BYTES = 32 << 20  # input bytes per partition: what one partition holds in memory
 TYPE_LABEL = {
     "purchase": "Purchase",
     "sale": "Sale",
@@ -105,24 +105,23 @@ _TYPES: dict[type, tuple[str, Callable[[Any], str] | None]] = {
 }
 
 
-class _Lines:
-    """A text file that notices values spanning lines (the importer must be told)."""
-
-    def __init__(self, path: Path) -> None:
-        self.fh: IO[str] = path.open("w", encoding="utf-8", newline="")
-        self.multiline = False
-
-    def write(self, s: str) -> int:
-        if not self.multiline and (s.count("\n") > 1 or "\r" in s):
-            self.multiline = True
-        return self.fh.write(s)
-
-
 @dataclass
 class CsvFile:
     kind: str  # "nodes" or a relationship type
     header: str
     path: str
+
+
+def _spans_lines(path: Path, rows: int) -> bool:
+    """Whether a value in the file holds a line break (more line ends than rows, or a
+    carriage return): then the importer must parse quoted fields across lines."""
+    ends = 0
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 22), b""):
+            if b"\r" in chunk:
+                return True
+            ends += chunk.count(b"\n")
+    return ends != rows + 1  # + the header
 
 
 class Sinks:
@@ -133,21 +132,23 @@ class Sinks:
     def __init__(self, directory: Path, name: str) -> None:
         self.dir = directory
         self.name = name
-        self._nodes: dict[tuple[Any, ...], tuple[Any, list[tuple[int, Callable[[Any], str]]]]] = {}
-        self._rels: dict[tuple[str, str, str], Any] = {}
-        self._files: list[tuple[CsvFile, _Lines]] = []
+        # signature -> (writer, conversions, [rows written])
+        self._nodes: dict[tuple[Any, ...], tuple[Any, list[Any], list[int]]] = {}
+        self._rels: dict[tuple[str, str, str], tuple[Any, list[int]]] = {}
+        self._files: list[tuple[CsvFile, IO[str], list[int]]] = []
         directory.mkdir(parents=True, exist_ok=True)
 
-    def _open(self, kind: str, header: list[str], quote_all: bool) -> Any:
+    def _open(self, kind: str, header: list[str], quote_all: bool) -> tuple[Any, list[int]]:
         path = self.dir / f"{self.name}-{len(self._files)}.csv"
-        out = _Lines(path)
-        self._files.append((CsvFile(kind, ",".join(header), str(path)), out))
+        fh = path.open("w", encoding="utf-8", newline="")
+        rows = [0]
+        self._files.append((CsvFile(kind, ",".join(header), str(path)), fh, rows))
         if quote_all:
-            w = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
+            w = csv.writer(fh, quoting=csv.QUOTE_ALL, lineterminator="\n")
         else:
-            w = csv.writer(out, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
+            w = csv.writer(fh, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
         w.writerow(header)
-        return w
+        return w, rows
 
     def node(self, group: str, key: str, labels: str, props: dict[str, Any]) -> None:
         types = tuple(map(type, props.values()))
@@ -161,29 +162,31 @@ class Sinks:
                 header.append(f"{name}:{tname}")
                 if f is not None:
                     conv.append((i + 2, f))
-            writer = self._open("nodes", header, quote_all=False)
-            entry = self._nodes[sig] = (writer, conv)
-        writer, conv = entry
+            writer, rows = self._open("nodes", header, quote_all=False)
+            entry = self._nodes[sig] = (writer, conv, rows)
+        writer, conv, rows = entry
         row = [key, labels, *props.values()]
         for i, f in conv:
             row[i] = f(row[i])
         writer.writerow(row)
+        rows[0] += 1
 
     def rel(self, rtype: str, sgroup: str, start: str, egroup: str, end: str) -> None:
         k = (rtype, sgroup, egroup)
-        w = self._rels.get(k)
-        if w is None:
-            w = self._rels[k] = self._open(
+        entry = self._rels.get(k)
+        if entry is None:
+            entry = self._rels[k] = self._open(
                 rtype, [f":START_ID({sgroup})", f":END_ID({egroup})"], quote_all=True
             )
-        w.writerow((start, end))
+        entry[0].writerow((start, end))
+        entry[1][0] += 1
 
     def close(self) -> tuple[list[CsvFile], bool]:
         multiline = False
-        for _, out in self._files:
-            out.fh.close()
-            multiline = multiline or out.multiline
-        return [f for f, _ in self._files], multiline
+        for f, fh, rows in self._files:
+            fh.close()
+            multiline = multiline or _spans_lines(Path(f.path), rows[0])
+        return [f for f, _, _ in self._files], multiline
 
 
 class Spill:
@@ -416,6 +419,7 @@ class MapResult:
     report: FileReport
     files: list[CsvFile]
     multiline: bool
+    rss_kib: int
 
 
 def map_file(slot: int, stem: str, path: Path, work: Path, nparts: int, qdir: Path) -> MapResult:
@@ -435,17 +439,30 @@ def map_file(slot: int, stem: str, path: Path, work: Path, nparts: int, qdir: Pa
         rep.loaded += 1
     files, multiline = em.close()
     rep.seconds = time.perf_counter() - t0
-    return MapResult(stem, rep, files, multiline)
+    return MapResult(stem, rep, files, multiline, _rss_kib())
 
 
 # --- events: merge the contributions of each box movement ------------------------------
-def reduce_events(p: int, work: Path, nparts: int) -> tuple[list[CsvFile], bool]:
+def _add(e: list[Any], i: int, item: Any) -> None:
+    """Add ``item`` to the small set kept as a list (or None) in slot ``i``."""
+    have = e[i]
+    if have is None:
+        e[i] = [item]
+    elif item not in have:
+        have.append(item)
+
+
+def _new_event(code: str) -> list[Any]:
+    # code, labels, event_type, setl_id, feedetl_sn, fee_time, trace_time, in_fee,
+    # in_trace, props, settlements, from, to (small sets as lists, None when empty)
+    return [code, None, None, None, None, None, None, False, False, None, None, None, None]
+
+
+def reduce_events(p: int, work: Path, nparts: int) -> tuple[list[CsvFile], bool, int]:
     src = work / "events"
     setl: dict[str, tuple[str, str]] = {}  # registered settlement -> (institution, person)
     refs: set[str] = set()
     ev: dict[str, list[Any]] = {}
-    # [code, labels, event_type, setl_id, feedetl_sn, fee_time, trace_time, in_fee,
-    #  in_trace, props, settlements, from, to]
     for stem in LOAD_ORDER:
         for rec in read_spill(src, stem, p):
             tag = rec[0]
@@ -457,45 +474,46 @@ def reduce_events(p: int, work: Path, nparts: int) -> tuple[list[CsvFile], bool]
                 _, eid, code, sale, sid, line, t, psn = rec
                 e = ev.get(eid)
                 if e is None:
-                    e = ev[eid] = [code, set(), None, None, None, None, None, False, False]
-                    e += [{}, set(), set(), set()]
-                e[1].add("Sale" if sale else "Return")
+                    e = ev[eid] = _new_event(code)
+                _add(e, 1, "Sale" if sale else "Return")
                 e[2] = "sale" if sale else "return"
                 e[3], e[4], e[5], e[7] = sid, line, t, True
-                e[10].add(sid)
-                frm, to = e[11], e[12]
+                _add(e, 10, sid)
                 if psn is not None:
-                    (to if sale else frm).add(("Person", psn))
+                    _add(e, 12 if sale else 11, ("Person", psn))
                 if sid in setl:  # the institution the settlement is AT
-                    (frm if sale else to).add(("Institution", setl[sid][0]))
+                    _add(e, 11 if sale else 12, ("Institution", setl[sid][0]))
             else:  # "T", ingest_trace_events: one movement
                 _, eid, code, et, t, sid, fk, fc, tk, tc, props = rec
                 e = ev.get(eid)
                 if e is None:
-                    e = ev[eid] = [code, set(), None, None, None, None, None, False, False]
-                    e += [{}, set(), set(), set()]
-                e[9].update(props)
-                e[1].add(TYPE_LABEL[et])
+                    e = ev[eid] = _new_event(code)
+                if e[9] is None:
+                    e[9] = props
+                else:
+                    e[9].update(props)
+                _add(e, 1, TYPE_LABEL[et])
                 e[2], e[6], e[8] = et, t, True
                 if sid is not None:
                     e[3] = sid
                     if et in ("sale", "return"):
-                        e[10].add(sid)
-                e[11].add((fk, fc))
-                e[12].add((tk, tc))
+                        _add(e, 10, sid)
+                _add(e, 11, (fk, fc))
+                _add(e, 12, (tk, tc))
     out = Sinks(work / "csv", f"events-{p}")
     boxes = Spill(work / "boxes", f"events-{p}", nparts)
     for eid, e in ev.items():
         (code, labels, etype, sid, line, fee_t, trace_t, in_fee, in_trace) = e[:9]
-        props, sids, frm, to = e[9:]
+        props = e[9] or {}
+        sids, frm, to = e[10] or (), e[11] or [], e[12] or []
+        sale, ret = "Sale" in labels, "Return" in labels
         for s in sids:  # reconcile_sales: parties a sale or return lacks, from its settlement
-            if s in setl and ("Sale" in labels or "Return" in labels):
+            if s in setl and (sale or ret):
                 inst, psn = setl[s]
-                sale = "Sale" in labels
                 if not frm:
-                    frm.add(("Institution", inst) if sale else ("Person", psn))
+                    frm.append(("Institution", inst) if sale else ("Person", psn))
                 if not to:
-                    to.add(("Person", psn) if sale else ("Institution", inst))
+                    to.append(("Person", psn) if sale else ("Institution", inst))
         props["drug_trac_codg"] = code
         props["event_type"] = etype
         for name, v in (("setl_id", sid), ("feedetl_sn", line)):
@@ -520,16 +538,19 @@ def reduce_events(p: int, work: Path, nparts: int) -> tuple[list[CsvFile], bool]
             out.rel("FROM", "BoxEvent", eid, g, k)
         for g, k in to:
             out.rel("TO", "BoxEvent", eid, g, k)
-        rec = ("b", code, "Sale" in labels, "Return" in labels, "Purchase" in labels, in_trace)
-        boxes.add(boxes.part(code), rec)
+        boxes.add(boxes.part(code), ("b", code, sale, ret, "Purchase" in labels, in_trace))
     for s in refs - setl.keys():
         out.node("Settlement", s, "Settlement;Unregistered", {"unregistered": True})
     boxes.close()
-    return out.close()
+    return (*out.close(), _rss_kib())
+
+
+def _rss_kib() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 # --- keys: placeholders, shared nodes, boxes ---------------------------------------------
-def reduce_keys(p: int, work: Path, nparts: int) -> tuple[list[CsvFile], bool]:
+def reduce_keys(p: int, work: Path, nparts: int) -> tuple[list[CsvFile], bool, int]:
     reg: dict[str, set[str]] = {g: set() for g in PLACEHOLDER_GROUPS}
     refs: dict[str, set[str]] = {g: set() for g in (*PLACEHOLDER_GROUPS, *PLAIN_GROUPS)}
     refs["BoxDrug"] = set()
@@ -561,7 +582,7 @@ def reduce_keys(p: int, work: Path, nparts: int) -> tuple[list[CsvFile], bool]:
     for pair in refs["BoxDrug"]:
         code, drug = pair.split("\x1f")
         out.rel("FOR_DRUG", "Box", code, "Drug", drug)
-    return out.close()
+    return (*out.close(), _rss_kib())
 
 
 # --- the whole initial load ---------------------------------------------------------------
@@ -580,6 +601,8 @@ class InitialLoad:
     progress: bool = True
     keep_files: bool = False
     phases: dict[str, float] = field(default_factory=dict)
+    rss: dict[str, int] = field(default_factory=dict)  # peak RSS (KiB) of a worker, by phase
+    nparts: int = 0
 
     def _say(self, msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
@@ -644,6 +667,8 @@ class InitialLoad:
             "phases_seconds": {k: round(v, 2) for k, v in self.phases.items()},
             "workers": self.workers,
             "prepare_peak_rss_mib": round(rss / 1024, 1),
+            "prepare_worker_peak_rss_mib": {k: round(v / 1024, 1) for k, v in self.rss.items()},
+            "partitions": self.nparts,
             "importer_peak_rss_mib": round(imp.peak_rss_kib / 1024, 1),
             "imported": imp.summary,
         }
@@ -655,7 +680,7 @@ class InitialLoad:
         import multiprocessing as mp
 
         total = sum(p.stat().st_size for p in paths.values())
-        nparts = max(1, -(-total // PART_BYTES))
+        nparts = self.nparts = max(1, -(-total // PART_BYTES))
         ctx = mp.get_context("fork")
         progress = ctx.Array("q", len(LOAD_ORDER), lock=False)
         bar = self._bar(total)
@@ -675,26 +700,21 @@ class InitialLoad:
                 for s in order
             ]
             results = {r.stem: r for r in self._wait(maps, bar, progress)}
+            self.rss["map"] = max(r.rss_kib for r in results.values())
             for stem in LOAD_ORDER:
                 if stem in results:
                     r = results[stem]
                     report.files[stem] = r.report
                     files += r.files
                     multiline = multiline or r.multiline
-            if bar is not None:
-                bar.set_description("events")
-            for fs, ml in self._wait(
-                [pool.submit(reduce_events, p, work, nparts) for p in range(nparts)], bar
-            ):
-                files += fs
-                multiline = multiline or ml
-            if bar is not None:
-                bar.set_description("keys")
-            for fs, ml in self._wait(
-                [pool.submit(reduce_keys, p, work, nparts) for p in range(nparts)], bar
-            ):
-                files += fs
-                multiline = multiline or ml
+            for phase, reduce in (("events", reduce_events), ("keys", reduce_keys)):
+                if bar is not None:
+                    bar.set_description(phase)
+                jobs = [pool.submit(reduce, p, work, nparts) for p in range(nparts)]
+                for fs, ml, rss in self._wait(jobs, bar):
+                    files += fs
+                    multiline = multiline or ml
+                    self.rss[phase] = max(self.rss.get(phase, 0), rss)
         if bar is not None:
             bar.close()
         rss = max(
