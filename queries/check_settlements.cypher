@@ -28,12 +28,21 @@ CALL (c) {
     RETURN collect({code: code, sold_at: last.event_time, setl_id: last.setl_id,
                     seller: seller.fixmedins_code}) AS sold_boxes
   }
-  CALL (c, p, now) {
+  // the person's settlements up to now, newest first, read once for supply and travel
+  CALL (p, now) {
+    OPTIONAL MATCH (p)-[:SETTLED]->(s:Settlement)
+    WHERE s.begntime <= now AND NOT s:Refund
+    WITH s ORDER BY s.begntime DESC
+    RETURN collect(s) AS before
+  }
+  CALL (c, before, now) {
     UNWIND c.drugs AS drug
     MATCH (d:Drug {med_list_codg: drug})
     WHERE d.daily_units > 0
-    MATCH (p)-[:SETTLED]->(s:Settlement)-[:HAS_LINE]->(l:FeeLine)-[:FOR_DRUG]->(d)
-    WHERE s.begntime < now AND l.cnt > 0 AND NOT s:Refund
+    UNWIND before AS s
+    WITH d, drug, s WHERE s.begntime < now
+    MATCH (s)-[:HAS_LINE]->(l:FeeLine)
+    WHERE l.med_list_codg = drug AND l.cnt > 0
     WITH d, l ORDER BY l.fee_ocur_time DESC
     WITH d, head(collect(l)) AS last
     WITH d, last, last.fee_ocur_time + duration({seconds: toInteger(86400.0 * last.cnt / d.daily_units)}) AS until
@@ -41,18 +50,18 @@ CALL (c) {
     RETURN collect({drug: d.med_list_codg, last_time: last.fee_ocur_time, cnt: last.cnt,
                     supply_until: until, setl_id: last.setl_id}) AS in_supply
   }
-  CALL (p, here, now) {
-    OPTIONAL MATCH (p)-[:SETTLED]->(s:Settlement)-[:AT]->(i:Institution)
-    WHERE s.begntime <= now AND NOT s:Refund AND coalesce(i.online, '0') <> '1'
-      AND i.lat IS NOT NULL AND here IS NOT NULL AND here.lat IS NOT NULL
-      AND coalesce(here.online, '0') <> '1'
+  CALL (before, here) {
+    UNWIND CASE WHEN here IS NULL OR here.lat IS NULL OR coalesce(here.online, '0') = '1'
+                THEN [] ELSE before END AS s
+    MATCH (s)-[:AT]->(i:Institution)
+    WHERE coalesce(i.online, '0') <> '1' AND i.lat IS NOT NULL
     WITH s, i ORDER BY s.begntime DESC LIMIT 1
-    RETURN CASE WHEN s IS NULL THEN null ELSE {
+    RETURN head(collect({
              setl_id: s.setl_id, inst: i.fixmedins_code,
              left_at: CASE WHEN s:Inpatient THEN s.begntime ELSE coalesce(s.endtime, s.begntime) END,
              km: point.distance(point({latitude: i.lat, longitude: i.lon}),
                                 point({latitude: here.lat, longitude: here.lon})) / 1000.0
-           } END AS last_visit
+           })) AS last_visit
   }
   RETURN p IS NOT NULL AS known_person, p.death_date AS death_date,
          here IS NOT NULL AS known_institution, leads, sold_boxes, in_supply, last_visit
