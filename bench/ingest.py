@@ -8,7 +8,12 @@ and measures on a dedicated local Neo4j instance ("bench", its own ports and dat
 2. ours, settlements.csv only, into an empty database;
 3. LOAD CSV: the server loads the same settlements.csv itself with
    ``CALL {} IN TRANSACTIONS`` (queries/bench_load_csv_settlements.cypher);
-4. naive: one MERGE per row, one transaction each, on the first N settlement rows.
+4. naive: one MERGE per row, one transaction each, on the first N settlement rows;
+5. initial, full drop: ``fraudrings ingest --initial --yes`` (the offline importer,
+   ``ingest/offline.py``) in a child process: rows/s over every file, end to end (the
+   Python pass, the server stopped, the import, the server started, schema and indexes),
+   the peak RSS of the Python pass and of the importer's JVM, and the time of each phase;
+6. initial, settlements.csv only (a drop of that one file), for the ratio to LOAD CSV.
 
 Ratios are taken between runs of the same size in the same process run, because the
 machine is shared and noisy. Results go to bench/results/ingest.json and ingest.png.
@@ -40,6 +45,7 @@ from ingest.loader import TRANSFORMS, Loader  # noqa: E402
 from ingest.validate import SPECS, validate  # noqa: E402
 
 BENCH_BOLT, BENCH_HTTP = 27687, 27474
+PHASES = ("check", "prepare", "import", "schema")  # of the initial load's report
 
 
 def bench_settings() -> Settings:
@@ -139,6 +145,54 @@ def ours_full(gw: Gateway, s: Settings, drop: Path) -> dict[str, Any]:
     }
 
 
+def ours_initial(s: Settings, drop: Path) -> dict[str, Any]:
+    """The initial (offline importer) load of ``drop`` into the bench instance, replacing
+    whatever is in it, as the command line runs it."""
+    report = ROOT / "data" / "bench" / f"{drop.name}.initial-report.json"
+    env = {
+        **os.environ,
+        "NEO4J_URI": s.neo4j_uri,
+        "NEO4J_PASSWORD": s.neo4j_password.get_secret_value(),
+        "NEO4J_INSTANCE": s.neo4j_instance,
+        "NEO4J_BOLT_PORT": str(s.neo4j_bolt_port),
+        "NEO4J_HTTP_PORT": str(s.neo4j_http_port),
+        "NEO4J_HEAP": s.neo4j_heap,
+        "NEO4J_PAGECACHE": s.neo4j_pagecache,
+    }
+    cmd = [sys.executable, "-m", "fraudrings.cli", "ingest", str(drop), "--initial", "--yes"]
+    cmd += ["--report", str(report), "--no-progress"]
+    cmd += ["--quarantine", str(ROOT / "data" / "bench" / "quarantine-initial")]
+    secs, rc, rss = run_child(cmd, env)
+    if rc != 0:
+        raise SystemExit(f"initial ingest failed with exit code {rc}")
+    rep = json.loads(report.read_text())
+    rows = rep["rows_read"]
+    return {
+        "rows": rows,
+        "seconds": round(secs, 2),
+        "rows_per_s": round(rows / secs),
+        "peak_rss_mib": round(rss / 1024, 1),  # the whole process tree's largest: the JVM
+        "prepare_peak_rss_mib": rep["prepare_peak_rss_mib"],
+        "prepare_worker_peak_rss_mib": rep["prepare_worker_peak_rss_mib"],
+        "importer_peak_rss_mib": rep["importer_peak_rss_mib"],
+        "phases_seconds": rep["phases_seconds"],
+        "workers": rep["workers"],
+        "imported": rep["imported"],
+    }
+
+
+def settlements_only(drop: Path) -> Path:
+    """A drop holding only the drop's settlements.csv (a link, not a copy)."""
+    src = readers.find(drop, "settlements")
+    assert src is not None
+    one = drop.parent / f"{drop.name}-settlements-only"
+    one.mkdir(exist_ok=True)
+    dst = one / src.name
+    if not dst.exists():
+        os.link(src, dst)
+    return one
+
+
 def ours_settlements(gw: Gateway, drop: Path) -> dict[str, Any]:
     empty(gw)
     loader = Loader(gw, quarantine_root=ROOT / "data" / "bench" / "quarantine", progress=False)
@@ -200,10 +254,12 @@ def plot(results: dict[str, Any], path: Path) -> None:
     sizes = list(results["runs"])
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.2))
     methods = [
-        ("ours_full", "ours, full drop"),
-        ("ours_settlements", "ours, settlements"),
+        ("ours_full", "ours online, full drop"),
+        ("ours_settlements", "ours online, settlements"),
         ("load_csv_settlements", "LOAD CSV, settlements"),
         ("naive_settlements", "naive MERGE/row, settlements"),
+        ("initial_full", "initial (offline importer), full drop"),
+        ("initial_settlements", "initial (offline importer), settlements"),
     ]
     width = 0.8 / len(methods)
     for k, (key, label) in enumerate(methods):
@@ -212,20 +268,30 @@ def plot(results: dict[str, Any], path: Path) -> None:
         bars = a.bar(xs, vals, width, label=label)
         a.bar_label(bars, labels=[f"{v / 1000:.1f}k" for v in vals], fontsize=7)
     a.axhline(30000, color="red", ls="--", lw=1, label="target 30k rows/s")
-    a.set_xticks([i + width * 1.5 for i in range(len(sizes))], [f"{s} persons" for s in sizes])
+    a.set_xticks(
+        [i + width * (len(methods) - 1) / 2 for i in range(len(sizes))],
+        [f"{s} persons" for s in sizes],
+    )
     a.set_ylabel("rows per second")
     a.set_title("Ingest throughput")
     a.legend(fontsize=7)
-    rss = [results["runs"][s]["ours_full"]["peak_rss_mib"] for s in sizes]
-    rows = [results["runs"][s]["ours_full"]["rows"] for s in sizes]
-    bars = b.bar(
-        [f"{s} persons\n{r:,} rows" for s, r in zip(sizes, rows, strict=True)],
-        rss,
-        color="tab:green",
-    )
-    b.bar_label(bars, labels=[f"{v:.0f} MiB" for v in rss])
-    b.set_ylabel("loader peak RSS (MiB)")
-    b.set_title("Loader memory does not grow with the drop")
+    labels = [f"{s} persons\n{results['runs'][s]['ours_full']['rows']:,} rows" for s in sizes]
+    series = [
+        ("ours online (loader)", lambda r: r["ours_full"]["peak_rss_mib"]),
+        (
+            "initial: Python pass",
+            lambda r: r.get("initial_full", {}).get("prepare_peak_rss_mib", 0),
+        ),
+    ]
+    bw = 0.8 / len(series)
+    for k, (label, get) in enumerate(series):
+        vals = [get(results["runs"][s]) or 0 for s in sizes]
+        bars = b.bar([i + k * bw for i in range(len(sizes))], vals, bw, label=label)
+        b.bar_label(bars, labels=[f"{v:.0f} MiB" for v in vals], fontsize=7)
+    b.set_xticks([i + bw * (len(series) - 1) / 2 for i in range(len(sizes))], labels)
+    b.set_ylabel("peak RSS of the Python process (MiB)")
+    b.legend(fontsize=7)
+    b.set_title("Loader memory does not grow with the drop\n(the importer's JVM: see the table)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
@@ -237,6 +303,7 @@ def main() -> int:
     ap.add_argument("--naive-rows", type=int, default=20000)
     ap.add_argument("--out", default=str(ROOT / "bench" / "results"))
     ap.add_argument("--keep-server", action="store_true")
+    ap.add_argument("--no-initial", action="store_true", help="skip the offline importer runs")
     args = ap.parse_args()
     sizes = [int(x) for x in args.sizes.split(",")]
     out = Path(args.out)
@@ -259,6 +326,21 @@ def main() -> int:
                 run["load_csv_settlements"] = load_csv_settlements(gw, srv, drop)
                 log(f"{n}: naive, {args.naive_rows} rows")
                 run["naive_settlements"] = naive_settlements(gw, drop, args.naive_rows)
+                if not args.no_initial:
+                    log(f"{n}: initial (offline importer), full drop")
+                    run["initial_full"] = ours_initial(s, drop)
+                    log(f"{n}: initial (offline importer), settlements only")
+                    run["initial_settlements"] = ours_initial(s, settlements_only(drop))
+                    lcsv = run["load_csv_settlements"]["rows_per_s"]
+                    run["ratio_initial_full_to_load_csv"] = round(
+                        run["initial_full"]["rows_per_s"] / lcsv, 2
+                    )
+                    run["ratio_initial_settlements_to_load_csv"] = round(
+                        run["initial_settlements"]["rows_per_s"] / lcsv, 2
+                    )
+                    run["ratio_initial_full_to_ours_full"] = round(
+                        run["initial_full"]["rows_per_s"] / run["ours_full"]["rows_per_s"], 1
+                    )
                 run["ratio_ours_to_load_csv"] = round(
                     run["ours_settlements"]["rows_per_s"]
                     / run["load_csv_settlements"]["rows_per_s"],
@@ -285,6 +367,13 @@ def table(results: dict[str, Any]) -> str:
         "| LOAD CSV, settlements | naive, 20k settlements | ours / LOAD CSV | ours / naive |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
+    initial = [
+        "| persons | initial, full drop | phases (check / prepare / import / start+schema) "
+        "| Python pass peak RSS (per process) | importer JVM peak RSS "
+        "| initial, settlements only | initial full / LOAD CSV | initial settlements / LOAD CSV "
+        "| initial full / ours online full |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for n, r in results["runs"].items():
         full, ours = r["ours_full"], r["ours_settlements"]
         lcsv, naive = r["load_csv_settlements"], r["naive_settlements"]
@@ -300,6 +389,25 @@ def table(results: dict[str, Any]) -> str:
             f"{r['ratio_ours_to_naive']}×",
         ]
         lines.append("| " + " | ".join(cells) + " |")
+        if "initial_full" in r:
+            ini, one = r["initial_full"], r["initial_settlements"]
+            ph = ini["phases_seconds"]
+            cells = [
+                f"{int(n):,}",
+                f"{ini['rows_per_s']:,} rows/s ({ini['seconds']:.0f} s)",
+                " / ".join(
+                    f"{ph.get(k, 0):.0f} s" for k in ("check", "prepare", "import", "schema")
+                ),
+                f"{ini['prepare_peak_rss_mib']:.0f} MiB ({ini['workers']} workers)",
+                f"{ini['importer_peak_rss_mib']:.0f} MiB",
+                f"{one['rows_per_s']:,} rows/s ({one['seconds']:.0f} s)",
+                f"{r['ratio_initial_full_to_load_csv']}×",
+                f"{r['ratio_initial_settlements_to_load_csv']}×",
+                f"{r['ratio_initial_full_to_ours_full']}×",
+            ]
+            initial.append("| " + " | ".join(cells) + " |")
+    if len(initial) > 2:
+        lines += ["", *initial]
     return "\n".join(lines)
 
 

@@ -285,6 +285,11 @@ class LocalServer:
         to ``log`` (and to stderr with ``progress``). Raises ServerError on failure."""
         if self.running_pid() is not None:
             raise ServerError("the offline importer needs the server stopped")
+        if not any(self.lib.glob("neo4j-import-tool-*.jar")):
+            raise ServerError(
+                f"no neo4j-import-tool jar in {self.lib}; reinstall the jars: remove "
+                f"{self.dist} and run `fraudrings neo4j install`"
+            )
         cmd, env = self.admin_cmd("database", "import", "full", *args, heap=heap)
         log.parent.mkdir(parents=True, exist_ok=True)
         t0 = time.monotonic()
