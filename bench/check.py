@@ -124,7 +124,7 @@ def chart(out: dict[str, Any], path: Path) -> None:
             [i + w for i in range(len(x))],
             [r["p99_ms"] for r in base],
             w,
-            label="p99, baseline (1 worker)",
+            label="p99, baseline (route, one transaction per check)",
             hatch="//",
             color="white",
             edgecolor="tab:orange",
@@ -153,7 +153,9 @@ def main() -> None:
         "--baseline",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="also run one worker, side by side (default on)",
+        help="also run the baseline side by side: the same workers, one transaction per "
+        "check (FRAUDRINGS_API_CHECK_MAX_BATCH=1) and the route instead of the counter's "
+        "lane (FRAUDRINGS_API_CHECK_LANE=false); default on",
     )
     wrk.add_loadgen_argument(ap)
     args = ap.parse_args()
@@ -183,9 +185,9 @@ def main() -> None:
     use_wrk = wrk.chosen(args.loadgen)
     reqs: list[wrk.Req] = [("POST", "/check/settlement", b) for b in payloads]
 
-    def run_api(workers: int, tag: str) -> list[dict[str, Any]]:
+    def run_api(workers: int, tag: str, env: dict[str, str] | None = None) -> list[dict[str, Any]]:
         res = []
-        with bench_server(s, workers=workers) as (base, tok):
+        with bench_server(s, workers=workers, env=env) as (base, tok):
             if use_wrk:
                 wrk.run(base, tok, reqs, 4, 2, inspect_check=True)  # warm-up
             else:
@@ -199,7 +201,10 @@ def main() -> None:
                 print(f"{tag} c={c}: {r}", flush=True)
         return res
 
-    baseline = run_api(1, "baseline (1 worker)") if args.baseline and args.workers != 1 else None
+    plain = {"FRAUDRINGS_API_CHECK_LANE": "false", "FRAUDRINGS_API_CHECK_MAX_BATCH": "1"}
+    baseline = None
+    if args.baseline:
+        baseline = run_api(args.workers, "baseline (route, no batching)", plain)
     api = run_api(args.workers, f"api ({args.workers} workers)")
     gw.close()
     out = {
@@ -210,7 +215,7 @@ def main() -> None:
         "workers": args.workers,
         "raw_cypher": raw,
         "api": api,
-        "baseline": {"workers": 1, "api": baseline} if baseline else None,
+        "baseline": {"workers": args.workers, "env": plain, "api": baseline} if baseline else None,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "check.json").write_text(json.dumps(out, indent=1) + "\n")
