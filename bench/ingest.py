@@ -45,7 +45,7 @@ from ingest.loader import TRANSFORMS, Loader  # noqa: E402
 from ingest.validate import SPECS, validate  # noqa: E402
 
 BENCH_BOLT, BENCH_HTTP = 27687, 27474
-PHASES = ("check", "prepare", "import", "schema")  # of the initial load's report
+PHASES = ("check", "prepare", "import", "start", "schema")  # of the initial load's report
 
 
 def bench_settings() -> Settings:
@@ -103,52 +103,9 @@ def run_child(cmd: list[str], env: dict[str, str]) -> tuple[float, int, int]:
     return time.perf_counter() - t0, os.waitstatus_to_exitcode(status), int(usage.ru_maxrss)
 
 
-def ours_full(gw: Gateway, s: Settings, drop: Path) -> dict[str, Any]:
-    empty(gw)
-    report = ROOT / "data" / "bench" / f"{drop.name}.report.json"
-    env = {
-        **os.environ,
-        "NEO4J_URI": s.neo4j_uri,
-        "NEO4J_PASSWORD": s.neo4j_password.get_secret_value(),
-    }
-    secs, rc, rss = run_child(
-        [
-            sys.executable,
-            "-m",
-            "fraudrings.cli",
-            "ingest",
-            str(drop),
-            "--report",
-            str(report),
-            "--quarantine",
-            str(ROOT / "data" / "bench" / "quarantine"),
-        ],
-        env,
-    )
-    if rc != 0:
-        raise SystemExit(f"ingest failed with exit code {rc}")
-    rep = json.loads(report.read_text())
-    rows = rep["rows_read"]
-    return {
-        "rows": rows,
-        "seconds": round(secs, 2),
-        "rows_per_s": round(rows / secs),
-        "peak_rss_mib": round(rss / 1024, 1),
-        "per_file": {
-            k: {
-                "rows": v["read"],
-                "seconds": v["seconds"],
-                "rows_per_s": round(v["read"] / v["seconds"]) if v["seconds"] else None,
-            }
-            for k, v in rep["files"].items()
-        },
-    }
-
-
-def ours_initial(s: Settings, drop: Path) -> dict[str, Any]:
-    """The initial (offline importer) load of ``drop`` into the bench instance, replacing
-    whatever is in it, as the command line runs it."""
-    report = ROOT / "data" / "bench" / f"{drop.name}.initial-report.json"
+def cli_ingest(s: Settings, drop: Path, report: Path, *extra: str) -> dict[str, Any]:
+    """``fraudrings ingest DROP`` (with ``extra`` options) against the bench instance in a
+    child process: wall seconds, rows/s and the child's peak RSS, with its JSON report."""
     env = {
         **os.environ,
         "NEO4J_URI": s.neo4j_uri,
@@ -159,26 +116,51 @@ def ours_initial(s: Settings, drop: Path) -> dict[str, Any]:
         "NEO4J_HEAP": s.neo4j_heap,
         "NEO4J_PAGECACHE": s.neo4j_pagecache,
     }
-    cmd = [sys.executable, "-m", "fraudrings.cli", "ingest", str(drop), "--initial", "--yes"]
-    cmd += ["--report", str(report), "--no-progress"]
-    cmd += ["--quarantine", str(ROOT / "data" / "bench" / "quarantine-initial")]
-    secs, rc, rss = run_child(cmd, env)
+    cmd = [sys.executable, "-m", "fraudrings.cli", "ingest", str(drop), "--report", str(report)]
+    secs, rc, rss = run_child([*cmd, *extra], env)
     if rc != 0:
-        raise SystemExit(f"initial ingest failed with exit code {rc}")
-    rep = json.loads(report.read_text())
+        raise SystemExit(f"ingest {' '.join(extra)} failed with exit code {rc}")
+    rep: dict[str, Any] = json.loads(report.read_text())
     rows = rep["rows_read"]
     return {
         "rows": rows,
         "seconds": round(secs, 2),
         "rows_per_s": round(rows / secs),
-        "peak_rss_mib": round(rss / 1024, 1),  # the whole process tree's largest: the JVM
-        "prepare_peak_rss_mib": rep["prepare_peak_rss_mib"],
-        "prepare_worker_peak_rss_mib": rep["prepare_worker_peak_rss_mib"],
-        "importer_peak_rss_mib": rep["importer_peak_rss_mib"],
-        "phases_seconds": rep["phases_seconds"],
-        "workers": rep["workers"],
-        "imported": rep["imported"],
+        "peak_rss_mib": round(rss / 1024, 1),
+        "report": rep,
     }
+
+
+def ours_full(gw: Gateway, s: Settings, drop: Path) -> dict[str, Any]:
+    empty(gw)
+    report = ROOT / "data" / "bench" / f"{drop.name}.report.json"
+    quarantine = str(ROOT / "data" / "bench" / "quarantine")
+    run = cli_ingest(s, drop, report, "--quarantine", quarantine)
+    rep = run.pop("report")
+    run["per_file"] = {
+        k: {
+            "rows": v["read"],
+            "seconds": v["seconds"],
+            "rows_per_s": round(v["read"] / v["seconds"]) if v["seconds"] else None,
+        }
+        for k, v in rep["files"].items()
+    }
+    return run
+
+
+def ours_initial(s: Settings, drop: Path) -> dict[str, Any]:
+    """The initial (offline importer) load of ``drop`` into the bench instance, replacing
+    whatever is in it, as the command line runs it. Its peak RSS is the process tree's
+    largest: the importer's JVM; the Python pass's is in the report."""
+    report = ROOT / "data" / "bench" / f"{drop.name}.initial-report.json"
+    quarantine = str(ROOT / "data" / "bench" / "quarantine-initial")
+    run = cli_ingest(
+        s, drop, report, "--initial", "--yes", "--no-progress", "--quarantine", quarantine
+    )
+    rep = run.pop("report")
+    keys = ("prepare_peak_rss_mib", "prepare_worker_peak_rss_mib", "importer_peak_rss_mib")
+    run |= {k: rep[k] for k in (*keys, "phases_seconds", "workers", "partitions", "imported")}
+    return run
 
 
 def settlements_only(drop: Path) -> Path:
@@ -368,7 +350,7 @@ def table(results: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     initial = [
-        "| persons | initial, full drop | phases (check / prepare / import / start+schema) "
+        "| persons | initial, full drop | phases (check / prepare / import / start / schema) "
         "| Python pass peak RSS (per process) | importer JVM peak RSS "
         "| initial, settlements only | initial full / LOAD CSV | initial settlements / LOAD CSV "
         "| initial full / ours online full |",

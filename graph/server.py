@@ -306,7 +306,7 @@ class LocalServer:
             assert proc.stdout is not None
             for line in proc.stdout:
                 out.write(line)
-                if progress:
+                if progress and not line.startswith((".", "-.")):  # not the dotted bars
                     sys.stderr.write(line)
             _, status, usage = os.wait4(proc.pid, 0)
             proc.returncode = os.waitstatus_to_exitcode(status)

@@ -36,6 +36,7 @@ import os
 import resource
 import shutil
 import sys
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
@@ -48,7 +49,7 @@ from graph import schema
 from graph.errors import GraphError
 from graph.gateway import Gateway
 from graph.leads import bump_generation
-from graph.model import NODE_KEYS
+from graph.model import EVENT_LABELS, NODE_KEYS
 from graph.server import LocalServer, port_open
 from ingest.loader import (
     FileReport,
@@ -59,15 +60,7 @@ from ingest.loader import (
 )
 from ingest.validate import LOAD_ORDER
 
-PART_BYTES = 32 << 20  # input bytes per partition: what one partition holds in memory
-TYPE_LABEL = {
-    "purchase": "Purchase",
-    "sale": "Sale",
-    "return": "Return",
-    "supplier_return": "SupplierReturn",
-    "transfer": "Transfer",
-    "recall": "Recall",
-}
+PART_BYTES = 16 << 20  # input bytes per partition: what one partition holds in memory
 PLACEHOLDER_GROUPS = ("Person", "Institution", "Practitioner", "Supplier", "Drug", "FeeLine")
 PLAIN_GROUPS = ("Phone", "Address", "Terminal")  # nodes that are only their key
 
@@ -257,14 +250,19 @@ class _Emitter:
         return self.out.close()
 
     # shared keys
-    def ref(self, group: str, key: str) -> None:
+    def _fresh(self, group: str, key: str) -> bool:
+        """False when this key was referenced a moment ago (already spilled)."""
         k = (group, key)
         if k in self._recent:
-            return
+            return False
         if len(self._recent) >= self.CACHE:
             self._recent.clear()
         self._recent.add(k)
-        self.keys.add(self.keys.part(key), ("k", group, key, False))
+        return True
+
+    def ref(self, group: str, key: str) -> None:
+        if self._fresh(group, key):
+            self.keys.add(self.keys.part(key), ("k", group, key, False))
 
     def registered(self, group: str, key: str) -> None:
         self.keys.add(self.keys.part(key), ("k", group, key, True))
@@ -273,13 +271,20 @@ class _Emitter:
         self.ref("BoxDrug", f"{code}\x1f{drug}")
 
     def setl_ref(self, setl_id: str) -> None:
-        k = ("Settlement", setl_id)
-        if k in self._recent:
+        """Settlements are resolved with the events (partitioned by settlement)."""
+        if self._fresh("Settlement", setl_id):
+            self.events.add(self.events.part(setl_id), ("R", setl_id))
+
+    def link(self, rtype: str, sgroup: str, start: str, egroup: str, end: str | None) -> None:
+        """``MERGE (end:egroup {key: end}) ON CREATE SET end:Unregistered`` and the
+        relationship to it, when the row names one."""
+        if end is None:
             return
-        if len(self._recent) >= self.CACHE:
-            self._recent.clear()
-        self._recent.add(k)
-        self.events.add(self.events.part(setl_id), ("R", setl_id))
+        if egroup == "Settlement":
+            self.setl_ref(end)
+        else:
+            self.ref(egroup, end)
+        self.out.rel(rtype, sgroup, start, egroup, end)
 
     def node(self, group: str, labels: str, props: dict[str, Any]) -> str:
         """A registered node of the row; its key leaves the properties for the ID column."""
@@ -294,12 +299,8 @@ class _Emitter:
         _dates(props, r["t"], Date)
         key = self.node("Person", "Person", props)
         self.registered("Person", key)
-        if r["tel"] is not None:
-            self.ref("Phone", r["tel"])
-            self.out.rel("HAS_PHONE", "Person", key, "Phone", r["tel"])
-        if r["addr"] is not None:
-            self.ref("Address", r["addr"])
-            self.out.rel("LIVES_AT", "Person", key, "Address", r["addr"])
+        self.link("HAS_PHONE", "Person", key, "Phone", r["tel"])
+        self.link("LIVES_AT", "Person", key, "Address", r["addr"])
 
     def institutions(self, r: dict[str, Any]) -> None:
         labels = "Institution"
@@ -311,9 +312,7 @@ class _Emitter:
     def practitioners(self, r: dict[str, Any]) -> None:
         key = self.node("Practitioner", "Practitioner", r["props"])
         self.registered("Practitioner", key)
-        if r["fixmedins_code"] is not None:
-            self.ref("Institution", r["fixmedins_code"])
-            self.out.rel("WORKS_AT", "Practitioner", key, "Institution", r["fixmedins_code"])
+        self.link("WORKS_AT", "Practitioner", key, "Institution", r["fixmedins_code"])
 
     def suppliers(self, r: dict[str, Any]) -> None:
         self.registered("Supplier", self.node("Supplier", "Supplier", r["props"]))
@@ -333,17 +332,10 @@ class _Emitter:
         self.events.add(self.events.part(key), ("S", key, inst, psn))
         self.ref("Person", psn)
         self.out.rel("SETTLED", "Person", psn, "Settlement", key)
-        self.ref("Institution", inst)
-        self.out.rel("AT", "Settlement", key, "Institution", inst)
-        if r["dr_codg"] is not None:
-            self.ref("Practitioner", r["dr_codg"])
-            self.out.rel("TREATED_BY", "Settlement", key, "Practitioner", r["dr_codg"])
-        if r["terminal_id"] is not None:
-            self.ref("Terminal", r["terminal_id"])
-            self.out.rel("VIA_TERMINAL", "Settlement", key, "Terminal", r["terminal_id"])
-        if r["refd_setl_id"] is not None:
-            self.setl_ref(r["refd_setl_id"])
-            self.out.rel("REVERSES", "Settlement", key, "Settlement", r["refd_setl_id"])
+        self.link("AT", "Settlement", key, "Institution", inst)
+        self.link("TREATED_BY", "Settlement", key, "Practitioner", r["dr_codg"])
+        self.link("VIA_TERMINAL", "Settlement", key, "Terminal", r["terminal_id"])
+        self.link("REVERSES", "Settlement", key, "Settlement", r["refd_setl_id"])
 
     def fee_details(self, r: dict[str, Any]) -> None:
         props = r["props"]
@@ -354,14 +346,9 @@ class _Emitter:
         setl, drug, psn = r["setl_id"], r["med_list_codg"], r["psn_no"]
         self.setl_ref(setl)
         self.out.rel("HAS_LINE", "Settlement", setl, "FeeLine", key)
-        self.ref("Drug", drug)
-        self.out.rel("FOR_DRUG", "FeeLine", key, "Drug", drug)
-        if r["bilg_dr_codg"] is not None:
-            self.ref("Practitioner", r["bilg_dr_codg"])
-            self.out.rel("PRESCRIBED_BY", "FeeLine", key, "Practitioner", r["bilg_dr_codg"])
-        if r["init_feedetl_sn"] is not None:
-            self.ref("FeeLine", r["init_feedetl_sn"])
-            self.out.rel("REVERSES", "FeeLine", key, "FeeLine", r["init_feedetl_sn"])
+        self.link("FOR_DRUG", "FeeLine", key, "Drug", drug)
+        self.link("PRESCRIBED_BY", "FeeLine", key, "Practitioner", r["bilg_dr_codg"])
+        self.link("REVERSES", "FeeLine", key, "FeeLine", r["init_feedetl_sn"])
         if r["events"] and psn is not None:
             self.ref("Person", psn)
         p = self.events.part(setl)
@@ -492,7 +479,7 @@ def reduce_events(p: int, work: Path, nparts: int) -> tuple[list[CsvFile], bool,
                     e[9] = props
                 else:
                     e[9].update(props)
-                _add(e, 1, TYPE_LABEL[et])
+                _add(e, 1, EVENT_LABELS[et])
                 e[2], e[6], e[8] = et, t, True
                 if sid is not None:
                     e[3] = sid
@@ -618,6 +605,9 @@ class InitialLoad:
                 "the initial load writes the files of the local instance it manages "
                 "(set NEO4J_INSTANCE and NEO4J_BOLT_PORT to match)"
             )
+        store = srv.home / "data" / "databases" / self.database
+        if not was_running and (self.replace or not store.is_dir()):
+            return False  # nothing to count: no store, or it is replaced anyway
         srv.start(quiet=True)
         with self.gateway() as gw:
             n = gw.run_read_text("MATCH (n) RETURN count(n) AS n")[0]["n"]
@@ -633,31 +623,42 @@ class InitialLoad:
         drop = Path(drop)
         paths = {k: v for k, v in drop_files(drop).items() if v is not None}
         t0 = time.perf_counter()
-        self.check_target()
+        was_running = self.check_target()
         self.phases["check"] = time.perf_counter() - t0
         qdir = quarantine_dir(self.quarantine_root, drop)
         report = LoadReport(drop=str(drop), quarantine_dir=str(qdir))
         work = self.server.home / "initial-load"
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
+        # The database is empty (or to be replaced): it stops while the files are prepared.
+        stopper = threading.Thread(target=self.server.stop, kwargs={"quiet": True})
+        stopper.start()
         try:
-            files, multiline, rss = self._prepare(paths, work, qdir, report)
-            self.phases["prepare"] = time.perf_counter() - t0 - self.phases["check"]
+            try:
+                files, multiline, rss = self._prepare(paths, work, qdir, report)
+            except BaseException:
+                stopper.join()
+                if was_running:  # nothing was written: the server comes back as it was
+                    self.server.start(quiet=True)
+                raise
+            stopper.join()
             t1 = time.perf_counter()
-            self.server.stop(quiet=True)
+            self.phases["prepare"] = t1 - t0 - self.phases["check"]
             imp = self.server.import_full(
                 _import_args(files, multiline, work, self.database, self.importer_memory),
                 heap=self.importer_heap,
                 log=work / "import.log",
                 progress=self.progress,
             )
-            self.phases["import"] = time.perf_counter() - t1
             t2 = time.perf_counter()
+            self.phases["import"] = t2 - t1
             self.server.start(quiet=True)
+            t3 = time.perf_counter()
+            self.phases["start"] = t3 - t2
             with self.gateway() as gw:
-                schema.apply(gw)
+                schema.apply(gw)  # constraints and indexes, built on the loaded graph
                 bump_generation(gw)
-            self.phases["schema"] = time.perf_counter() - t2
+            self.phases["schema"] = time.perf_counter() - t3
         finally:
             if not self.keep_files:
                 shutil.rmtree(work, ignore_errors=True)
@@ -666,9 +667,9 @@ class InitialLoad:
             "method": "initial (neo4j-admin database import full)",
             "phases_seconds": {k: round(v, 2) for k, v in self.phases.items()},
             "workers": self.workers,
+            "partitions": self.nparts,
             "prepare_peak_rss_mib": round(rss / 1024, 1),
             "prepare_worker_peak_rss_mib": {k: round(v / 1024, 1) for k, v in self.rss.items()},
-            "partitions": self.nparts,
             "importer_peak_rss_mib": round(imp.peak_rss_kib / 1024, 1),
             "imported": imp.summary,
         }

@@ -238,61 +238,111 @@ def _number(v: str) -> float:
     return x
 
 
-def _convert(col: Col, v: str, reversal: bool, out: dict[str, Any], probs: list[Problem]) -> None:
-    k = col.kind
-    name = col.name
-    if k in ("key", "text") or k == "code":
-        if col.pattern is not None and not col.pattern.fullmatch(v):
-            probs.append((BAD_CODE, f"{name}={v[:120]!r} does not match {col.pattern.pattern}"))
-            return
-        out[name] = v
-    elif k == "region":
-        if not REGION.fullmatch(v):
-            probs.append((BAD_CODE, f"{name}={v!r} is not a 6-digit division code"))
-            return
-        out[name] = v
-    elif k == "enum":
-        if v not in col.values:
-            allowed = ", ".join(sorted(col.values))
-            probs.append((BAD_CODE, f"{name}={v[:60]!r} is not one of {allowed}"))
-            return
-        out[name] = v
-    elif k == "date":
-        try:
-            out[name] = _date(v)
-        except ValueError:
-            probs.append((BAD_DATE, f"{name}={v[:60]!r} is not a YYYY-MM-DD date"))
-    elif k == "datetime":
-        try:
-            out[name] = _datetime(v)
-        except ValueError:
-            probs.append((BAD_DATE, f"{name}={v[:60]!r} is not a YYYY-MM-DD HH:MM:SS time"))
-    elif k in ("money", "number", "int"):
-        try:
-            x = _number(v)
-        except ValueError:
-            probs.append((BAD_NUMBER, f"{name}={v[:60]!r} is not a number"))
-            return
-        if x < 0 and not (col.signed and (reversal or (k == "number" and name in ("lat", "lon")))):
-            probs.append((NEGATIVE, f"{name}={v} is negative"))
-            return
-        out[name] = round(x, 2) if k == "money" else (int(x) if x.is_integer() else x)
-    elif k == "flags":
-        flags = [f.strip() for f in v.split(";") if f.strip()]
-        unknown = [f for f in flags if f not in col.values]
-        if unknown:
-            probs.append((BAD_CODE, f"{name} has unknown flags {unknown}"))
-            return
-        out[name] = flags
-    elif k == "codes":
-        codes = [c.strip() for c in v.split(";") if c.strip()]
-        bad = [c for c in codes if col.pattern is not None and not col.pattern.fullmatch(c)]
-        if bad:
-            probs.append((BAD_CODE, f"{name} has malformed traceability codes {bad[:3]}"))
-            return
-        out[name] = codes
-    else:  # pragma: no cover - a spec error, not an input error
-        raise AssertionError(f"unknown column kind {k}")
+Out = dict[str, Any]
+
+
+def _text(col: Col, v: str, reversal: bool, out: Out, probs: list[Problem]) -> None:
+    if col.pattern is not None and not col.pattern.fullmatch(v):
+        probs.append((BAD_CODE, f"{col.name}={v[:120]!r} does not match {col.pattern.pattern}"))
+        return
+    out[col.name] = v
+
+
+def _region(col: Col, v: str, reversal: bool, out: Out, probs: list[Problem]) -> None:
+    if not REGION.fullmatch(v):
+        probs.append((BAD_CODE, f"{col.name}={v!r} is not a 6-digit division code"))
+        return
+    out[col.name] = v
+
+
+def _enum(col: Col, v: str, reversal: bool, out: Out, probs: list[Problem]) -> None:
+    if v not in col.values:
+        allowed = ", ".join(sorted(col.values))
+        probs.append((BAD_CODE, f"{col.name}={v[:60]!r} is not one of {allowed}"))
+        return
+    out[col.name] = v
+
+
+def _a_date(col: Col, v: str, reversal: bool, out: Out, probs: list[Problem]) -> None:
+    try:
+        out[col.name] = _date(v)
+    except ValueError:
+        probs.append((BAD_DATE, f"{col.name}={v[:60]!r} is not a YYYY-MM-DD date"))
+
+
+def _a_datetime(col: Col, v: str, reversal: bool, out: Out, probs: list[Problem]) -> None:
+    try:
+        out[col.name] = _datetime(v)
+    except ValueError:
+        probs.append((BAD_DATE, f"{col.name}={v[:60]!r} is not a YYYY-MM-DD HH:MM:SS time"))
+
+
+def _a_number(col: Col, v: str, reversal: bool, out: Out, probs: list[Problem]) -> None:
+    k, name = col.kind, col.name
+    try:
+        x = _number(v)
+    except ValueError:
+        probs.append((BAD_NUMBER, f"{name}={v[:60]!r} is not a number"))
+        return
+    if x < 0 and not (col.signed and (reversal or (k == "number" and name in ("lat", "lon")))):
+        probs.append((NEGATIVE, f"{name}={v} is negative"))
+        return
+    out[name] = round(x, 2) if k == "money" else (int(x) if x.is_integer() else x)
+
+
+def _flags(col: Col, v: str, reversal: bool, out: Out, probs: list[Problem]) -> None:
+    flags = [f.strip() for f in v.split(";") if f.strip()]
+    unknown = [f for f in flags if f not in col.values]
+    if unknown:
+        probs.append((BAD_CODE, f"{col.name} has unknown flags {unknown}"))
+        return
+    out[col.name] = flags
+
+
+def _codes(col: Col, v: str, reversal: bool, out: Out, probs: list[Problem]) -> None:
+    codes = [c.strip() for c in v.split(";") if c.strip()]
+    bad = [c for c in codes if col.pattern is not None and not col.pattern.fullmatch(c)]
+    if bad:
+        probs.append((BAD_CODE, f"{col.name} has malformed traceability codes {bad[:3]}"))
+        return
+    out[col.name] = codes
+
+
+# One converter per column kind (a dict lookup per spec, not an if-chain per value).
+_CONVERT: dict[str, Callable[[Col, str, bool, Out, list[Problem]], None]] = {
+    "key": _text,
+    "text": _text,
+    "code": _text,
+    "region": _region,
+    "enum": _enum,
+    "date": _a_date,
+    "datetime": _a_datetime,
+    "money": _a_number,
+    "number": _a_number,
+    "int": _a_number,
+    "flags": _flags,
+    "codes": _codes,
+}
+
+
+def _plan(spec: FileSpec) -> tuple[tuple[Col, str, Any], ...]:
+    """Per column: the column, the reason when a required one is empty (or ""), and its
+    converter; computed once per spec."""
+    plan = _PLANS.get(spec.stem)
+    if plan is None or plan[0] is not spec:
+        steps = tuple(
+            (
+                c,
+                (MISSING_KEY if c.kind == "key" else MISSING_VALUE) if c.required else "",
+                _CONVERT[c.kind],
+            )
+            for c in spec.cols
+        )
+        plan = _PLANS[spec.stem] = (spec, steps)
+    return plan[1]
+
+
+_PLANS: dict[str, tuple[FileSpec, tuple[tuple[Col, str, Any], ...]]] = {}
 
 
 def validate(spec: FileSpec, raw: dict[str, str]) -> tuple[dict[str, Any], list[Problem]]:
@@ -303,14 +353,16 @@ def validate(spec: FileSpec, raw: dict[str, str]) -> tuple[dict[str, Any], list[
     out: dict[str, Any] = {}
     probs: list[Problem] = []
     reversal = spec.reversal(raw)
-    for col in spec.cols:
-        v = (raw.get(col.name) or "").strip()
+    get = raw.get
+    for col, missing, convert in _plan(spec):
+        v = get(col.name)
+        if v:
+            v = v.strip()
         if not v:
-            if col.required:
-                reason = MISSING_KEY if col.kind == "key" else MISSING_VALUE
-                probs.append((reason, f"{col.name} is empty"))
+            if missing:
+                probs.append((missing, f"{col.name} is empty"))
             continue
-        _convert(col, v, reversal, out, probs)
+        convert(col, v, reversal, out, probs)
     if spec.stem == "fee_details" and "drug_trac_codg" in out and "cnt" in out:
         n = len(out["drug_trac_codg"])
         if n and not reversal and n != abs(out["cnt"]):
