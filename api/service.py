@@ -45,7 +45,7 @@ class Service:
 
     def _check_batch(self, checks: Sequence[dict[str, Any]]) -> list[Row]:
         """One transaction for a batch of pre-settlement checks; answers in their order."""
-        rows = self.gw.read(
+        rows = self.gw.read_once(
             "check_settlements",
             {"checks": [{**c, "i": k} for k, c in enumerate(checks)]},
             timeout=self.settings.api_check_timeout_s,

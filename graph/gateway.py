@@ -156,6 +156,25 @@ class Gateway:
         """Run the named read query and return its rows as dicts."""
         return self.run_read_text(self._text(name), params, timeout=timeout)
 
+    def read_once(
+        self,
+        name: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> list[Row]:
+        """Run the named read query once, in an auto-commit transaction: one round trip
+        (no BEGIN/COMMIT) and no retry. For hot point reads whose caller has its own
+        answer to a failure (the pre-settlement check answers "check unavailable")."""
+        with (
+            translate_errors(),
+            self._driver.session(
+                database=self.database, default_access_mode=neo4j.READ_ACCESS
+            ) as s,
+        ):
+            result = s.run(self._query(self._text(name), timeout), dict(params or {}))
+            return [native(r.data()) for r in result]
+
     def write(
         self, name: str, params: Mapping[str, Any] | None = None, *, timeout: float | None = None
     ) -> Counters:
