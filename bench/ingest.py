@@ -1,7 +1,8 @@
 """Ingest benchmark: our loader against two baselines, side by side, in one run.
 
 For each drop size (persons) it generates a synthetic drop (cached under data/bench/)
-and measures on a dedicated local Neo4j instance ("bench", its own ports and data):
+and measures on a dedicated local Neo4j instance ("bench", its own ports and data; env
+BENCH_INSTANCE, BENCH_BOLT_PORT, BENCH_HTTP_PORT, BENCH_HEAP, BENCH_PAGECACHE):
 
 1. ours, full drop: ``fraudrings ingest`` in a child process; rows/s over every file and
    the loader's peak RSS (from wait4, the child's own maximum resident set);
@@ -44,7 +45,9 @@ from ingest import readers  # noqa: E402
 from ingest.loader import TRANSFORMS, Loader  # noqa: E402
 from ingest.validate import SPECS, validate  # noqa: E402
 
-BENCH_BOLT, BENCH_HTTP = 27687, 27474
+BENCH_INSTANCE = os.environ.get("BENCH_INSTANCE", "bench")
+BENCH_BOLT = int(os.environ.get("BENCH_BOLT_PORT", "27687"))
+BENCH_HTTP = int(os.environ.get("BENCH_HTTP_PORT", "27474"))
 PHASES = ("check", "prepare", "import", "start", "schema")  # of the initial load's report
 
 
@@ -52,7 +55,7 @@ def bench_settings() -> Settings:
     base = get_settings()
     return base.model_copy(
         update={
-            "neo4j_instance": "bench",
+            "neo4j_instance": BENCH_INSTANCE,
             "neo4j_bolt_port": BENCH_BOLT,
             "neo4j_http_port": BENCH_HTTP,
             "neo4j_uri": f"bolt://127.0.0.1:{BENCH_BOLT}",

@@ -185,12 +185,13 @@ class Sinks:
 class Spill:
     """Records appended to ``n`` partition files in ``marshal`` batches."""
 
-    BATCH = 2048
+    BUFFERED = 16_384  # records held in memory over all partitions, at most
 
     def __init__(self, directory: Path, name: str, n: int) -> None:
         self.dir = directory
         self.name = name
         self.n = n
+        self.batch = max(64, self.BUFFERED // n)
         self._buf: list[list[Any]] = [[] for _ in range(n)]
         self._fh: dict[int, IO[bytes]] = {}
         directory.mkdir(parents=True, exist_ok=True)
@@ -201,7 +202,7 @@ class Spill:
     def add(self, p: int, rec: tuple[Any, ...]) -> None:
         buf = self._buf[p]
         buf.append(rec)
-        if len(buf) >= self.BATCH:
+        if len(buf) >= self.batch:
             self._flush(p)
 
     def _flush(self, p: int) -> None:
