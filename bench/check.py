@@ -106,6 +106,42 @@ async def drive(
     }
 
 
+def _cpu_s(proc: Any) -> float:
+    try:
+        c = proc.cpu_times()
+        return float(c.user + c.system)
+    except Exception:  # a process that ended meanwhile
+        return 0.0
+
+
+def cpu_meter(instance: str) -> Any:
+    """A callable that returns (API processes' CPU s, Neo4j's CPU s) so far: the API is
+    this benchmark's child processes (the uvicorn workers), Neo4j the JVM of the local
+    instance. None without psutil (a dev dependency) or a local server."""
+    try:
+        import psutil
+    except ImportError:
+        return None
+    jvm = next(
+        (
+            p
+            for p in psutil.process_iter(["cmdline"])
+            if "java" in " ".join(p.info["cmdline"] or [])
+            and f"instances/{instance}" in " ".join(p.info["cmdline"] or [])
+        ),
+        None,
+    )
+    if jvm is None:
+        return None
+    me = psutil.Process()
+
+    def meter() -> tuple[float, float]:
+        kids = [c for c in me.children(recursive=True) if "python" in (c.name() or "")]
+        return sum(_cpu_s(c) for c in kids), _cpu_s(jvm)
+
+    return meter
+
+
 def chart(out: dict[str, Any], path: Path) -> None:
     import matplotlib
 
@@ -115,7 +151,15 @@ def chart(out: dict[str, Any], path: Path) -> None:
     rows = out["api"]
     base = (out.get("baseline") or {}).get("api")
     x = [str(r["concurrency"]) for r in rows]
-    fig, ax = plt.subplots(figsize=(7, 4.2))
+    has_cpu = bool(base) and all("api_cpu_ms_per_check" in r for r in [*rows, *(base or [])])
+    fig, axes = plt.subplots(
+        1,
+        2 if has_cpu else 1,
+        figsize=(11 if has_cpu else 7, 4.2),
+        squeeze=False,
+        gridspec_kw={"width_ratios": [3, 2]} if has_cpu else None,
+    )
+    ax = axes[0][0]
     w = 0.2 if base else 0.4
     ax.bar([i - w for i in range(len(x))], [r["p50_ms"] for r in rows], w, label="p50")
     ax.bar([i for i in range(len(x))], [r["p99_ms"] for r in rows], w, label="p99")
@@ -138,6 +182,40 @@ def chart(out: dict[str, Any], path: Path) -> None:
         f"{out.get('loadgen', 'httpx')}, {out.get('workers', 1)} workers)"
     )
     ax.legend(fontsize=8)
+    if has_cpu and base:  # where the CPU of one check goes, new setup beside the baseline
+        cx = axes[0][1]
+        labels = [f"c={c}" for c in x]
+        for j, (rs, tag, hatch) in enumerate(
+            ((rows, "lane + batching", None), (base, "baseline", "//"))
+        ):
+            pos = [i + (j - 0.5) * 0.38 for i in range(len(x))]
+            api = [r["api_cpu_ms_per_check"] for r in rs]
+            neo = [r["neo4j_cpu_ms_per_check"] for r in rs]
+            cx.bar(
+                pos,
+                api,
+                0.36,
+                color="tab:blue",
+                hatch=hatch,
+                edgecolor="black",
+                label=f"API workers, {tag}",
+            )
+            cx.bar(
+                pos,
+                neo,
+                0.36,
+                bottom=api,
+                color="tab:green",
+                hatch=hatch,
+                edgecolor="black",
+                label=f"Neo4j, {tag}",
+            )
+        cx.set_xticks(range(len(x)), labels)
+        top = max(r["api_cpu_ms_per_check"] + r["neo4j_cpu_ms_per_check"] for r in [*rows, *base])
+        cx.set_ylim(0, top * 1.45)  # room for the legend above the bars
+        cx.set_ylabel("CPU ms per check")
+        cx.set_title("CPU per answered check")
+        cx.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
@@ -184,6 +262,7 @@ def main() -> None:
     levels = [int(x) for x in args.concurrency.split(",")]
     use_wrk = wrk.chosen(args.loadgen)
     reqs: list[wrk.Req] = [("POST", "/check/settlement", b) for b in payloads]
+    meter = cpu_meter(s.neo4j_instance)
 
     def run_api(workers: int, tag: str, env: dict[str, str] | None = None) -> list[dict[str, Any]]:
         res = []
@@ -193,10 +272,19 @@ def main() -> None:
             else:
                 asyncio.run(drive(base, tok, payloads, 4, 60))  # warm-up
             for c in levels:
+                before = meter() if meter else None
                 if use_wrk:
                     r = wrk.run(base, tok, reqs, c, args.seconds, inspect_check=True)
                 else:
                     r = asyncio.run(drive(base, tok, payloads, c, args.requests))
+                if meter and before and r.get("requests"):
+                    after = meter()
+                    r["api_cpu_ms_per_check"] = round(
+                        1000 * (after[0] - before[0]) / r["requests"], 3
+                    )
+                    r["neo4j_cpu_ms_per_check"] = round(
+                        1000 * (after[1] - before[1]) / r["requests"], 3
+                    )
                 res.append(r)
                 print(f"{tag} c={c}: {r}", flush=True)
         return res
