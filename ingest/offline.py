@@ -31,6 +31,7 @@ whatever the drop's size.
 from __future__ import annotations
 
 import csv
+import json
 import marshal
 import os
 import resource
@@ -49,7 +50,7 @@ from graph import schema
 from graph.errors import GraphError
 from graph.gateway import Gateway
 from graph.leads import bump_generation
-from graph.model import EVENT_LABELS, NODE_KEYS
+from graph.model import EVENT_LABELS, NODE_KEYS, label
 from graph.server import LocalServer, port_open
 from ingest.loader import (
     FileReport,
@@ -63,6 +64,9 @@ from ingest.validate import LOAD_ORDER
 PART_BYTES = 16 << 20  # input bytes per partition: what one partition holds in memory
 PLACEHOLDER_GROUPS = ("Person", "Institution", "Practitioner", "Supplier", "Drug", "FeeLine")
 PLAIN_GROUPS = ("Phone", "Address", "Terminal")  # nodes that are only their key
+# List properties the importer cannot write empty (an empty cell is no property): set
+# after the import, with the key of each node that has one.
+EMPTY_LISTS = {"persons": ("Person", "psn_flags"), "fee_details": ("FeeLine", "drug_trac_codg")}
 
 
 class InitialLoadError(GraphError):
@@ -244,11 +248,26 @@ class _Emitter:
         self.keys = Spill(work / "keys", stem, nparts)  # (group, key, registered) / box-drug
         self.events = Spill(work / "events", stem, nparts)  # settlements, refs, contributions
         self._recent: set[tuple[str, str]] = set()
+        self._empty_lists: IO[str] | None = None
+        self._empty_path = work / "empty-lists" / f"{stem}.txt"
 
     def close(self) -> tuple[list[CsvFile], bool]:
         self.keys.close()
         self.events.close()
+        if self._empty_lists is not None:
+            self._empty_lists.close()
         return self.out.close()
+
+    def _no_empty_list(self, stem: str, props: dict[str, Any]) -> None:
+        """An empty list (a cell of only separators) leaves the CSV; its node's key is
+        kept to set it after the import."""
+        group, name = EMPTY_LISTS[stem]
+        if props.get(name) == []:
+            del props[name]
+            if self._empty_lists is None:
+                self._empty_path.parent.mkdir(parents=True, exist_ok=True)
+                self._empty_lists = self._empty_path.open("w", encoding="utf-8")
+            self._empty_lists.write(json.dumps(props[NODE_KEYS[group]]) + "\n")
 
     # shared keys
     def _fresh(self, group: str, key: str) -> bool:
@@ -297,6 +316,7 @@ class _Emitter:
     # one method per file ----------------------------------------------------------------
     def persons(self, r: dict[str, Any]) -> None:
         props = r["props"]
+        self._no_empty_list("persons", props)
         _dates(props, r["t"], Date)
         key = self.node("Person", "Person", props)
         self.registered("Person", key)
@@ -340,6 +360,7 @@ class _Emitter:
 
     def fee_details(self, r: dict[str, Any]) -> None:
         props = r["props"]
+        self._no_empty_list("fee_details", props)
         if r["time"] is not None:
             props["fee_ocur_time"] = Time(r["time"])
         key = self.node("FeeLine", "FeeLine", props)
@@ -573,6 +594,30 @@ def reduce_keys(p: int, work: Path, nparts: int) -> tuple[list[CsvFile], bool, i
     return (*out.close(), _rss_kib())
 
 
+def set_empty_lists(gw: Gateway, directory: Path, batch: int = 5000) -> int:
+    """``SET n.<name> = []`` on the nodes the map pass listed (see ``EMPTY_LISTS``)."""
+    done = 0
+    for stem, (group, name) in EMPTY_LISTS.items():
+        path = directory / f"{stem}.txt"
+        if not path.is_file():
+            continue
+        query = (
+            f"UNWIND $keys AS k MATCH (n:{label(group)} {{{NODE_KEYS[group]}: k}}) "
+            f"SET n.{name} = []"
+        )
+        keys: list[str] = []
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                keys.append(json.loads(line))
+                if len(keys) >= batch:
+                    gw.run_write_text(query, {"keys": keys})
+                    done, keys = done + len(keys), []
+        if keys:
+            gw.run_write_text(query, {"keys": keys})
+            done += len(keys)
+    return done
+
+
 # --- the whole initial load ---------------------------------------------------------------
 @dataclass
 class InitialLoad:
@@ -658,6 +703,7 @@ class InitialLoad:
             self.phases["start"] = t3 - t2
             with self.gateway() as gw:
                 schema.apply(gw)  # constraints and indexes, built on the loaded graph
+                set_empty_lists(gw, work / "empty-lists")
                 bump_generation(gw)
             self.phases["schema"] = time.perf_counter() - t3
         finally:
@@ -673,6 +719,7 @@ class InitialLoad:
             "prepare_worker_peak_rss_mib": {k: round(v / 1024, 1) for k, v in self.rss.items()},
             "importer_peak_rss_mib": round(imp.peak_rss_kib / 1024, 1),
             "imported": imp.summary,
+            "multiline_fields": multiline,
         }
         return report
 
