@@ -276,7 +276,8 @@ def plot(results: dict[str, Any], path: Path) -> None:
     b.set_xticks([i + bw * (len(series) - 1) / 2 for i in range(len(sizes))], labels)
     b.set_ylabel("peak RSS of the Python process (MiB)")
     b.legend(fontsize=7)
-    b.set_title("Loader memory does not grow with the drop\n(the importer's JVM: see the table)")
+    title = "Loader memory does not grow with the drop" if len(sizes) > 1 else "Loader memory"
+    b.set_title(f"{title}\n(the importer's JVM: see the table)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
