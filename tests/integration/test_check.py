@@ -3,6 +3,7 @@ and "check unavailable" (never an error) when the graph cannot answer."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -14,6 +15,7 @@ from graph import schema
 from graph.detect import run_all
 from graph.gateway import Gateway
 from ingest.loader import Loader
+from tests.aio import in_own_loop
 from tests.integration import api_world
 from tests.integration import world as hand
 from tests.integration.api_world import Api
@@ -215,7 +217,6 @@ def test_check_is_audited_with_its_route(api: Api) -> None:
 def test_batched_answers_equal_single_answers(api: Api) -> None:
     """Checks that arrive together share one transaction (check_settlements.cypher over a
     list) and each gets the same answer as when asked alone."""
-    import asyncio
 
     svc = api.client.app.state.service
     cases = [
@@ -234,7 +235,7 @@ def test_batched_answers_equal_single_answers(api: Api) -> None:
         return list(await asyncio.gather(*(svc.checks.run(c, timeout=30) for c in cases)))
 
     before = svc.checks.batches
-    got = asyncio.run(together())
+    got = in_own_loop(together())
     assert got == alone
     assert svc.checks.batches - before < len(cases)  # some of them did share a batch
     assert any(r["leads"] for r in alone) and any(r["death_date"] for r in alone)

@@ -13,6 +13,7 @@ import pytest
 
 from api.batcher import BatcherClosed, MicroBatcher
 from api.security import ALGORITHM, TokenError, TokenVerifier, issue_token
+from tests.aio import in_own_loop
 
 SECRET = "s" * 48
 
@@ -78,7 +79,7 @@ def test_a_caller_that_gives_up_is_skipped_and_the_rest_go_on() -> None:
         gate.release.set()
         return await held, await later
 
-    assert asyncio.run(scenario()) == (10, 30)
+    assert in_own_loop(scenario()) == (10, 30)
     assert gate.sizes == [1, 1]  # the abandoned item never reached the database
     b.close()
     with pytest.raises(BatcherClosed):
