@@ -25,6 +25,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from api import problems
+from api.batcher import MicroBatcher
 from api.deps import purpose_of
 from api.lane import CHECK_PATH, CheckLane
 from api.routers import audit, auth, check, entities, health, jobs, leads, referrals, ui
@@ -50,6 +51,7 @@ UNAUDITED: Final[tuple[str, ...]] = (
     "/favicon.ico",
     ui.UI_PREFIX + "/",  # the workbench's static files (its API calls are audited)
 )
+AUDIT_TIMEOUT_S: Final[float] = 10.0  # past it the request fails closed (500)
 SECRET_PARAMS: Final[frozenset[str]] = frozenset(
     {"password", "client_secret", "token", "totp", "code"}
 )
@@ -71,6 +73,11 @@ class AuditMiddleware:
     def __init__(self, app: ASGIApp, store: Store) -> None:
         self.app = app
         self.store = store
+        # The rows of concurrent requests share one commit (api/batcher.py); each
+        # request still waits for its own row before its response starts.
+        self.writer: MicroBatcher[dict[str, Any], int] = MicroBatcher(
+            lambda rows: self.store.audit_many(rows), max_batch=64, name="audit"
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(UNAUDITED):
@@ -91,7 +98,7 @@ class AuditMiddleware:
                 status = int(message["status"])
                 recorded = True
                 try:
-                    self._record(scope, state, status, (time.perf_counter() - t0) * 1000)
+                    await self._record(scope, state, status, (time.perf_counter() - t0) * 1000)
                 except Exception:
                     failed = True
                     await _audit_failed(scope, send)
@@ -111,13 +118,13 @@ class AuditMiddleware:
             # not reach the service database): record it, and answer 500 here.
             log.exception("unhandled error on %s", scope["path"])
             try:
-                self._record(scope, state, 500, (time.perf_counter() - t0) * 1000)
+                await self._record(scope, state, 500, (time.perf_counter() - t0) * 1000)
             except Exception:
                 await _audit_failed(scope, send)
                 return
             await _problem_500(scope, send, "internal", "Internal Server Error", "internal error")
 
-    def _record(self, scope: Scope, state: dict[str, Any], status: int, ms: float) -> None:
+    async def _record(self, scope: Scope, state: dict[str, Any], status: int, ms: float) -> None:
         principal = state.get("principal")
         params: dict[str, Any] = {}
         for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1"), True):
@@ -129,21 +136,22 @@ class AuditMiddleware:
             params["body"] = {k: v for k, v in body.items() if k not in SECRET_PARAMS}
         route = scope.get("route")
         client = scope.get("client")
+        row = {
+            "username": principal.username if principal else state.get("audit_user"),
+            "role": principal.role if principal else None,
+            "region": principal.region if principal else None,
+            "method": scope.get("method", ""),
+            "path": scope["path"],
+            "route": getattr(route, "path", None),
+            "params": params,
+            "entity_ids": list(state.get("audit_ids") or []),
+            "status": status,
+            "duration_ms": ms,
+            "client": client[0] if client else None,
+            "purpose": state.get("audit_purpose") or purpose_of(Request(scope)),
+        }
         try:
-            self.store.audit(
-                username=principal.username if principal else state.get("audit_user"),
-                role=principal.role if principal else None,
-                region=principal.region if principal else None,
-                method=scope.get("method", ""),
-                path=scope["path"],
-                route=getattr(route, "path", None),
-                params=params,
-                entity_ids=list(state.get("audit_ids") or []),
-                status=status,
-                duration_ms=ms,
-                client=client[0] if client else None,
-                purpose=state.get("audit_purpose") or purpose_of(Request(scope)),
-            )
+            await self.writer.run(row, timeout=AUDIT_TIMEOUT_S)
         except Exception:  # the audit must never be lost silently
             log.exception("could not write the audit row for %s", scope["path"])
             raise

@@ -208,10 +208,10 @@ def test_request_fails_when_the_audit_cannot_be_written(
     a = api_factory()
     a.token("inv_jn")
 
-    def broken(**kw: Any) -> int:
+    def broken(rows: Any) -> list[int]:
         raise OSError("disk full")
 
-    monkeypatch.setattr(a.store, "audit", broken)
+    monkeypatch.setattr(a.store, "audit_many", broken)
     r = a.get("inv_jn", "/leads/LD-JN-1")
     assert r.status_code == 500 and r.headers["content-type"] == PROBLEM
     assert r.json()["type"] == "/problems/audit-unavailable"

@@ -176,3 +176,34 @@ def test_cli_users_add_enrols_totp_once(
     uri2 = next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("otpauth://"))
     assert pyotp.parse_uri(uri2).secret != secret
     assert cli.main(["users", "totp", "nobody"]) == 1
+
+
+def test_rows_written_in_one_group_chain_like_single_rows(tmp_path: Path) -> None:
+    """audit_many (the API's grouped commit) continues the chain row by row, and the
+    rows it writes are the ones audit() would have written."""
+    st = Store(tmp_path / "s.db")
+    _row(st, 0)
+    group = [
+        dict(
+            username=f"g{i}", role="analyst", region="3701", method="POST",
+            path="/check/settlement", route="/check/settlement", params={},
+            entity_ids=[f"P{i}"], status=200, duration_ms=0.8, client="127.0.0.1",
+            purpose=f"pre-settlement check of P{i}",
+        )
+        for i in range(5)
+    ]  # fmt: skip
+    assert st.audit_many(group) == [2, 3, 4, 5, 6]
+    assert _row(st, 7) == 7
+    r = st.verify_audit()
+    assert r["rows"] == 7 and r["last_id"] == 7
+    got = st.query_audit(region_prefix="", path_prefix="/check/")[1]
+    assert [x["username"] for x in got] == ["g4", "g3", "g2", "g1", "g0"]
+    assert got[0]["entity_ids"] == ["P4"] and got[0]["purpose"] == "pre-settlement check of P4"
+    with pytest.raises(KeyError):  # a malformed entry: nothing of the group is written
+        st.audit_many([group[0], {"username": "x"}])
+    assert st.verify_audit()["rows"] == 7
+    db = _raw(tmp_path / "s.db")
+    db.execute("UPDATE audit SET username = 'zz' WHERE id = 4")
+    with pytest.raises(AuditBroken) as e:
+        st.verify_audit()
+    assert e.value.row_id == 4
