@@ -198,6 +198,19 @@ class Store:
                         (now(), r["job_id"]),
                     )
 
+        # Reads (the token and session check of every request) get a connection of their
+        # own: in WAL mode they never wait for a writer's commit, nor for the lock that a
+        # writer thread holds meanwhile (a slow disk makes commits slow, not reads).
+        self._rlock: threading.Lock = self._lock
+        self._rdb: sqlite3.Connection = self._db
+        if str(path) != ":memory:":
+            self._rdb = sqlite3.connect(
+                str(path), check_same_thread=False, isolation_level=None, timeout=10.0
+            )
+            self._rdb.row_factory = sqlite3.Row
+            self._rdb.execute("PRAGMA query_only=1")
+            self._rlock = threading.Lock()
+
     def _migrate(self) -> None:
         """Columns added by the security work, the delete trigger with its 184-day floor,
         and the hash chain over rows written before it existed."""
@@ -242,6 +255,9 @@ class Store:
             )
 
     def close(self) -> None:
+        with self._rlock:
+            if self._rdb is not self._db:
+                self._rdb.close()
         with self._lock:
             self._db.close()
             if self._flock is not None:
@@ -270,8 +286,8 @@ class Store:
         return rows[0] if rows else None
 
     def _all(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            return list(self._db.execute(sql, args).fetchall())
+        with self._rlock:
+            return list(self._rdb.execute(sql, args).fetchall())
 
     # -- users --------------------------------------------------------------------------
     def add_user(
