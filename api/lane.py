@@ -21,12 +21,12 @@ OpenAPI description of the endpoint.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.cache import JSONBytes
 from api.deps import authenticate, bearer_token
@@ -35,12 +35,6 @@ from api.routers.check import PATH, PREFIX, SettlementCheck, run_check
 
 if TYPE_CHECKING:
     from api.service import Service
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 CHECK_PATH = PREFIX + PATH
 MAX_BODY = 1 << 20  # a settlement of 200 lines of 500 codes each is well under 1 MiB
