@@ -62,15 +62,18 @@ def authenticate(svc: Service, request: Request, token: str | None) -> Principal
         username, jti = svc.tokens.claims(token)
     except TokenError as exc:
         raise _unauthorized(str(exc)) from None
-    user = svc.store.get_user(username)
-    if user is None or not user.active:
-        raise _unauthorized("the token's user does not exist or is disabled")
-    # revoked (logout), unknown, or idle past the limit: refused
-    why = svc.store.use_session(jti, username, svc.settings.api_idle_minutes)
-    if why:
-        raise _unauthorized(why)
+    p: Principal | None = svc.sessions.get(jti)
+    if p is None or p.username != username:
+        user = svc.store.get_user(username)
+        if user is None or not user.active:
+            raise _unauthorized("the token's user does not exist or is disabled")
+        # revoked (logout), unknown, or idle past the limit: refused
+        why = svc.store.use_session(jti, username, svc.settings.api_idle_minutes)
+        if why:
+            raise _unauthorized(why)
+        p = Principal(user.username, user.role, user.region)
+        svc.sessions.put(jti, p)
     request.state.jti = jti
-    p = Principal(user.username, user.role, user.region)
     request.state.principal = p
     rate_limit(svc, "user:" + p.username)
     return p

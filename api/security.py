@@ -125,8 +125,8 @@ class TokenVerifier:
     claims cannot change, so they are checked once and the result kept (keyed by the
     whole token text, at most ``max_items``, oldest forgotten first). Expiry is still
     checked on every use, against the kept ``exp``. Revocation, idle time and the user's
-    state are not token properties: the caller checks them in the service database on
-    every request, as before. Invalid tokens are never kept."""
+    state are not token properties: the caller checks them in the service database
+    (:class:`SessionCache` keeps that answer a second). Invalid tokens are never kept."""
 
     def __init__(
         self, secret: str, max_items: int = 4096, clock: Callable[[], float] = time.time
@@ -152,6 +152,56 @@ class TokenVerifier:
                 self._kept.pop(token, None)
             raise TokenError("the token has expired")
         return sub, jti
+
+
+class SessionCache:
+    """The service database's recent "yes" for a token: its user exists and is active,
+    its session is known, not revoked and not idle. Kept ``ttl`` seconds per token id
+    (at most ``max_items``, oldest forgotten first), so that a counter sending hundreds
+    of checks a second costs two database reads a second, not two per request.
+
+    Within this worker a sign-out (:meth:`drop`) or any change to users (:meth:`clear`)
+    takes effect at once; one made through another worker process or the command line
+    takes effect within ``ttl`` seconds. ``ttl`` 0 keeps nothing (every request reads)."""
+
+    def __init__(
+        self, ttl: float, max_items: int = 4096, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.ttl = ttl
+        self.max_items = max_items
+        self.clock = clock
+        self._kept: OrderedDict[str, tuple[float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, jti: str) -> Any | None:
+        """What :meth:`put` kept for this token id, while it is fresh; else None."""
+        if self.ttl <= 0:
+            return None
+        with self._lock:
+            kept = self._kept.get(jti)
+            if kept is None:
+                return None
+            if self.clock() >= kept[0]:
+                del self._kept[jti]
+                return None
+            return kept[1]
+
+    def put(self, jti: str, value: Any) -> None:
+        if self.ttl <= 0:
+            return
+        with self._lock:
+            self._kept[jti] = (self.clock() + self.ttl, value)
+            self._kept.move_to_end(jti)
+            while len(self._kept) > self.max_items:
+                self._kept.popitem(last=False)
+
+    def drop(self, jti: str) -> None:
+        with self._lock:
+            self._kept.pop(jti, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
 
 
 # -- second factor (TOTP) ---------------------------------------------------------------

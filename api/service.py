@@ -11,7 +11,7 @@ from api.batcher import MicroBatcher
 from api.cache import AnswerCache
 from api.jobs import JobRunner
 from api.ratelimit import TokenBuckets
-from api.security import TokenVerifier
+from api.security import SessionCache, TokenVerifier
 from api.store import Store
 from fraudrings.settings import Settings
 from graph.gateway import Gateway, Row
@@ -25,6 +25,7 @@ class Service:
         self.settings = settings
         self.secret = settings.require_api_secret()
         self.tokens = TokenVerifier(self.secret)
+        self.sessions = SessionCache(settings.api_auth_recheck_s)
         self.gw = gateway
         self.store = store
         # Buckets live in each worker process; with n workers each gets 1/n of the rate,

@@ -127,7 +127,9 @@ def token(
     responses=responses(401, 429),
 )
 def logout(request: Request, user: User) -> Response:
-    get_service(request).store.revoke_session(request.state.jti, "logout")
+    svc = get_service(request)
+    svc.store.revoke_session(request.state.jti, "logout")
+    svc.sessions.drop(request.state.jti)
     return Response(status_code=204)
 
 

@@ -103,9 +103,25 @@ def test_alg_none_and_foreign_keys_are_refused(api: Api) -> None:
 
 
 def test_disabled_user_loses_access_at_once(api_factory: Callable[..., Api]) -> None:
-    a = api_factory()
+    a = api_factory(api_auth_recheck_s=0)
     assert a.get("inv_qd", "/leads").status_code == 200
     a.store.set_active("inv_qd", False)
+    assert a.get("inv_qd", "/leads").status_code == 401
+
+
+def test_disabled_user_loses_access_within_the_recheck_time(
+    api_factory: Callable[..., Api],
+) -> None:
+    # the worker keeps the database's "yes" for a token api_auth_recheck_s seconds; a
+    # change made elsewhere (here: straight in the store, as the command line does)
+    # applies when that runs out, never later
+    a = api_factory(api_auth_recheck_s=0.6)
+    assert a.get("inv_qd", "/leads").status_code == 200
+    a.store.set_active("inv_qd", False)
+    t0 = time.monotonic()
+    while a.get("inv_qd", "/leads").status_code == 200:
+        assert time.monotonic() - t0 < 0.6 + 0.5, "still admitted past the recheck time"
+        time.sleep(0.05)
     assert a.get("inv_qd", "/leads").status_code == 401
 
 

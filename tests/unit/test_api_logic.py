@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import subprocess
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 from api.graphview import GraphBuilder, node_id
 from api.ratelimit import TokenBuckets
 from api.security import (
+    SessionCache,
     TokenError,
     decode_token,
     hash_password,
@@ -233,3 +235,56 @@ def test_answer_cache_token_ttl_and_size() -> None:
     off = AnswerCache(max_bytes=0, ttl_s=10)
     off.put("a", None, "A", 1)
     assert not off.enabled and off.get("a", None) is None
+
+
+def test_session_cache_keeps_a_yes_for_its_ttl_only() -> None:
+    now = [100.0]
+    c = SessionCache(ttl=1.0, max_items=2, clock=lambda: now[0])
+    assert c.get("j1") is None
+    c.put("j1", "alice")
+    assert c.get("j1") == "alice"
+    now[0] += 0.99
+    assert c.get("j1") == "alice"
+    now[0] += 0.02  # past the ttl: the database is asked again
+    assert c.get("j1") is None
+    c.put("j1", "alice")
+    c.drop("j1")  # a sign-out in this worker applies at once
+    assert c.get("j1") is None
+    for j in ("a", "b", "c"):  # bounded: the oldest is forgotten
+        c.put(j, j)
+    assert [c.get(j) for j in ("a", "b", "c")] == [None, "b", "c"]
+    c.clear()
+    assert c.get("b") is None and c.get("c") is None
+    off = SessionCache(ttl=0)  # 0: nothing kept, every request reads
+    off.put("j", "x")
+    assert off.get("j") is None
+
+
+def test_store_checkpoints_in_its_own_thread_not_in_a_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A request's commit never copies the WAL into the database file (that fsync was the
+    # check's latency tail): automatic checkpoints are off on the writing connection, and
+    # the store's own thread does it within a second or so.
+    monkeypatch.setattr(Store, "CHECKPOINT_EVERY_S", 0.2)
+    st = Store(tmp_path / "s.db")
+    try:
+        assert st._db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+        main = tmp_path / "s.db"
+        before = main.stat().st_size
+        row = {
+            "username": "a", "role": "analyst", "region": "3701", "method": "GET",
+            "path": "/leads", "route": "/leads", "params": {"q": "x" * 400},
+            "entity_ids": [], "status": 200, "duration_ms": 1.0, "client": None,
+        }  # fmt: skip
+        for _ in range(20):  # ~2,000 rows: far past SQLite's automatic 1,000 pages
+            st.audit_many([dict(row) for _ in range(100)])
+        deadline = time.monotonic() + 5
+        while main.stat().st_size <= before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert main.stat().st_size > before, "nothing reached the database file"
+        assert st._checkpointer.is_alive()
+    finally:
+        st.close()
+    assert not st._checkpointer.is_alive()  # close() stops it
+    assert Store(tmp_path / "s.db").verify_audit()["rows"] == 2000
