@@ -7,10 +7,12 @@ import threading
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import jwt
 import pytest
 
+from api import batcher
 from api.batcher import BatcherClosed, MicroBatcher
 from api.security import ALGORITHM, TokenError, TokenVerifier, issue_token
 from tests.aio import in_own_loop
@@ -140,3 +142,41 @@ def test_token_verifier_keeps_valid_tokens_and_still_checks_expiry() -> None:
         v.claims(t)
     assert len(v._kept) == 2  # bounded: the oldest forgotten first
     assert toks[0] not in v._kept and v.claims(toks[0])[0] == "a"
+
+
+def test_coroutine_callers_get_their_own_answers_with_one_wake_up_per_batch() -> None:
+    gate = Gate()
+    b: MicroBatcher[int, int] = MicroBatcher(gate, max_batch=4)
+    wakeups = 0
+
+    async def scenario() -> list[int | str]:
+        nonlocal wakeups
+        loop = asyncio.get_running_loop()
+        real = loop.call_soon_threadsafe
+
+        def counting(callback: Any, *args: Any, **kw: Any) -> Any:
+            nonlocal wakeups
+            wakeups += callback is batcher._deliver  # the batcher's, not to_thread's
+            return real(callback, *args, **kw)
+
+        loop.call_soon_threadsafe = counting  # type: ignore[method-assign]
+
+        async def one(i: int) -> int | str:
+            try:
+                return await b.run(i, timeout=5)
+            except ValueError as exc:
+                return str(exc)
+
+        first = asyncio.ensure_future(one(1))
+        await asyncio.to_thread(gate.first.wait, 5)
+        rest = [asyncio.ensure_future(one(i)) for i in (2, 3, 4, 5, -6, 7, 8, 9)]
+        await asyncio.sleep(0.05)  # all eight are queued behind the held batch
+        gate.release.set()
+        return [await first, *[await f for f in rest]]
+
+    got = in_own_loop(scenario())
+    # a failed batch fails its own callers only: -6 shared a batch with 7, 8, 9
+    assert got == [10, 20, 30, 40, 50, "negative", "negative", "negative", "negative"]
+    assert gate.sizes == [1, 4, 4]
+    assert wakeups == 3  # one per batch, not one per caller
+    b.close()
