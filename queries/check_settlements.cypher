@@ -55,7 +55,7 @@ CALL (c) {
                 THEN [] ELSE before END AS s
     MATCH (s)-[:AT]->(i:Institution)
     WHERE coalesce(i.online, '0') <> '1' AND i.lat IS NOT NULL
-    WITH s, i ORDER BY s.begntime DESC LIMIT 1
+    WITH s, i LIMIT 1  // before is newest first: the first place found is the last visit
     RETURN head(collect({
              setl_id: s.setl_id, inst: i.fixmedins_code,
              left_at: CASE WHEN s:Inpatient THEN s.begntime ELSE coalesce(s.endtime, s.begntime) END,
