@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from ingest.loader import FileReport, content_key, event_id, party_kind
 from ingest.quarantine import Quarantine, SeenKeys
 from ingest.validate import SPECS
@@ -67,27 +65,3 @@ def test_report_balance() -> None:
     assert r.balanced
     r.read = 11
     assert not r.balanced
-
-
-def test_seen_keys_ask_the_table_only_when_the_filter_says_maybe(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # a tiny filter and flush size, so that flushed keys, pending keys and false
-    # positives all occur: the answers must be exact whatever the filter says
-    monkeypatch.setattr(SeenKeys, "BLOOM_BITS", 1 << 12)
-    monkeypatch.setattr(SeenKeys, "FLUSH_EVERY", 100)
-    seen = SeenKeys()
-    n = 3_000
-    assert all(seen.check(SeenKeys.digest(str(i)), b"x") == "new" for i in range(n))
-    assert seen.table_reads > 0  # 3,000 keys in 4,096 bits: false positives happen
-    for i in (0, 1_234, n - 1):  # flushed long ago, flushed recently, still pending
-        assert seen.check(SeenKeys.digest(str(i)), b"x") == "duplicate"
-        assert seen.check(SeenKeys.digest(str(i)), b"y") == "conflict"
-    seen.close()
-    monkeypatch.undo()
-    big = SeenKeys()  # the real size: 100,000 new keys never touch the table
-    for i in range(100_000):
-        big.check(SeenKeys.digest(str(i)), b"x")
-    assert big.table_reads <= 2
-    assert big.check(SeenKeys.digest("7"), b"x") == "duplicate"
-    big.close()
