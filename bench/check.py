@@ -5,8 +5,11 @@ Uses the graph loaded in the Neo4j the settings point at. Request bodies are bui
 that graph: persons with settlements (some in open leads, some deceased), high-value
 drugs they were dispensed, and a mix of boxes already sold and fresh codes, so the
 query does its full work (every subquery finds something to look at). The API runs in
-a child uvicorn process (``--workers``, beside a one-worker baseline) on a loopback port,
-as in bench/api.py, driven by wrk when it is installed (bench/wrk.py), else by httpx.
+a child uvicorn process (``--workers``, 2) on a loopback port, as in bench/api.py, driven
+by wrk when it is installed (bench/wrk.py), else by httpx. Side by side in the same run
+(``--no-baseline`` skips it): a baseline of the same workers answering through the
+FastAPI route with one Neo4j transaction per check. Per level it also reports the CPU
+each answered check cost the API processes and the Neo4j JVM (psutil).
 
     .venv/bin/python -m bench.check [--concurrency 1,16,64] [--requests 600]
 
