@@ -89,13 +89,16 @@ class MicroBatcher(Generic[T, R]):
                 t.start()
                 self._thread = t
 
-    def submit(self, item: T) -> Future[R]:
-        """Queue one item; its answer arrives in the returned future."""
+    def _put(self, item: T, waiter: Future[R] | _LoopWaiter) -> None:
         if self._closed:
             raise BatcherClosed(f"the {self.name} batcher is closed")
         self._ensure_started()
+        self._q.put((item, waiter))
+
+    def submit(self, item: T) -> Future[R]:
+        """Queue one item; its answer arrives in the returned future."""
         fut: Future[R] = Future()
-        self._q.put((item, fut))
+        self._put(item, fut)
         return fut
 
     async def run(self, item: T, timeout: float) -> R:
@@ -106,12 +109,9 @@ class MicroBatcher(Generic[T, R]):
         all of that loop's callers), since every wake-up from another thread costs the
         loop a hand-over of the interpreter lock; per item it was a third of the
         check's CPU."""
-        if self._closed:
-            raise BatcherClosed(f"the {self.name} batcher is closed")
-        self._ensure_started()
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[R] = loop.create_future()
-        self._q.put((item, _LoopWaiter(loop, fut)))
+        self._put(item, _LoopWaiter(loop, fut))
         return await asyncio.wait_for(fut, timeout)
 
     def _run(self) -> None:

@@ -160,9 +160,9 @@ class SessionCache:
     (at most ``max_items``, oldest forgotten first), so that a counter sending hundreds
     of checks a second costs two database reads a second, not two per request.
 
-    Within this worker a sign-out (:meth:`drop`) or any change to users (:meth:`clear`)
-    takes effect at once; one made through another worker process or the command line
-    takes effect within ``ttl`` seconds. ``ttl`` 0 keeps nothing (every request reads)."""
+    A sign-out through this worker (:meth:`drop`) takes effect at once; one through
+    another worker process, and a user disabled from the command line, within ``ttl``
+    seconds. ``ttl`` 0 keeps nothing (every request reads)."""
 
     def __init__(
         self, ttl: float, max_items: int = 4096, clock: Callable[[], float] = time.monotonic
@@ -198,10 +198,6 @@ class SessionCache:
     def drop(self, jti: str) -> None:
         with self._lock:
             self._kept.pop(jti, None)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._kept.clear()
 
 
 # -- second factor (TOTP) ---------------------------------------------------------------

@@ -106,9 +106,9 @@ class Settings(BaseSettings):
     api_login_lockout_minutes: float = 15.0
     api_idle_minutes: float = 15.0
     # A token's user and session, once found valid in the service database, are taken
-    # as valid for this many seconds by the worker that checked them (a sign-out or a
-    # user change through the same worker applies at once; through another worker or
-    # the command line within this time). 0: read the database on every request.
+    # as valid for this many seconds by the worker that checked them (a sign-out through
+    # the same worker applies at once; one through another worker, or a user disabled
+    # from the command line, within this time). 0: read the database on every request.
     api_auth_recheck_s: float = 1.0
     # The audit log is kept this many days at least (184 is the legal floor).
     audit_retention_days: int = 184
