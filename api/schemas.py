@@ -312,3 +312,8 @@ class AuditVerify(BaseModel):
 class Health(BaseModel):
     status: Literal["ok", "unavailable"]
     detail: str | None = None
+    check_facts: str | None = Field(
+        default=None,
+        description="the pre-settlement check's read model: ready (checks use it), "
+        "building, stale (checks ask Neo4j meanwhile) or off",
+    )

@@ -9,6 +9,7 @@ from typing import Any
 
 from api.batcher import MicroBatcher
 from api.cache import AnswerCache
+from api.checkfacts import FactsKeeper
 from api.jobs import JobRunner
 from api.ratelimit import TokenBuckets
 from api.security import SessionCache, TokenVerifier
@@ -43,6 +44,19 @@ class Service:
         self.checks: MicroBatcher[dict[str, Any], Row] = MicroBatcher(
             self._check_batch, max_batch=max(1, settings.api_check_max_batch), name="check"
         )
+        self.facts: FactsKeeper | None = None
+        if settings.api_check_facts and settings.api_check_facts_path is not None:
+            self.facts = FactsKeeper(
+                gateway,
+                settings.api_check_facts_path,
+                poll_s=settings.api_check_facts_poll_s,
+                builder_env={
+                    "NEO4J_URI": settings.neo4j_uri,
+                    "NEO4J_USER": settings.neo4j_user,
+                    "NEO4J_PASSWORD": settings.neo4j_password.get_secret_value(),
+                    "NEO4J_DATABASE": settings.neo4j_database,
+                },
+            )
 
     def _check_batch(self, checks: Sequence[dict[str, Any]]) -> list[Row]:
         """One transaction for a batch of pre-settlement checks; answers in their order."""
@@ -62,6 +76,8 @@ class Service:
         """A named write; then a new leads generation (every API write is to leads)."""
         counters = self.gw.write(name, params, timeout=self.settings.api_query_timeout_s)
         bump_generation(self.gw)  # after the commit: a failed write changed nothing
+        if self.facts is not None:
+            self.facts.leads_changed()  # this worker's checks see the change at once
         return counters
 
     def leads_token(self) -> str | None:
@@ -85,5 +101,7 @@ class Service:
         threading.Thread(target=plan, name="check-warm-up", daemon=True).start()
 
     def close(self) -> None:
+        if self.facts is not None:
+            self.facts.close()
         self.checks.close()
         self.jobs.shutdown()

@@ -93,6 +93,15 @@ class Settings(BaseSettings):
     # The counter's lane (api/lane.py) answers POST /check/settlement without the router.
     api_check_lane: bool = True
     api_check_timeout_s: float = 2.0
+    # The check's read model (api/checkfacts.py, graph/checkfacts.py): the facts a check
+    # needs, copied from the graph into one SQLite file after every ingest (a build in
+    # its own process) and used only while the graph's data and leads tokens, read every
+    # api_check_facts_poll_s seconds, are those it was made under; otherwise, and when
+    # off, each check asks Neo4j. Default file: check-facts-<instance>.sqlite beside the
+    # service database.
+    api_check_facts: bool = True
+    api_check_facts_path: Path | None = None
+    api_check_facts_poll_s: float = 0.5
     # How long one API query waits for an unreachable Neo4j before answering 503.
     api_neo4j_retry_s: float = 2.0
     # Ingest jobs started from the API may only read drops under this folder.
@@ -127,6 +136,10 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _derive(self) -> Settings:
+        if self.api_check_facts_path is None:
+            self.api_check_facts_path = (
+                self.service_db.parent / f"check-facts-{self.neo4j_instance}.sqlite"
+            )
         if not self.neo4j_uri:
             scheme = "bolt+ssc" if self.tls else "bolt"  # local self-signed certificate
             self.neo4j_uri = f"{scheme}://127.0.0.1:{self.neo4j_bolt_port}"

@@ -175,6 +175,25 @@ class Gateway:
             result = s.run(self._query(self._text(name), timeout), dict(params or {}))
             return [native(r.data()) for r in result]
 
+    def stream(
+        self, name: str, params: Mapping[str, Any] | None = None, *, fetch_size: int = 20_000
+    ) -> Iterator[tuple[Any, ...]]:
+        """Run the named read query and yield its rows one by one, as tuples in the order
+        of its RETURN, without holding the whole result: for exports of millions of
+        rows (the pre-settlement check's read model). One auto-commit transaction, no
+        time limit, no retry: a caller that needs a consistent copy checks a generation
+        token before and after."""
+        with (
+            translate_errors(),
+            self._driver.session(
+                database=self.database,
+                default_access_mode=neo4j.READ_ACCESS,
+                fetch_size=fetch_size,
+            ) as s,
+        ):
+            for record in s.run(self._query(self._text(name), None), dict(params or {})):
+                yield tuple(native(v) for v in record.values())
+
     def write(
         self, name: str, params: Mapping[str, Any] | None = None, *, timeout: float | None = None
     ) -> Counters:

@@ -27,6 +27,7 @@ NODE_KEYS: Final[dict[str, str]] = {
     "LeadChange": "change_id",  # one workflow step of a lead (the API's history)
     "Referral": "referral_id",  # a referral package handed to public security
     "LeadsGeneration": "name",  # one node; its token changes with every write to leads
+    "DataGeneration": "name",  # one node; its token changes before and after every ingest
 }
 
 # Extra labels that refine a node (never carry their own key).

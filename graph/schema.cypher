@@ -20,6 +20,7 @@ CREATE CONSTRAINT lead_key IF NOT EXISTS FOR (n:Lead) REQUIRE n.lead_id IS UNIQU
 CREATE CONSTRAINT leadchange_key IF NOT EXISTS FOR (n:LeadChange) REQUIRE n.change_id IS UNIQUE;
 CREATE CONSTRAINT referral_key IF NOT EXISTS FOR (n:Referral) REQUIRE n.referral_id IS UNIQUE;
 CREATE CONSTRAINT leadsgeneration_key IF NOT EXISTS FOR (n:LeadsGeneration) REQUIRE n.name IS UNIQUE;
+CREATE CONSTRAINT datageneration_key IF NOT EXISTS FOR (n:DataGeneration) REQUIRE n.name IS UNIQUE;
 
 // ---- region scoping (every API query filters by a division-code prefix) --------------
 CREATE INDEX person_region IF NOT EXISTS FOR (n:Person) ON (n.insu_admdvs);

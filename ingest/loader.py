@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from graph import schema
+from graph.checkfacts import bump_data
 from graph.gateway import Gateway
 from graph.leads import bump_generation
 from ingest import readers
@@ -327,6 +328,8 @@ class Loader:
         self.gw.verify()
         if self.apply_schema:
             schema.apply(self.gw)
+        # the facts are about to change: the check's read model of them goes out of use
+        bump_data(self.gw)
         qdir = quarantine_dir(self.quarantine_root, drop)
         report = LoadReport(drop=str(drop), quarantine_dir=str(qdir))
         t0 = time.perf_counter()
@@ -336,8 +339,10 @@ class Loader:
                 report.files[stem] = self._load_file(stem, path, qdir)
         if "fee_details" in report.files or "trace_events" in report.files:
             self.gw.write_auto("reconcile_sales")
-        # what lead members look like may have changed: the API's kept answers go
+        # what lead members look like may have changed: the API's kept answers go; and
+        # the check's read model is built again for the loaded facts
         bump_generation(self.gw)
+        bump_data(self.gw)
         report.seconds = time.perf_counter() - t0
         return report
 

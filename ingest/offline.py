@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from graph import schema
+from graph.checkfacts import bump_data
 from graph.errors import GraphError
 from graph.gateway import Gateway
 from graph.leads import bump_generation
@@ -705,6 +706,7 @@ class InitialLoad:
                 schema.apply(gw)  # constraints and indexes, built on the loaded graph
                 set_empty_lists(gw, work / "empty-lists")
                 bump_generation(gw)
+                bump_data(gw)
             self.phases["schema"] = time.perf_counter() - t3
         finally:
             if not self.keep_files:

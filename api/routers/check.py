@@ -136,22 +136,37 @@ def warnings_for(body: SettlementCheck, row: dict[str, Any]) -> list[CheckWarnin
     return out
 
 
-async def run_check(svc: Service, request: Request, body: SettlementCheck) -> CheckResult:
-    """The check of one pending settlement, for the route below and for the counter's
-    lane (``api/lane.py``). It runs on the event loop and waits for its batch
-    (``api/batcher.py``), not for a thread of its own, so concurrent counters share one
-    Neo4j transaction; any error or a batch past the time limit answers "no warning,
-    check unavailable"."""
-    audit_ids(request, [body.psn_no])
-    # its purpose is the settlement itself (recorded with the audit row)
-    request.state.audit_purpose = f"pre-settlement check of {body.psn_no}"
-    params = {
+def check_params(body: SettlementCheck) -> dict[str, Any]:
+    """The parameters of one check, for check_settlements.cypher and the read model."""
+    return {
         "psn_no": body.psn_no,
         "fixmedins_code": body.fixmedins_code,
         "setl_time": body.setl_time.replace(tzinfo=None).isoformat(),
         "codes": sorted({c for ln in body.lines for c in ln.drug_trac_codg}),
         "drugs": sorted({ln.med_list_codg for ln in body.lines}),
     }
+
+
+async def run_check(svc: Service, request: Request, body: SettlementCheck) -> CheckResult:
+    """The check of one pending settlement, for the route below and for the counter's
+    lane (``api/lane.py``). While the worker's read model is the graph's
+    (``api/checkfacts.py``) it answers from there, on the event loop (a few SQLite
+    lookups). Otherwise it waits for its batch (``api/batcher.py``), not for a thread
+    of its own, so concurrent counters share one Neo4j transaction. Any error or a batch
+    past the time limit answers "no warning, check unavailable"."""
+    audit_ids(request, [body.psn_no])
+    # its purpose is the settlement itself (recorded with the audit row)
+    request.state.audit_purpose = f"pre-settlement check of {body.psn_no}"
+    params = check_params(body)
+    model = svc.facts.current() if svc.facts is not None else None
+    if model is not None:
+        facts, members = model
+        try:
+            return CheckResult(
+                checked=True, warnings=warnings_for(body, facts.lookup(params, members))
+            )
+        except Exception:  # the graph still knows: ask it
+            log.exception("the check's read model failed; asking Neo4j")
     try:
         row = await svc.checks.run(params, timeout=svc.settings.api_check_timeout_s)
         return CheckResult(checked=True, warnings=warnings_for(body, row))

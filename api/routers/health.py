@@ -33,4 +33,4 @@ def readyz(request: Request) -> Health | JSONResponse:
     except (GraphError, OSError, sqlite3.Error) as exc:
         body = Health(status="unavailable", detail=str(exc).splitlines()[0][:300])
         return JSONResponse(body.model_dump(), status_code=503)
-    return Health(status="ok")
+    return Health(status="ok", check_facts=svc.facts.state() if svc.facts else "off")

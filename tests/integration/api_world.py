@@ -227,6 +227,8 @@ def api_settings(base: Settings, tmp: Path, **over: Any) -> Settings:
             "api_drops_dir": tmp / "drops",
             "api_rate_burst": 10_000,
             "api_rate_per_minute": 100_000,
+            # the check's read model builds in the background; tests that want it say so
+            "api_check_facts": False,
             **over,
         }
     )

@@ -33,7 +33,10 @@ pytestmark = pytest.mark.integration
 
 OFFLINE = ("initial-offline", "FRAUDRINGS_INITIAL_BOLT_PORT", 24687, 24474)
 ONLINE = ("initial-online", "FRAUDRINGS_ONLINE_BOLT_PORT", 25687, 25474)
-VOLATILE = {"LeadsGeneration": {"token", "at"}}  # a new random token on every load
+VOLATILE = {  # a new random token on every load
+    "LeadsGeneration": {"token", "at"},
+    "DataGeneration": {"token", "at"},
+}
 
 
 def _instance(settings: Settings, spec: tuple[str, str, int, int]) -> Settings:

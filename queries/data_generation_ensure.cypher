@@ -1,0 +1,7 @@
+// The data generation's token, made on first use (a graph loaded before the token
+// existed gets one; an existing token is kept).
+// params: none
+// mode: write
+MERGE (g:DataGeneration {name: 'data'})
+ON CREATE SET g.token = randomUUID(), g.at = datetime()
+RETURN g.token AS token
