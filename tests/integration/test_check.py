@@ -39,16 +39,42 @@ def world(gw: Gateway, tmp_path_factory: pytest.TempPathFactory) -> Gateway:
     return gw
 
 
-@pytest.fixture(scope="module", params=[True, False], ids=["lane", "route"])
-def lane(request: pytest.FixtureRequest) -> bool:
-    """Every test runs through the counter's lane (api/lane.py) and through the route."""
-    return bool(request.param)
+@pytest.fixture(
+    scope="module",
+    params=[(True, False), (False, False), (True, True)],
+    ids=["lane", "route", "lane-read-model"],
+)
+def way(request: pytest.FixtureRequest) -> tuple[bool, bool]:
+    """Every test runs through the counter's lane (api/lane.py) and through the route,
+    asking Neo4j, and through the lane with the check's read model (api/checkfacts.py)."""
+    return request.param  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="module")
-def api(api_factory: Callable[..., Api], lane: bool) -> Api:
+def lane(way: tuple[bool, bool]) -> bool:
+    return way[0]
+
+
+@pytest.fixture(scope="module")
+def api(
+    api_factory: Callable[..., Api],
+    way: tuple[bool, bool],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Api:
+    lane, facts = way
     # a generous limit: a shared CI machine must not turn a slow answer into "unavailable"
-    return api_factory(api_check_lane=lane, api_check_timeout_s=30)
+    a = api_factory(
+        api_check_lane=lane,
+        api_check_timeout_s=30,
+        api_check_facts=facts,
+        api_check_facts_path=tmp_path_factory.mktemp("facts") / "facts.sqlite",
+    )
+    keeper = a.client.app.state.service.facts  # type: ignore[attr-defined]
+    if facts:
+        assert keeper.wait_ready(120), keeper.describe()
+    else:
+        assert keeper is None
+    return a
 
 
 def check(api: Api, **body: Any) -> dict[str, Any]:
