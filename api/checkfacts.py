@@ -52,7 +52,7 @@ class FactsKeeper:
         start: bool = True,
     ) -> None:
         self.gw = gw
-        self.path = Path(path)
+        self.path = Path(path).resolve()  # the builder runs in the project's folder
         self.poll_s = poll_s
         self.builder_env = builder_env
         self._facts: CheckFacts | None = None

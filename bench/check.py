@@ -6,12 +6,20 @@ that graph: persons with settlements (some in open leads, some deceased), high-v
 drugs they were dispensed, and a mix of boxes already sold and fresh codes, so the
 query does its full work (every subquery finds something to look at). The API runs in
 a child uvicorn process (``--workers``, 2) on a loopback port, as in bench/api.py, driven
-by wrk when it is installed (bench/wrk.py), else by httpx. Side by side in the same run
-(``--no-baseline`` skips it): a baseline of the same workers answering through the
-FastAPI route with one Neo4j transaction per check. Per level it also reports the CPU
-each answered check cost the API processes and the Neo4j JVM (psutil).
+by wrk when it is installed (bench/wrk.py), else by httpx. Three configurations of the
+same workers, side by side in one run:
 
-    .venv/bin/python -m bench.check [--concurrency 1,16,64] [--requests 600]
+- baseline (``--no-baseline`` skips it): the FastAPI route, one Neo4j transaction per
+  check, no read model;
+- Neo4j path (``--no-graph-path`` skips it): the counter's lane and batching, every check
+  asking Neo4j (the read model off);
+- the default: the check's read model (api/checkfacts.py), built first at the path the
+  server uses unless the file there is already the graph's (its build time is reported).
+
+Per level it also reports the CPU each answered check cost the API processes and the
+Neo4j JVM (psutil).
+
+    .venv/bin/python -m bench.check [--concurrency 1,16,64] [--seconds 10]
 
 Results: bench/results/check.json and bench/results/check.png.
 """
@@ -145,82 +153,115 @@ def cpu_meter(instance: str) -> Any:
     return meter
 
 
+CONFIGS = (  # key, label, hatch, colour of the p99 bar
+    ("baseline", "baseline: route, one Neo4j transaction per check", "//", "white"),
+    ("neo4j_path", "lane + batching, asking Neo4j", "..", "tab:orange"),
+    ("api", "lane + read model (default)", None, "tab:blue"),
+)
+
+
 def chart(out: dict[str, Any], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = out["api"]
-    base = (out.get("baseline") or {}).get("api")
-    x = [str(r["concurrency"]) for r in rows]
-    has_cpu = bool(base) and all("api_cpu_ms_per_check" in r for r in [*rows, *(base or [])])
+    runs = [(k, lab, h, col, out[k]) for k, lab, h, col in CONFIGS if out.get(k)]
+    x = [str(r["concurrency"]) for r in out["api"]]
+    has_cpu = all("api_cpu_ms_per_check" in r for *_, rs in runs for r in rs)
     fig, axes = plt.subplots(
         1,
         2 if has_cpu else 1,
-        figsize=(11 if has_cpu else 7, 4.2),
+        figsize=(12 if has_cpu else 7, 4.6),
         squeeze=False,
         gridspec_kw={"width_ratios": [3, 2]} if has_cpu else None,
     )
     ax = axes[0][0]
-    w = 0.2 if base else 0.4
-    ax.bar([i - w for i in range(len(x))], [r["p50_ms"] for r in rows], w, label="p50")
-    ax.bar([i for i in range(len(x))], [r["p99_ms"] for r in rows], w, label="p99")
-    if base:
+    w = 0.8 / (len(runs) + 1)
+    ax.bar(
+        [i - 0.4 + w / 2 for i in range(len(x))],
+        [r["p50_ms"] for r in out["api"]],
+        w,
+        color="tab:cyan",
+        label="p50, read model",
+    )
+    for j, (_, label, hatch, colour, rs) in enumerate(runs, 1):
         ax.bar(
-            [i + w for i in range(len(x))],
-            [r["p99_ms"] for r in base],
+            [i - 0.4 + w / 2 + j * w for i in range(len(x))],
+            [r["p99_ms"] for r in rs],
             w,
-            label="p99, baseline (route, one transaction per check)",
-            hatch="//",
-            color="white",
-            edgecolor="tab:orange",
+            label=f"p99, {label}",
+            hatch=hatch,
+            color=colour,
+            edgecolor="black",
         )
     ax.axhline(20, color="red", linestyle="--", linewidth=1, label="target p99 (c=16)")
-    ax.axhline(out["raw_cypher"]["p50_ms"], color="grey", linestyle=":", label="raw Cypher p50")
+    ax.set_yscale("log")
     ax.set_xticks(range(len(x)), [f"c={c}" for c in x])
-    ax.set_ylabel("ms")
+    ax.set_ylabel("ms (log scale)")
     ax.set_title(
         f"POST /check/settlement ({out['graph']['persons']:,} persons; "
         f"{out.get('loadgen', 'httpx')}, {out.get('workers', 1)} workers)"
     )
-    ax.legend(fontsize=8)
-    if has_cpu and base:  # where the CPU of one check goes, new setup beside the baseline
+    ax.legend(fontsize=7)
+    if has_cpu:  # where the CPU of one check goes, per configuration
         cx = axes[0][1]
-        labels = [f"c={c}" for c in x]
-        for j, (rs, tag, hatch) in enumerate(
-            ((rows, "lane + batching", None), (base, "baseline", "//"))
-        ):
-            pos = [i + (j - 0.5) * 0.38 for i in range(len(x))]
+        width = 0.8 / len(runs)
+        for j, (_, label, hatch, _c, rs) in enumerate(runs):
+            pos = [i - 0.4 + width / 2 + j * width for i in range(len(x))]
             api = [r["api_cpu_ms_per_check"] for r in rs]
             neo = [r["neo4j_cpu_ms_per_check"] for r in rs]
             cx.bar(
                 pos,
                 api,
-                0.36,
+                width * 0.9,
                 color="tab:blue",
                 hatch=hatch,
                 edgecolor="black",
-                label=f"API workers, {tag}",
+                label=f"API, {label.split(':')[0]}",
             )
             cx.bar(
                 pos,
                 neo,
-                0.36,
+                width * 0.9,
                 bottom=api,
                 color="tab:green",
                 hatch=hatch,
                 edgecolor="black",
-                label=f"Neo4j, {tag}",
+                label=f"Neo4j, {label.split(':')[0]}",
             )
-        cx.set_xticks(range(len(x)), labels)
-        top = max(r["api_cpu_ms_per_check"] + r["neo4j_cpu_ms_per_check"] for r in [*rows, *base])
-        cx.set_ylim(0, top * 1.45)  # room for the legend above the bars
+        cx.set_xticks(range(len(x)), [f"c={c}" for c in x])
+        top = max(
+            r["api_cpu_ms_per_check"] + r["neo4j_cpu_ms_per_check"] for *_, rs in runs for r in rs
+        )
+        cx.set_ylim(0, top * 1.6)  # room for the legend above the bars
         cx.set_ylabel("CPU ms per check")
         cx.set_title("CPU per answered check")
-        cx.legend(fontsize=7)
+        cx.legend(fontsize=6, ncol=2)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
+
+
+def read_model(s: Any, gw: Gateway) -> dict[str, Any]:
+    """The check's read model at the path the server will use, built now unless the file
+    there is already the graph's (then reused): its build time is part of the result."""
+    from graph import checkfacts
+
+    path = s.api_check_facts_path
+    if checkfacts.CheckFacts.token_of(path) == checkfacts.tokens(gw)[0] is not None:
+        return {"path": str(path), "reused": True}
+    print(f"building the check's read model at {path} ...", flush=True)
+    report = checkfacts.build(gw, path, progress=lambda t, n: print(f"  {t}: {n:,}", flush=True))
+    return {"path": str(path), "reused": False, **report}
+
+
+def wait_for_read_model(base: str, timeout: float = 300) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if httpx.get(base + "/readyz", timeout=5).json().get("check_facts") == "ready":
+            return
+        time.sleep(0.2)
+    raise SystemExit("the API did not take up the check's read model in time")
 
 
 def main() -> None:
@@ -237,6 +278,13 @@ def main() -> None:
         help="also run the baseline side by side: the same workers, one transaction per "
         "check (FRAUDRINGS_API_CHECK_MAX_BATCH=1) and the route instead of the counter's "
         "lane (FRAUDRINGS_API_CHECK_LANE=false); default on",
+    )
+    ap.add_argument(
+        "--graph-path",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also run the workers with the read model off (FRAUDRINGS_API_CHECK_FACTS="
+        "false): the lane and batching, every check asking Neo4j; default on",
     )
     wrk.add_loadgen_argument(ap)
     args = ap.parse_args()
@@ -269,7 +317,10 @@ def main() -> None:
 
     def run_api(workers: int, tag: str, env: dict[str, str] | None = None) -> list[dict[str, Any]]:
         res = []
+        env = {"FRAUDRINGS_API_CHECK_FACTS_PATH": str(s.api_check_facts_path), **(env or {})}
         with bench_server(s, workers=workers, env=env) as (base, tok):
+            if env.get("FRAUDRINGS_API_CHECK_FACTS") != "false":
+                wait_for_read_model(base)
             if use_wrk:
                 wrk.run(base, tok, reqs, 4, 2, inspect_check=True)  # warm-up
             else:
@@ -292,11 +343,20 @@ def main() -> None:
                 print(f"{tag} c={c}: {r}", flush=True)
         return res
 
-    plain = {"FRAUDRINGS_API_CHECK_LANE": "false", "FRAUDRINGS_API_CHECK_MAX_BATCH": "1"}
-    baseline = None
+    no_model = {"FRAUDRINGS_API_CHECK_FACTS": "false"}
+    plain = {
+        "FRAUDRINGS_API_CHECK_LANE": "false",
+        "FRAUDRINGS_API_CHECK_MAX_BATCH": "1",
+        **no_model,
+    }
+    baseline = graph = None
     if args.baseline:
-        baseline = run_api(args.workers, "baseline (route, no batching)", plain)
-    api = run_api(args.workers, f"api ({args.workers} workers)")
+        baseline = run_api(args.workers, "baseline (route, no batching, Neo4j)", plain)
+    if args.graph_path:
+        graph = run_api(args.workers, "lane + batching, Neo4j", no_model)
+    model = read_model(s, gw)
+    print(f"read model: {model}", flush=True)
+    api = run_api(args.workers, f"api, read model ({args.workers} workers)")
     gw.close()
     out = {
         "graph": {"persons": persons},
@@ -305,8 +365,11 @@ def main() -> None:
         "loadgen": "wrk" if use_wrk else "httpx",
         "workers": args.workers,
         "raw_cypher": raw,
+        "read_model": model,
         "api": api,
-        "baseline": {"workers": args.workers, "env": plain, "api": baseline} if baseline else None,
+        "neo4j_path": graph,
+        "baseline": baseline,
+        "env": {"baseline": plain, "neo4j_path": no_model},
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "check.json").write_text(json.dumps(out, indent=1) + "\n")
