@@ -8,6 +8,8 @@ small query, ``check_generations``):
 - when the leads' token changed, it reads the open leads' members again
   (``checkfacts_open_leads``, a few thousand rows) and keeps them only if the token
   did not move meanwhile; a write to leads through this worker drops them at once;
+- while an ingest is writing (it marks the data token so), the file is not used and
+  no build starts;
 - when the data token is not the one the open file was built under, it opens the file
   on disk if that one was built under the current token, and otherwise starts a build
   (``python -m graph.checkfacts``, its own process, under a lock, so that one build
@@ -97,15 +99,18 @@ class FactsKeeper:
         """One round: read the tokens, refresh what is stale. Errors leave the model
         unused until a poll succeeds."""
         try:
-            data, leads = tokens(self.gw, timeout=max(1.0, self.poll_s * 4))
+            now = tokens(self.gw, timeout=max(1.0, self.poll_s * 4))
         except Exception:
             self._seen = None
             raise
+        data, leads = (None if now.writing else now.data), now.leads
         self._seen = (data, leads)
         if leads != self._members_token or self._members is None:
             members = open_leads(self.gw, timeout=30)
-            if tokens(self.gw, timeout=5)[1] == leads:
+            if tokens(self.gw, timeout=5).leads == leads:
                 self._members, self._members_token = members, leads
+        if now.writing:
+            return  # an ingest is writing: checks ask Neo4j; built after it ends
         facts = self._facts
         if data is not None and facts is not None and facts.token == data:
             return

@@ -17,10 +17,11 @@ the same rules:
 Open-lead membership is not in the file: it changes with every workflow step, so the
 API reads it on its own (``checkfacts_open_leads``) whenever the leads' token changes.
 
-Freshness. Every write to the graph's facts by this project (an ingest, a restore, a
-reset) renews the data token before and after it writes (``bump_data``). A build reads
-the token before it starts and again at the end and is thrown away if they differ, so a
-file is always one consistent copy of the graph under its token. The API uses a file
+Freshness. Every ingest renews the data token before it writes, marked *writing*, and
+again when it ends, failed or not (``bump_data``); emptying the graph renews it too. A
+build reads the token before it starts and again at the end and is thrown away if they
+differ or an ingest is writing, so a file is always one consistent copy of the graph
+under its token, never of a graph half loaded. The API uses a file
 only while its token is the graph's (``api/checkfacts.py``); otherwise the check asks
 Neo4j, as it always did. Writes made to the graph outside this project's code do not
 renew the token and are not seen here until the next renewal.
@@ -43,7 +44,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from graph.gateway import Gateway, Row
 
@@ -98,16 +99,25 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 # -- tokens ----------------------------------------------------------------------------
-def bump_data(gw: Gateway) -> None:
-    """A new data generation (queries/data_generation_bump.cypher): run before a write to
-    the graph's facts starts and after it ends; read models under the old token go."""
-    gw.write("data_generation_bump")
+class Tokens(NamedTuple):
+    data: str | None  # the data generation (None: never renewed yet)
+    leads: str | None  # the leads generation
+    writing: bool  # an ingest is writing now: no read model is built or used
 
 
-def tokens(gw: Gateway, timeout: float | None = None) -> tuple[str | None, str | None]:
-    """(data token, leads token) as the graph has them now."""
+def bump_data(gw: Gateway, *, writing: bool = False) -> None:
+    """A new data generation (queries/data_generation_bump.cypher): with ``writing`` before
+    a write to the graph's facts starts, without it after it ends (failed or not); read
+    models under the old token go out of use."""
+    gw.write("data_generation_bump", {"writing": writing})
+
+
+def tokens(gw: Gateway, timeout: float | None = None) -> Tokens:
+    """The graph's generation tokens now."""
     rows = gw.read("check_generations", {}, timeout=timeout)
-    return (rows[0]["data"], rows[0]["leads"]) if rows else (None, None)
+    if not rows:
+        return Tokens(None, None, False)
+    return Tokens(rows[0]["data"], rows[0]["leads"], bool(rows[0]["writing"]))
 
 
 # -- build -----------------------------------------------------------------------------
@@ -129,6 +139,8 @@ def build(gw: Gateway, path: Path, *, progress: Progress | None = None) -> dict[
     :class:`StaleBuild` when the data token changed meanwhile. Returns counts."""
     t0 = time.perf_counter()
     token = gw.write_auto("data_generation_ensure")[0]["token"]
+    if tokens(gw).writing:
+        raise StaleBuild("an ingest is writing to the graph; built after it ends")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.building-{os.getpid()}")
@@ -188,9 +200,9 @@ def build(gw: Gateway, path: Path, *, progress: Progress | None = None) -> dict[
         con.commit()
         con.execute("ANALYZE")
         con.close()
-        after, _ = tokens(gw)
-        if after != token:
-            raise StaleBuild(f"the graph's data changed during the build ({token} -> {after})")
+        after = tokens(gw)
+        if after.data != token or after.writing:
+            raise StaleBuild(f"the graph's data changed during the build ({token} -> {after.data})")
         # on disk before it is used: an API worker's own fsyncs (its audit log) must not
         # wait behind the writeback of a freshly written file of hundreds of MB
         fd = os.open(tmp, os.O_RDONLY)

@@ -155,3 +155,19 @@ def test_leads_moved_through_the_worker_reach_its_checks_at_once(api: Api, world
     assert "open_lead" in codes(api, **k1)
     assert service(api).facts.wait_ready(30)  # type: ignore[union-attr]
     assert "open_lead" in codes(api, **k1)
+
+
+def test_no_read_model_while_an_ingest_writes(api: Api, world: Gateway, tmp_path: Path) -> None:
+    keeper = service(api).facts
+    assert keeper is not None and keeper.current() is not None
+    checkfacts.bump_data(world, writing=True)  # what an ingest does before it writes
+    try:
+        time.sleep(POLL_S * 5)
+        assert keeper.current() is None and keeper.state() == "stale"
+        assert codes(api, **g1("81000000000000000002")) == ["box_already_sold"]  # Neo4j
+        with pytest.raises(checkfacts.StaleBuild):
+            checkfacts.build(world, tmp_path / "other.sqlite")
+        assert not (tmp_path / "other.sqlite").exists()
+    finally:
+        checkfacts.bump_data(world)  # ... and when it ends
+    assert keeper.wait_ready(120), keeper.describe()

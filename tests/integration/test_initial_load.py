@@ -183,7 +183,7 @@ def test_initial_load_gives_the_online_graph_report_and_quarantine(
     for name in names:
         assert (qi / name).read_text() == (qo / name).read_text(), name
     extra = initial_report.as_dict()
-    assert extra["imported"]["nodes"] == len(ga[0]) - 1  # all but the leads generation
+    assert extra["imported"]["nodes"] == len(ga[0]) - 2  # all but the two generation tokens
 
 
 def test_initial_load_refuses_a_database_that_is_not_empty(

@@ -109,13 +109,14 @@ class FakeGateway:
             {"psn_no": "P1", "lead_id": "X", "typology": "card_pooling", "status": "new"}
         ]
         self.down = False
+        self.writing = False
         self.member_reads = 0
 
     def read(self, name: str, params: Mapping[str, Any] | None = None, **kw: Any) -> list[Any]:
         if self.down:
             raise GraphUnavailable("down")
         if name == "check_generations":
-            return [{"data": self.data, "leads": self.leads}]
+            return [{"data": self.data, "leads": self.leads, "writing": self.writing}]
         if name == "checkfacts_open_leads":
             self.member_reads += 1
             return list(self.members)
@@ -177,3 +178,16 @@ def test_no_answer_from_the_file_when_the_tokens_cannot_be_read(keeper: FactsKee
     gw.down = False
     keeper.poll()
     assert keeper.current() is not None
+
+
+def test_nothing_is_built_or_used_while_an_ingest_writes(keeper: FactsKeeper) -> None:
+    gw: FakeGateway = keeper.gw  # type: ignore[assignment]
+    keeper.poll()
+    assert keeper.current() is not None
+    gw.data, gw.writing = "D2", True  # the token an ingest sets before it writes
+    keeper.poll()
+    keeper.poll()
+    assert keeper.current() is None and keeper.builds == []  # type: ignore[attr-defined]
+    gw.data, gw.writing = "D3", False  # ... and the one it sets when it ends
+    keeper.poll()
+    assert keeper.current() is None and keeper.builds == [1]  # type: ignore[attr-defined]
