@@ -125,6 +125,8 @@ def create_referral(
         raise ProblemError(404, NOT_FOUND, slug="not-found") from None
     except (service.NotConfirmed, service.ReferralConflict) as exc:
         raise ProblemError(409, str(exc), slug="workflow") from None
+    if svc.facts is not None:
+        svc.facts.leads_changed()  # the lead is referred, no longer open: checks see it now
     rec = next(
         r for r in service.referrals(svc.gw, lead_id, user.region) if r["referral_id"] == rid
     )
