@@ -58,8 +58,10 @@ class FactsKeeper:
         self.poll_s = poll_s
         self.builder_env = builder_env
         self._facts: CheckFacts | None = None
-        self._members: dict[str, list[Row]] | None = None
-        self._members_token: str | None = None
+        # (leads token, members) as one value, so a check never pairs one with the other's
+        # neighbour; _leads_epoch counts this worker's own writes to leads
+        self._members: tuple[str | None, dict[str, list[Row]]] | None = None
+        self._leads_epoch = 0
         self._seen: tuple[str | None, str | None] | None = None  # last polled (data, leads)
         self._builder: subprocess.Popen[bytes] | None = None
         self._failed_at = -RETRY_AFTER_FAILURE_S
@@ -77,12 +79,14 @@ class FactsKeeper:
         seen, facts, members = self._seen, self._facts, self._members
         if seen is None or facts is None or members is None:
             return None
-        if facts.token != seen[0] or self._members_token != seen[1]:
+        if facts.token != seen[0] or members[0] != seen[1]:
             return None
-        return facts, members
+        return facts, members[1]
 
     def leads_changed(self) -> None:
-        """This worker wrote to leads: stop using the members until they are read again."""
+        """This worker wrote to leads: stop using the members until they are read again
+        (members being read meanwhile are not taken either)."""
+        self._leads_epoch += 1
         self._members = None
 
     def state(self) -> str:
@@ -105,10 +109,12 @@ class FactsKeeper:
             raise
         data, leads = (None if now.writing else now.data), now.leads
         self._seen = (data, leads)
-        if leads != self._members_token or self._members is None:
+        held = self._members
+        if held is None or held[0] != leads:
+            epoch = self._leads_epoch
             members = open_leads(self.gw, timeout=30)
-            if tokens(self.gw, timeout=5).leads == leads:
-                self._members, self._members_token = members, leads
+            if tokens(self.gw, timeout=5).leads == leads and epoch == self._leads_epoch:
+                self._members = (leads, members)
         if now.writing:
             return  # an ingest is writing: checks ask Neo4j; built after it ends
         facts = self._facts

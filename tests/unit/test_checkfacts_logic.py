@@ -111,6 +111,7 @@ class FakeGateway:
         self.down = False
         self.writing = False
         self.member_reads = 0
+        self.during_read: Any = None
 
     def read(self, name: str, params: Mapping[str, Any] | None = None, **kw: Any) -> list[Any]:
         if self.down:
@@ -119,6 +120,8 @@ class FakeGateway:
             return [{"data": self.data, "leads": self.leads, "writing": self.writing}]
         if name == "checkfacts_open_leads":
             self.member_reads += 1
+            if self.during_read is not None:
+                self.during_read()
             return list(self.members)
         raise AssertionError(name)
 
@@ -191,3 +194,13 @@ def test_nothing_is_built_or_used_while_an_ingest_writes(keeper: FactsKeeper) ->
     gw.data, gw.writing = "D3", False  # ... and the one it sets when it ends
     keeper.poll()
     assert keeper.current() is None and keeper.builds == [1]  # type: ignore[attr-defined]
+
+
+def test_members_read_across_a_write_of_this_worker_are_not_taken(keeper: FactsKeeper) -> None:
+    gw: FakeGateway = keeper.gw  # type: ignore[assignment]
+    gw.during_read = keeper.leads_changed  # the worker writes while the members are read
+    keeper.poll()
+    assert keeper.current() is None
+    gw.during_read = None
+    keeper.poll()
+    assert keeper.current() is not None and gw.member_reads == 2
