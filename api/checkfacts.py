@@ -65,7 +65,6 @@ class FactsKeeper:
         self._seen: tuple[str | None, str | None] | None = None  # last polled (data, leads)
         self._builder: subprocess.Popen[bytes] | None = None
         self._failed_at = -RETRY_AFTER_FAILURE_S
-        self._lock = threading.Lock()
         self._stop = threading.Event()
         self.builds_started = 0
         self._thread = threading.Thread(target=self._loop, name="check-facts", daemon=True)
@@ -126,8 +125,7 @@ class FactsKeeper:
         self._start_build()
 
     def _install(self, facts: CheckFacts) -> None:
-        with self._lock:
-            old, self._facts = self._facts, facts
+        old, self._facts = self._facts, facts
         log.info("check read model %s in use (data generation %s)", self.path, facts.token)
         if old is not None:
             # a check may still be reading the old one on the event loop: close it later

@@ -248,7 +248,8 @@ def read_model(s: Any, gw: Gateway) -> dict[str, Any]:
     from graph import checkfacts
 
     path = s.api_check_facts_path
-    if checkfacts.CheckFacts.token_of(path) == checkfacts.tokens(gw).data is not None:
+    data = checkfacts.tokens(gw).data
+    if data is not None and checkfacts.CheckFacts.token_of(path) == data:
         return {"path": str(path), "reused": True}
     print(f"building the check's read model at {path} ...", flush=True)
     report = checkfacts.build(gw, path, progress=lambda t, n: print(f"  {t}: {n:,}", flush=True))

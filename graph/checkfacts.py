@@ -138,8 +138,9 @@ def build(gw: Gateway, path: Path, *, progress: Progress | None = None) -> dict[
     """Copy the check's facts from the graph into ``path`` (replaced atomically); raise
     :class:`StaleBuild` when the data token changed meanwhile. Returns counts."""
     t0 = time.perf_counter()
-    token = gw.write_auto("data_generation_ensure")[0]["token"]
-    if tokens(gw).writing:
+    start = gw.write_auto("data_generation_ensure")[0]
+    token = start["token"]
+    if start["writing"]:
         raise StaleBuild("an ingest is writing to the graph; built after it ends")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -205,21 +206,21 @@ def build(gw: Gateway, path: Path, *, progress: Progress | None = None) -> dict[
             raise StaleBuild(f"the graph's data changed during the build ({token} -> {after.data})")
         # on disk before it is used: an API worker's own fsyncs (its audit log) must not
         # wait behind the writeback of a freshly written file of hundreds of MB
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        _fsync(tmp)
         os.replace(tmp, path)
-        dfd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
+        _fsync(path.parent)  # the rename itself
     finally:
         tmp.unlink(missing_ok=True)
     counts["deaths"] = len(small["deaths"])
     return {"token": token, "rows": counts, "seconds": round(time.perf_counter() - t0, 1)}
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 class BuildLock:
@@ -379,11 +380,7 @@ class CheckFacts:
 def open_leads(gw: Gateway, timeout: float | None = None) -> dict[str, list[Row]]:
     """psn_no -> the open leads the person is a member of (each lead once)."""
     out: dict[str, list[Row]] = {}
-    seen: set[tuple[str, str]] = set()
     for r in gw.read("checkfacts_open_leads", {}, timeout=timeout):
-        if (r["psn_no"], r["lead_id"]) in seen:
-            continue
-        seen.add((r["psn_no"], r["lead_id"]))
         out.setdefault(r["psn_no"], []).append(
             {"lead_id": r["lead_id"], "typology": r["typology"], "status": r["status"]}
         )
