@@ -57,8 +57,8 @@ def compare_methods(gw: Gateway, repeat: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, proj, res in (
         ("buyers", buy.projection, cfg.buyers.resolution),
-        ("coadmission", inp.projection, cfg.inpatient.resolution),
-        ("coadmission_all_pairs", full, cfg.inpatient.resolution),
+        ("coadmission", inp.projection, 1.0),
+        ("coadmission_all_pairs", full, 1.0),
     ):
         g = proj.graph()
         row: dict[str, Any] = {"nodes": g.vcount(), "edges": g.ecount()}

@@ -2,7 +2,9 @@
 // between them (时空异常). Online platforms are not places; an inpatient stay holds the
 // person from admission (its settlement may come later), other visits until they end.
 // Plausible travel: $ground_kmh up to $flight_km, beyond that a flight at $flight_kmh
-// plus $flight_overhead_h hours. Pairs closer than $min_km are never flagged.
+// plus $flight_overhead_h hours. Pairs closer than $min_km are never flagged. A later
+// visit stamped at exactly midnight carries a date, not a time: it may have been any
+// time that day, so the time between is taken as the most it could be.
 // params: $min_km, $ground_kmh, $flight_km, $flight_kmh, $flight_overhead_h
 // mode: read
 // Each person's visits are sorted inside a per-person subquery, so memory holds one
@@ -26,7 +28,9 @@ WHERE a.inst <> b.inst
 WITH p, a, b,
      point.distance(point({latitude: a.lat, longitude: a.lon}),
                     point({latitude: b.lat, longitude: b.lon})) / 1000.0 AS km,
-     duration.inSeconds(a.left_at, b.begn).seconds / 3600.0 AS hours
+     duration.inSeconds(a.left_at, b.begn).seconds / 3600.0
+       + CASE WHEN b.begn.hour = 0 AND b.begn.minute = 0 AND b.begn.second = 0
+              THEN 24.0 ELSE 0.0 END AS hours
 WITH p, a, b, km, hours,
      CASE WHEN km <= $flight_km THEN km / $ground_kmh
           ELSE km / $flight_kmh + $flight_overhead_h END AS needed

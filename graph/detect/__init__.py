@@ -124,7 +124,7 @@ def run_all(
                 "projection_nodes": len(inp.projection.keys),
                 "projection_edges": inp.projection.n_edges,
                 "communities": inp.communities,
-                "modularity": round(inp.modularity, 4),
+                "waves": inp.waves,
             },
         ),
         *((typ, drafts, {}) for typ, drafts in more.items()),

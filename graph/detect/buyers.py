@@ -70,7 +70,7 @@ def score_candidate(c: Candidate, daily_units: float, resold: set[str], cfg: Buy
     resold_share = len(codes & resold) / len(codes) if codes else 0.0
     overlap = early / refills if refills else 0.0
     c.factors = {
-        "ratio": clip((c.ratio - 1.2) / 2.3),
+        "ratio": clip((c.ratio - cfg.normal_ratio) / 1.35),
         "overlap": clip(overlap / 0.6),
         "prescribers": clip((n_dr - 1) / 4),
         "institutions": clip((n_inst - 1) / 3),
@@ -138,7 +138,7 @@ def detect(
             resold = resold_by_seller.get(c.psn_no, set())
             score_candidate(c, float(r["daily_units"]), resold, cfg)
             cands.append(c)
-        flagged = [c for c in cands if c.score >= cfg.min_score]
+        flagged = [c for c in cands if c.score >= cfg.weak_score]
         by_person: dict[str, list[Candidate]] = defaultdict(list)
         for c in flagged:
             by_person[c.psn_no].append(c)
@@ -155,12 +155,62 @@ def detect(
         links: dict[frozenset[str], list[str]] = defaultdict(list)
         for r in contacts:
             links[frozenset((r["a"], r["b"]))].append(f"{r['via']}:{r['value']}")
-        drafts = [
-            _draft(g2, by_person, recyclers_by_seller, proj, links, cfg, i)
-            for i, g2 in enumerate(groups)
-        ]
+        households = _households(contacts)
+        drafts = []
+        for i, g2 in enumerate(groups):
+            ring = ring_members(g2, by_person, proj, households, cfg)
+            if not ring:
+                continue
+            d = _draft(ring, by_person, recyclers_by_seller, proj, links, cfg, i)
+            if d.score >= (cfg.min_score if len(ring) == 1 else cfg.min_group_score):
+                drafts.append(d)
         drafts.sort(key=lambda d: (-d.score, d.anchor()))
     return BuyerResult(drafts, len(cands), len(flagged), proj, len(groups))
+
+
+def _households(contacts: list[dict[str, Any]]) -> dict[str, str]:
+    """Person -> a household key: persons sharing a phone or an address are one household."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for r in contacts:
+        a, b = find(r["a"]), find(r["b"])
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    return {p: find(p) for p in list(parent)}
+
+
+def ring_members(
+    group: list[str],
+    by_person: dict[str, list[Candidate]],
+    proj: Projection,
+    households: dict[str, str],
+    cfg: BuyerConfig,
+) -> list[str]:
+    """Who of a community stands in a lead. A buyer whose own purchases pass
+    ``min_score`` always does. One whose excess is only just above normal (``weak_score``)
+    does only inside a ring of at least two households that act together (same-day
+    pickups at one outlet, boxes resold by one outlet, a shared collector's phone): a
+    couple refilling together is one household and carries no weak member."""
+    strong = [p for p in group if max(c.score for c in by_person[p]) >= cfg.min_score]
+    if len(group) == 1:
+        return strong
+    homes = {households.get(p, p) for p in group}
+    if len(homes) < 2:
+        return strong
+    gi = {proj.index[p]: p for p in group}
+    linked: set[str] = set()
+    for (i, j), _w in proj.weights.items():
+        if i in gi and j in gi and households.get(gi[i], gi[i]) != households.get(gi[j], gi[j]):
+            linked.update((gi[i], gi[j]))
+    out = sorted(set(strong) | linked)
+    return out if len(out) >= 2 or (out and out[0] in strong) else []
 
 
 def build_projection(

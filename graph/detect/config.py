@@ -20,8 +20,23 @@ class BuyerConfig(BaseModel):
     min_unit_price: float = Field(default=150.0, description="high-value: pric_ref at least this")
     include_key_monitored: bool = True
     min_lines: int = 4
-    min_ratio: float = Field(default=1.6, description="supply days over elapsed days")
-    min_score: float = 0.5
+    min_ratio: float = Field(
+        default=1.3,
+        description="supply days over elapsed days: refills allowed once two thirds of a "
+        "supply is used give at most 1.5, on time 1.0; below 1.3 no one is a candidate",
+    )
+    normal_ratio: float = Field(
+        default=1.15, description="the ratio factor starts here (on-time refills, a holiday)"
+    )
+    min_score: float = Field(default=0.5, description="a buyer standing alone")
+    min_group_score: float = Field(
+        default=0.35, description="a ring: members' mean with the coordination bonus"
+    )
+    weak_score: float = Field(
+        default=0.25,
+        description="a buyer just above normal counts only inside a ring of two or more "
+        "households that act together",
+    )
     overlap_remaining: float = Field(
         default=0.5, description="a refill is early if this share of the last supply is left"
     )
@@ -40,23 +55,65 @@ class BuyerConfig(BaseModel):
 
 
 class InpatientConfig(BaseModel):
-    window_hours: float = Field(default=24.0, description="admissions this close are co-admissions")
-    min_pair_repeats: int = Field(default=2, description="co-admissions a pair needs to be linked")
+    window_hours: float = Field(
+        default=24.0, description="a wave is admitted within a day (a minibus, one morning)"
+    )
+    close_hours: float = Field(
+        default=2.0, description="arrivals this close came together (one vehicle, one roll-call)"
+    )
+    simultaneous_hours: float = Field(
+        default=6.0,
+        description="a tie needs arrival within half a day or discharge on the same day: "
+        "care-home residents admitted one at a time never tie",
+    )
+    min_tie: float = Field(
+        default=3.0,
+        description="points a pair needs: a shared village or phone (2) and one more sign, "
+        "or three weak signs (arrival, discharge, diagnosis, surge day)",
+    )
+    common_dx_share: float = Field(
+        default=0.2,
+        description="a diagnosis above this share of an institution's stays is its everyday "
+        "case (a stroke unit's I63) and counts half",
+    )
+    surge_p: float = Field(
+        default=0.001,
+        description="a day is a surge when the institution's own daily rate gives its "
+        "admission count less often than this (about once in three years)",
+    )
+    max_origin_persons: int = Field(
+        default=60, description="a village key or phone held by more inpatients is not an origin"
+    )
+    max_origin_share: float = Field(
+        default=0.01, description="... or by more than this share of all inpatients"
+    )
+    min_wave_size: int = Field(
+        default=3, description="persons in a wave: a pair is a couple, three are a group"
+    )
+    min_waves: int = Field(
+        default=2, description="recruiting is repeated business: a ring fills beds again"
+    )
+    big_wave: int = Field(
+        default=8,
+        description="one wave this large from one village (a minibus, the Shenyang and Taihe "
+        "cases) is a lead alone; families are smaller",
+    )
+    short_stay_days: float = Field(
+        default=10.0, description="fake stays in the cases last 4 days to a week or two"
+    )
     min_members: int = 3
-    wave_gap_days: float = 3.0
-    min_wave_size: int = 3
-    min_waves: int = 2
-    min_score: float = 0.5
-    resolution: float = 1.0
-    seed: int = 42
+    min_score: float = Field(default=0.35, description="structure filters; the score ranks")
     max_evidence: int = 300
     weights: dict[str, float] = {
-        "waves": 0.3,
-        "short_stays": 0.15,
-        "same_diagnosis": 0.15,
-        "far_from_home": 0.15,
+        "waves": 0.2,
+        "wave_size": 0.1,
+        "simultaneous": 0.1,
+        "short_stays": 0.1,
+        "same_diagnosis": 0.1,
+        "shared_origin": 0.1,
         "profile": 0.1,
         "institution_share": 0.15,
+        "far_from_home": 0.05,
     }
 
 
@@ -66,12 +123,31 @@ class DeceasedConfig(BaseModel):
 
 
 class TravelConfig(BaseModel):
-    min_km: float = 80.0
-    ground_kmh: float = 300.0  # high-speed rail, door to door a little less
-    flight_km: float = 800.0
+    min_km: float = Field(
+        default=80.0, description="closer places are one metropolitan area: never flagged"
+    )
+    ground_kmh: float = Field(
+        default=300.0, description="high-speed rail door to door is a little less than this"
+    )
+    flight_km: float = Field(default=800.0, description="beyond this a flight is plausible")
     flight_kmh: float = 800.0
-    flight_overhead_h: float = 3.0
-    min_events: int = Field(default=2, description="impossible trips a person needs")
+    flight_overhead_h: float = Field(
+        default=3.0, description="to the airport, check-in, from the airport"
+    )
+    min_events: int = Field(
+        default=1,
+        description="one physically impossible pair is already a lead in the national "
+        "model; repeats raise the score",
+    )
+    suspect_min_persons: int = Field(
+        default=5,
+        description="this many unrelated persons impossible at one place point at its "
+        "coordinates, not at them",
+    )
+    suspect_share: float = Field(
+        default=0.003, description="... when they are at least this share of its settlements"
+    )
+    weights: dict[str, float] = {"impossible_trips": 0.2, "shortfall": 0.2, "distance": 0.1}
     max_evidence: int = 200
 
     def needed_hours(self, km: float) -> float:
@@ -87,6 +163,11 @@ class PoolingConfig(BaseModel):
     burst_minutes: float = 45.0
     min_burst_persons: int = 6
     min_bursts: int = 2
+    max_members: int = Field(
+        default=150,
+        description="the largest ring in the cases pooled 70+ cards; past this a lead "
+        "keeps the cards that look pooled",
+    )
     min_score: float = 0.5
     max_evidence: int = 300
     weights: dict[str, float] = {

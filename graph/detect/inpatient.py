@@ -1,42 +1,76 @@
-"""拉拢住院 / 共同住院: persons recruited to be admitted together, in waves.
+"""拉拢住院 / 共同住院: persons recruited and admitted in waves.
 
-Co-admission projection: two persons admitted to the same institution within
-``window_hours`` of each other are linked, weighted by how often that repeats; pairs
-seen together fewer than ``min_pair_repeats`` times are dropped (a family admitted
-together once is not a ring), and shared phones or addresses between linked persons
-add weight. Leiden communities on it are scored by repeated waves, short stays, similar
-diagnoses, distance from home, age and poverty profile, and the institution's share of
-admissions on wave days. The institution is a member of the lead, and so is a person
-outside the group whose phone is on several members' records (the recruiter).
+In the public cases a hospital's marketing staff or paid intermediaries fill its beds
+with elderly or poor villagers brought in groups (a minibus of 7 to 40 from one
+village in one morning), again and again over months; bounties keep bringing new
+recruits, so most recruits are admitted once or twice and two recruits are rarely
+admitted together twice. The detector therefore works on *waves*, not on pairs that
+repeat:
+
+1. **Wave ties.** Two stays at one institution whose admissions lie within
+   ``window_hours`` are tied when they share enough of: a home village or address, a
+   phone, arrival within ``close_hours``, discharge on the same day, a main diagnosis
+   (weighted down when that diagnosis is the institution's everyday case), and a surge
+   day (far more admissions than the institution's own daily rate explains). A tie needs
+   ``min_tie`` points and a simultaneous arrival or discharge, so care-home residents
+   admitted one at a time over months never tie.
+2. **Waves.** Connected stays form a wave; a wave needs ``min_wave_size`` persons.
+3. **Rings.** Waves are joined when they share a person, a village or a phone (also
+   across institutions), or, at one institution, the same pattern (same leading
+   diagnosis, short stays, an elderly or poor profile) or surge days. A ring needs
+   ``min_waves`` waves, or one wave of ``big_wave`` persons most of whom share an origin
+   (a family admitted together once stays below both).
+
+A ring is scored by its waves, their size and simultaneity, short stays, shared
+diagnoses and origins, the members' profile and the institution's share of admissions
+on wave days. The institutions are members of the lead, and so is a person outside the
+ring whose phone is on several members' records (the recruiter).
 """
 
 from __future__ import annotations
 
+import math
+import re
+import statistics
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from graph.community import DEFAULT_METHOD, Method, Projection, leiden
+from graph.community import DEFAULT_METHOD, Method, Projection
 from graph.detect.config import InpatientConfig
 from graph.detect.timing import Timer
 from graph.gateway import Gateway
 from graph.leads import LeadDraft, Member, Reason, clip, span
 
+_FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
+_NUMBER = re.compile(r"[0-9一二三四五六七八九十百零〇]+\s*(号|栋|幢|楼|单元|室|户|组|排|巷|弄)")
 
-@dataclass
-class InpatientResult:
-    drafts: list[LeadDraft]
-    stays: int
-    projection: Projection
-    communities: int
-    modularity: float
+
+def address_key(addr: str | None) -> str:
+    """The village or street block of an address: up to its first 村 (a village and
+    its groups are one place), else the text before its house number."""
+    if not addr:
+        return ""
+    s = "".join(str(addr).translate(_FULLWIDTH).split())
+    k = s.find("村")
+    if k >= 0:
+        return s[: k + 1]
+    m = _NUMBER.search(s)
+    if m:
+        s = s[: m.start()]
+    m2 = re.search(r"\d", s)
+    if m2:
+        s = s[: m2.start()]
+    return s if len(s) >= 4 else ""
 
 
 def co_admissions(stays: list[dict[str, Any]], window_hours: float) -> Counter[tuple[str, str]]:
     """Pair -> number of times the two were admitted to one institution within the window.
 
-    ``stays`` must be ordered by institution, then admission time."""
+    ``stays`` must be ordered by institution, then admission time. (Kept for the
+    projection benchmark and for evidence; the detector itself works on waves.)"""
     window = window_hours * 3600
     pairs: Counter[tuple[str, str]] = Counter()
     n = len(stays)
@@ -57,8 +91,8 @@ def co_admissions(stays: list[dict[str, Any]], window_hours: float) -> Counter[t
 
 
 def waves_of(stays: list[dict[str, Any]], gap_days: float, min_size: int) -> list[list[dict]]:
-    """Admission waves: runs of stays whose admissions are at most gap_days apart and
-    that hold at least min_size distinct persons."""
+    """Admission runs: stays whose admissions are at most gap_days apart, holding at least
+    min_size distinct persons."""
     out: list[list[dict]] = []
     cur: list[dict] = []
     for s in sorted(stays, key=lambda s: s["begntime"]):
@@ -77,6 +111,241 @@ def _age(brdy: Any, on: date) -> int | None:
     return on.year - brdy.year - ((on.month, on.day) < (brdy.month, brdy.day))
 
 
+def _flags(v: Any) -> set[str]:
+    if not v:
+        return set()
+    return set(v) if isinstance(v, list | tuple | set) else set(str(v).split(";"))
+
+
+def _los(s: dict[str, Any]) -> float | None:
+    end = s.get("endtime")
+    if not isinstance(end, datetime):
+        return None
+    return max(0.0, (end - s["begntime"]).total_seconds() / 86400)
+
+
+def poisson_tail(k: int, lam: float) -> float:
+    """P(X >= k) for X ~ Poisson(lam)."""
+    if k <= 0:
+        return 1.0
+    term = math.exp(-lam)
+    cdf = term
+    for i in range(1, k):
+        term *= lam / i
+        cdf += term
+    return max(0.0, 1.0 - cdf)
+
+
+def surge_days(stays: list[dict[str, Any]], p: float) -> set[date]:
+    """Days on which one institution admitted more persons than its own daily rate
+    explains (Poisson tail below ``p``). The rate is the mean over the institution's
+    active span with its busiest 5% of days left out, so waves do not raise their own bar."""
+    days = Counter(s["begntime"].date() for s in stays)
+    if not days:
+        return set()
+    first, last = min(days), max(days)
+    span_days = (last - first).days + 1
+    counts = sorted(days.values()) + [0] * (span_days - len(days))
+    counts.sort()
+    keep = counts[: max(1, math.ceil(len(counts) * 0.95))]
+    lam = max(sum(keep) / len(keep), 0.05)
+    return {d for d, n in days.items() if poisson_tail(n, lam) < p}
+
+
+@dataclass
+class Wave:
+    idx: int
+    inst: str
+    stays: list[dict[str, Any]]
+    persons: set[str] = field(default_factory=set)
+    surge: bool = False
+
+    @property
+    def day(self) -> date:
+        first: date = min(s["begntime"] for s in self.stays).date()
+        return first
+
+
+@dataclass
+class InpatientResult:
+    drafts: list[LeadDraft]
+    stays: int
+    projection: Projection
+    communities: int
+    modularity: float
+    waves: int = 0
+
+
+class _DSU:
+    def __init__(self, n: int) -> None:
+        self.p = list(range(n))
+
+    def find(self, x: int) -> int:
+        while self.p[x] != x:
+            self.p[x] = self.p[self.p[x]]
+            x = self.p[x]
+        return x
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.p[max(ra, rb)] = min(ra, rb)
+
+
+def _specific(values: Iterable[str], limit: int) -> set[str]:
+    """Values held by at most ``limit`` persons (a village, a household's or a
+    recruiter's phone), not the placeholder that half a region shares."""
+    c = Counter(values)
+    return {v for v, n in c.items() if v and n <= limit}
+
+
+def find_waves(
+    stays: list[dict[str, Any]], cfg: InpatientConfig, proj: Projection
+) -> tuple[list[Wave], dict[str, set[str]], dict[str, set[str]]]:
+    """Waves of tied admissions at each institution (``stays`` in institution, time order).
+    Returns the waves and each person's specific village keys and phones."""
+    persons = {s["psn_no"] for s in stays}
+    limit = max(cfg.max_origin_persons, int(cfg.max_origin_share * len(persons)))
+    keys_of: dict[str, set[str]] = defaultdict(set)
+    tels_of: dict[str, set[str]] = defaultdict(set)
+    seen: set[str] = set()
+    all_keys: list[str] = []
+    all_tels: list[str] = []
+    for s in stays:
+        p = s["psn_no"]
+        if p in seen:
+            continue
+        seen.add(p)
+        ks = {address_key(a) for a in s.get("addrs") or []} - {""}
+        ts = {str(t) for t in s.get("tels") or [] if t}
+        keys_of[p], tels_of[p] = ks, ts
+        all_keys += ks
+        all_tels += ts
+    ok_keys, ok_tels = _specific(all_keys, limit), _specific(all_tels, limit)
+    for p in keys_of:
+        keys_of[p] &= ok_keys
+        tels_of[p] &= ok_tels
+    by_inst: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for s in stays:
+        by_inst[s["inst"]].append(s)
+    window = cfg.window_hours * 3600
+    waves: list[Wave] = []
+    for inst, ss in by_inst.items():
+        surge = surge_days(ss, cfg.surge_p)
+        dx = Counter((s["dise"] or "")[:3] for s in ss)
+        common = {d for d, n in dx.items() if n > cfg.common_dx_share * len(ss)}
+        dsu = _DSU(len(ss))
+        tied = [False] * len(ss)
+        for i, a in enumerate(ss):
+            pa = a["psn_no"]
+            da = a["begntime"]
+            ea = a.get("endtime")
+            xa = (a["dise"] or "")[:3]
+            for j in range(i + 1, len(ss)):
+                b = ss[j]
+                dt = (b["begntime"] - da).total_seconds()
+                if dt > window:
+                    break
+                pb = b["psn_no"]
+                if pb == pa:
+                    continue
+                pts = 0.0
+                if keys_of[pa] & keys_of[pb]:
+                    pts += 2
+                if tels_of[pa] & tels_of[pb]:
+                    pts += 2
+                close = dt <= cfg.close_hours * 3600
+                if close:
+                    pts += 1
+                eb = b.get("endtime")
+                same_out = (
+                    isinstance(ea, datetime) and isinstance(eb, datetime) and ea.date() == eb.date()
+                )
+                if same_out:
+                    pts += 1
+                if xa and xa == (b["dise"] or "")[:3]:
+                    pts += 0.5 if xa in common else 1
+                if da.date() in surge and b["begntime"].date() in surge:
+                    pts += 1
+                simultaneous = dt <= cfg.simultaneous_hours * 3600 or same_out
+                if pts >= cfg.min_tie and simultaneous:
+                    dsu.union(i, j)
+                    tied[i] = tied[j] = True
+                    proj.add(pa, pb, pts)
+        comps: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for i, s in enumerate(ss):
+            if tied[i]:
+                comps[dsu.find(i)].append(s)
+        for comp in comps.values():
+            ps = {s["psn_no"] for s in comp}
+            if len(ps) >= cfg.min_wave_size:
+                w = Wave(len(waves), inst, comp, ps)
+                w.surge = sum(1 for s in comp if s["begntime"].date() in surge) * 2 > len(comp)
+                waves.append(w)
+    return waves, keys_of, tels_of
+
+
+def _profile(s: dict[str, Any], on: date) -> bool:
+    age = _age(s.get("brdy"), on)
+    flags = _flags(s.get("flags"))
+    return (age is not None and age >= 60) or bool(flags & {"poverty", "medical_aid"})
+
+
+def _pattern(w: Wave, cfg: InpatientConfig) -> tuple[str, bool, bool]:
+    dx = Counter((s["dise"] or "")[:3] for s in w.stays).most_common(1)[0][0]
+    los = [x for x in (_los(s) for s in w.stays) if x is not None]
+    short = bool(los) and statistics.median(los) <= cfg.short_stay_days
+    prof = sum(1 for s in w.stays if _profile(s, w.day)) / len(w.stays)
+    return dx, short, prof >= 0.5
+
+
+def join_waves(
+    waves: list[Wave],
+    keys_of: dict[str, set[str]],
+    tels_of: dict[str, set[str]],
+    cfg: InpatientConfig,
+) -> list[list[Wave]]:
+    """Waves of one ring: a shared person, village or phone (any institution), or at one
+    institution the same pattern or surge days."""
+    dsu = _DSU(len(waves))
+    owner: dict[str, int] = {}
+    for w in waves:
+        for p in sorted(w.persons):
+            for tag in [f"p:{p}", *(f"k:{k}" for k in keys_of[p]), *(f"t:{t}" for t in tels_of[p])]:
+                if tag in owner:
+                    dsu.union(owner[tag], w.idx)
+                else:
+                    owner[tag] = w.idx
+    by_inst: dict[str, list[Wave]] = defaultdict(list)
+    for w in waves:
+        by_inst[w.inst].append(w)
+    for ws in by_inst.values():
+        pats = [(w, _pattern(w, cfg)) for w in ws]
+        for i, (a, pa) in enumerate(pats):
+            for b, pb in pats[i + 1 :]:
+                same = pa[0] == pb[0] and pa[1] and pb[1] and pa[2] and pb[2]
+                if (a.surge and b.surge) or same:
+                    dsu.union(a.idx, b.idx)
+    groups: dict[int, list[Wave]] = defaultdict(list)
+    for w in waves:
+        groups[dsu.find(w.idx)].append(w)
+    return sorted(groups.values(), key=lambda g: min(w.idx for w in g))
+
+
+def _shared_origin(persons: set[str], keys_of: dict[str, set[str]], tels_of: dict) -> float:
+    c: Counter[str] = Counter()
+    for p in persons:
+        c.update(f"k:{k}" for k in keys_of[p])
+        c.update(f"t:{t}" for t in tels_of[p])
+    shared = {tag for tag, n in c.items() if n >= 2}
+    hit = sum(
+        1
+        for p in persons
+        if {f"k:{k}" for k in keys_of[p]} & shared or {f"t:{t}" for t in tels_of[p]} & shared
+    )
+    return hit / len(persons) if persons else 0.0
+
+
 def detect(
     gw: Gateway,
     cfg: InpatientConfig,
@@ -84,94 +353,89 @@ def detect(
     method: Method = DEFAULT_METHOD,
     timer: Timer | None = None,
 ) -> InpatientResult:
+    del method  # waves are joined by their ties, not by modularity
     tm = timer or Timer()
     with tm.stage("queries"):
         stays = gw.read("detect_inpatient_stays")
     with tm.stage("projection"):
-        pairs = co_admissions(stays, cfg.window_hours)
-        proj = Projection("coadmission")
-        for (a, b), n in sorted(pairs.items()):
-            if n >= cfg.min_pair_repeats:
-                proj.add(a, b, float(n))
-        persons = sorted(proj.keys)
-    with tm.stage("queries"):
-        contacts = gw.read("detect_contacts", {"psn": persons}) if len(persons) > 1 else []
-    with tm.stage("projection"):
-        for r in contacts:
-            proj.add(r["a"], r["b"], 1.0)
-        g = proj.graph()
-    with tm.stage("community"):
-        part = leiden(g, method=method, resolution=cfg.resolution, seed=cfg.seed)
-        groups = [grp for grp in part.groups(proj.keys) if len(grp) >= cfg.min_members]
+        proj = Projection("admission_waves")
+        waves, keys_of, tels_of = find_waves(stays, cfg, proj)
+        rings = join_waves(waves, keys_of, tels_of, cfg)
     with tm.stage("scoring"):
-        by_person: dict[str, list[dict[str, Any]]] = defaultdict(list)
         by_inst_day: Counter[tuple[str, date]] = Counter()
         for s in stays:
-            by_person[s["psn_no"]].append(s)
             by_inst_day[(s["inst"], s["begntime"].date())] += 1
         drafts: list[LeadDraft] = []
-        for ci, grp in enumerate(groups):
-            d = _draft(gw, grp, by_person, by_inst_day, pairs, cfg, ci)
+        for ci, ring in enumerate(rings):
+            d = _draft(gw, ring, keys_of, tels_of, by_inst_day, cfg, ci)
             if d is not None:
                 drafts.append(d)
         drafts.sort(key=lambda d: (-d.score, d.anchor()))
-    return InpatientResult(drafts, len(stays), proj, len(groups), part.modularity)
+    return InpatientResult(drafts, len(stays), proj, len(rings), 0.0, len(waves))
 
 
 def _draft(
     gw: Gateway,
-    group: list[str],
-    by_person: dict[str, list[dict[str, Any]]],
+    ring: list[Wave],
+    keys_of: dict[str, set[str]],
+    tels_of: dict[str, set[str]],
     by_inst_day: Counter[tuple[str, date]],
-    pairs: Counter[tuple[str, str]],
     cfg: InpatientConfig,
     community: int,
 ) -> LeadDraft | None:
-    stays = [s for p in group for s in by_person[p]]
-    inst, _ = Counter(s["inst"] for s in stays).most_common(1)[0]
-    at = [s for s in stays if s["inst"] == inst]
-    waves = waves_of(at, cfg.wave_gap_days, cfg.min_wave_size)
-    if len(waves) < cfg.min_waves:
+    persons = set().union(*(w.persons for w in ring))
+    origin = _shared_origin(persons, keys_of, tels_of)
+    biggest = max(len(w.persons) for w in ring)
+    if len(ring) < cfg.min_waves and not (
+        biggest >= cfg.big_wave and (origin >= 0.5 or any(w.surge for w in ring))
+    ):
         return None
-    in_waves = [s for w in waves for s in w]
-    members = sorted({s["psn_no"] for s in in_waves})
-    if len(members) < cfg.min_members:
+    if len(persons) < cfg.min_members:
         return None
+    in_waves = [s for w in ring for s in w.stays]
     ref = max(s["begntime"] for s in in_waves).date()
-    los = [
-        max(0.0, (s["endtime"] - s["begntime"]).total_seconds() / 86400)
-        for s in in_waves
-        if isinstance(s.get("endtime"), datetime)
-    ]
-    short = sum(1 for x in los if x <= 6) / len(los) if los else 0.0
+    los = [x for x in (_los(s) for s in in_waves) if x is not None]
+    short = sum(1 for x in los if x <= cfg.short_stay_days) / len(los) if los else 0.0
     dises = Counter((s["dise"] or "")[:3] for s in in_waves)
     same_dx = sum(n for _, n in dises.most_common(2)) / len(in_waves)
-    inst_admdvs = at[0]["inst_admdvs"] or ""
-    homes = {p: (by_person[p][0]["home"] or "") for p in members}
-    far = sum(1 for h in homes.values() if h[:4] != inst_admdvs[:4]) / len(members)
-    prof = 0
-    for p in members:
-        s0 = by_person[p][0]
-        age = _age(s0["brdy"], ref)
-        flags = s0["flags"] or ""
-        if (age is not None and age >= 50) or "poverty" in flags or "medical_aid" in flags:
-            prof += 1
-    profile = prof / len(members)
-    wave_days = {(inst, s["begntime"].date()) for s in in_waves}
+    first_stay: dict[str, dict[str, Any]] = {}
+    for s in in_waves:
+        first_stay.setdefault(s["psn_no"], s)
+    prof = sum(1 for s in first_stay.values() if _profile(s, ref)) / len(persons)
+    inst_count = Counter(s["inst"] for s in in_waves)
+    inst = inst_count.most_common(1)[0][0]
+    inst_admdvs = next((s["inst_admdvs"] for s in in_waves if s["inst"] == inst), "") or ""
+    homes = {p: (s["home"] or "") for p, s in first_stay.items()}
+    far = sum(1 for h in homes.values() if h[:4] != inst_admdvs[:4]) / len(persons)
+    wave_days = {(s["inst"], s["begntime"].date()) for s in in_waves}
     all_on_days = sum(by_inst_day[k] for k in wave_days)
     share = len(in_waves) / all_on_days if all_on_days else 0.0
+    sim = 0
+    for w in ring:
+        t0 = sorted(s["begntime"] for s in w.stays)[len(w.stays) // 2]
+        sim += sum(
+            1
+            for s in w.stays
+            if abs((s["begntime"] - t0).total_seconds()) <= cfg.simultaneous_hours * 3600
+        )
+    simultaneous = sim / len(in_waves)
+    mean_size = sum(len(w.persons) for w in ring) / len(ring)
     factors = {
-        "waves": clip((len(waves) - 1) / 3),
+        "waves": clip((len(ring) - 1) / 3),
+        "wave_size": clip((mean_size - 2) / 8),
+        "simultaneous": simultaneous,
         "short_stays": short,
         "same_diagnosis": same_dx,
-        "far_from_home": far,
-        "profile": profile,
+        "shared_origin": origin,
+        "profile": prof,
         "institution_share": clip(share / 0.5),
+        "far_from_home": far,
     }
-    w = cfg.weights
-    score = sum(w[k] * v for k, v in factors.items())
+    w_ = cfg.weights
+    score = sum(w_[k] * v for k, v in factors.items())
     if score < cfg.min_score:
         return None
+    members = sorted(persons)
     holders = gw.read("detect_phone_holders", {"psn": members, "min_shared": 2})
     # a phone on several members' records held by exactly one outsider names that
     # outsider as the likely recruiter; a phone that a whole household holds names no
@@ -180,46 +444,24 @@ def _draft(
     for h in holders:
         by_tel[h["tel"]].add(h["psn_no"])
     recruiters = sorted({next(iter(ps)) for ps in by_tel.values() if len(ps) == 1})
-    reasons = [
-        Reason(
-            factor="waves",
-            value=len(waves),
-            weight=w["waves"],
-            text=f"{len(members)} 人分 {len(waves)} 批次集中入住同一机构 "
-            + "、".join(f"{x[0]['begntime']:%Y-%m-%d}" for x in waves),
-        ),
-        Reason(
-            factor="short_stays",
-            value=round(short, 2),
-            weight=w["short_stays"],
-            text=f"{round(100 * short)}% 的住院不超过 6 天",
-        ),
-        Reason(
-            factor="same_diagnosis",
-            value=round(same_dx, 2),
-            weight=w["same_diagnosis"],
-            text=f"{round(100 * same_dx)}% 的住院诊断集中于 "
-            + "、".join(k for k, _ in dises.most_common(2)),
-        ),
-        Reason(
-            factor="far_from_home",
-            value=round(far, 2),
-            weight=w["far_from_home"],
-            text=f"{round(100 * far)}% 的成员参保地不在该机构所在城市",
-        ),
-        Reason(
-            factor="profile",
-            value=round(profile, 2),
-            weight=w["profile"],
-            text=f"{round(100 * profile)}% 的成员为 50 岁以上或困难/医疗救助人员",
-        ),
-        Reason(
-            factor="institution_share",
-            value=round(share, 2),
-            weight=w["institution_share"],
-            text=f"批次入院日该机构 {round(100 * share)}% 的入院来自本群体",
-        ),
-    ]
+    ordered = sorted(ring, key=lambda w: (w.day, w.inst))
+    texts = {
+        "waves": f"{len(persons)} 人分 {len(ring)} 批次集中入住 "
+        + "、".join(f"{w.day:%Y-%m-%d}({len(w.persons)}人)" for w in ordered[:12]),
+        "wave_size": f"每批平均 {mean_size:.1f} 人",
+        "simultaneous": f"{round(100 * simultaneous)}% 的入院与同批其他人相隔不超过 "
+        f"{cfg.simultaneous_hours:g} 小时",
+        "short_stays": f"{round(100 * short)}% 的住院不超过 {cfg.short_stay_days:g} 天",
+        "same_diagnosis": f"{round(100 * same_dx)}% 的住院诊断集中于 "
+        + "、".join(k for k, _ in dises.most_common(2)),
+        "shared_origin": f"{round(100 * origin)}% 的成员与其他成员同村/同址或共用电话",
+        "profile": f"{round(100 * prof)}% 的成员为 60 岁以上或困难/医疗救助人员",
+        "institution_share": f"批次入院日该机构 {round(100 * share)}% 的入院来自本群体",
+        "far_from_home": f"{round(100 * far)}% 的成员参保地不在该机构所在城市",
+    }
+    rounded = {k: (len(ring) if k == "waves" else round(v, 2)) for k, v in factors.items()}
+    rounded["wave_size"] = round(mean_size, 1)
+    reasons = [Reason(factor=k, value=rounded[k], weight=w_[k], text=texts[k]) for k in factors]
     if recruiters:
         reasons.append(
             Reason(
@@ -230,30 +472,30 @@ def _draft(
             )
         )
     lead_members = [Member(kind="person", id=p, role="recruited_patient") for p in members]
-    lead_members.append(Member(kind="institution", id=inst, role="institution"))
+    lead_members += [
+        Member(kind="institution", id=i, role="institution") for i, _ in inst_count.most_common()
+    ]
     lead_members += [Member(kind="person", id=r, role="recruiter") for r in recruiters]
     evidence = []
-    for i, wv in enumerate(waves, 1):
-        for s in sorted(wv, key=lambda s: (s["begntime"], s["setl_id"])):
-            end = s["endtime"]
+    for i, wv in enumerate(ordered, 1):
+        for s in sorted(wv.stays, key=lambda s: (s["begntime"], s["setl_id"])):
+            end = s.get("endtime")
             evidence.append(
-                f"settlement:{s['setl_id']} wave {i} {s['psn_no']} admitted "
+                f"settlement:{s['setl_id']} wave {i} {s['psn_no']} at {s['inst']} admitted "
                 f"{s['begntime']:%Y-%m-%d %H:%M} discharged "
                 f"{end:%Y-%m-%d} dx {s['dise']} dr {s['dr']}"
                 if isinstance(end, datetime)
-                else f"settlement:{s['setl_id']} wave {i} {s['psn_no']}"
+                else f"settlement:{s['setl_id']} wave {i} {s['psn_no']} at {s['inst']}"
             )
-    gs = set(members)
-    for (a, b), n in sorted(pairs.items()):
-        if a in gs and b in gs and n >= cfg.min_pair_repeats:
-            evidence.append(f"link:{a}<->{b} co-admitted {n} times")
     for h in holders:
         evidence.append(
             f"link:{h['psn_no']} phone {h['tel']} on records of {', '.join(h['shared'])}"
         )
     first, last = span(s["begntime"] for s in in_waves)
     amount = sum(float(s["fund"] or 0) for s in in_waves)
-    regions = sorted({inst_admdvs, *(h for h in homes.values() if h)} - {""})
+    regions = sorted(
+        {inst_admdvs, *(s["inst_admdvs"] or "" for s in in_waves), *homes.values()} - {""}
+    )
     return LeadDraft(
         typology="inpatient_recruitment",
         score=clip(score),

@@ -84,6 +84,23 @@ def deceased(gw: Gateway, cfg: DeceasedConfig, timer: Timer | None = None) -> li
 
 
 # --- spatiotemporal ------------------------------------------------------------------------
+def suspect_places(
+    rows: list[dict[str, Any]], settlements: dict[str, int], cfg: TravelConfig
+) -> set[str]:
+    """Institutions where many unrelated persons look impossible: their coordinates are
+    more likely wrong than all those persons' cards lent out."""
+    persons: dict[str, set[str]] = defaultdict(set)
+    for r in rows:
+        persons[r["inst_a"]].add(r["psn_no"])
+        persons[r["inst_b"]].add(r["psn_no"])
+    return {
+        i
+        for i, ps in persons.items()
+        if len(ps) >= cfg.suspect_min_persons
+        and len(ps) >= cfg.suspect_share * settlements.get(i, 0)
+    }
+
+
 def travel(gw: Gateway, cfg: TravelConfig, timer: Timer | None = None) -> list[LeadDraft]:
     tm = timer or Timer()
     with tm.stage("queries"):
@@ -97,37 +114,62 @@ def travel(gw: Gateway, cfg: TravelConfig, timer: Timer | None = None) -> list[L
                 "flight_overhead_h": cfg.flight_overhead_h,
             },
         )
+        counts: dict[str, int] = {}
+        places = sorted({r["inst_a"] for r in rows} | {r["inst_b"] for r in rows})
+        if places:
+            counts = {
+                r["code"]: int(r["settlements"])
+                for r in gw.read("detect_institution_persons", {"codes": places})
+            }
     with tm.stage("scoring"):
+        suspect = suspect_places(rows, counts, cfg)
         by_person: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for r in rows:
+            if r["inst_a"] in suspect or r["inst_b"] in suspect:
+                continue
             by_person[r["psn_no"]].append(r)
         drafts = []
         for psn, rs in sorted(by_person.items()):
             if len(rs) < cfg.min_events:
                 continue
             worst = max(r["km"] / max(r["hours"], 0.05) for r in rs)
+            # how impossible: 0 when the time was just short of enough, 1 when simultaneous
+            gap = max(clip(1 - max(r["hours"], 0.0) / r["needed"]) for r in rs)
+            far = max(r["km"] for r in rs)
             insts = sorted({r["inst_a"] for r in rs} | {r["inst_b"] for r in rs})
-            score = clip(0.5 + 0.1 * min(len(rs), 4) + (0.1 if worst > 1000 else 0.0))
+            f = {
+                "impossible_trips": clip((len(rs) - 1) / 3),
+                "shortfall": gap,
+                "distance": clip((far - cfg.min_km) / 1000),
+            }
+            w = cfg.weights
+            score = clip(0.5 + sum(w[k] * v for k, v in f.items()))
             members = [Member(kind="person", id=psn, role="card_holder")]
             members += [Member(kind="institution", id=i, role="institution") for i in insts]
             reasons = [
                 Reason(
                     factor="impossible_trips",
                     value=len(rs),
-                    weight=0.6,
+                    weight=w["impossible_trips"],
                     text=f"{len(rs)} 次在时间上不可能到达的两地就医/购药",
+                ),
+                Reason(
+                    factor="shortfall",
+                    value=round(gap, 2),
+                    weight=w["shortfall"],
+                    text=f"最紧的一次只有所需最短路程时间的 {round(100 * (1 - gap))}%",
+                ),
+                Reason(
+                    factor="distance",
+                    value=round(far),
+                    weight=w["distance"],
+                    text=f"两地最远相距 {far:.0f} 公里",
                 ),
                 Reason(
                     factor="max_implied_kmh",
                     value=round(worst),
-                    weight=0.3,
+                    weight=0.0,
                     text=f"两次结算之间隐含的最高移动速度 {worst:.0f} 公里/小时",
-                ),
-                Reason(
-                    factor="institutions",
-                    value=len(insts),
-                    weight=0.1,
-                    text=f"涉及 {len(insts)} 家机构",
                 ),
             ]
             evidence = [
@@ -194,6 +236,26 @@ def _odd(t: datetime) -> bool:
     return t.hour >= 20 or t.hour < 7
 
 
+def _pooled_rows(
+    bs: list[list[dict[str, Any]]], in_b: list[dict[str, Any]], max_members: int
+) -> list[dict[str, Any]]:
+    """At a busy outlet a burst also holds ordinary customers: beyond ``max_members``
+    persons keep those whose cards look pooled (in most bursts, the burst's common
+    basket, out-of-town or never here otherwise), so a lead never grows to thousands."""
+    persons = {r["psn_no"] for r in in_b}
+    if len(persons) <= max_members:
+        return in_b
+    mark: Counter[str] = Counter()
+    for b in bs:
+        mode = Counter(tuple(sorted(r["basket"])) for r in b).most_common(1)[0][0]
+        for r in b:
+            mark[r["psn_no"]] += 1 + (tuple(sorted(r["basket"])) == mode)
+            if r["visits_here"] <= 2:
+                mark[r["psn_no"]] += 1
+    keep = {p for p, _ in sorted(mark.items(), key=lambda x: (-x[1], x[0]))[:max_members]}
+    return [r for r in in_b if r["psn_no"] in keep]
+
+
 def pooling(gw: Gateway, cfg: PoolingConfig, timer: Timer | None = None) -> list[LeadDraft]:
     tm = timer or Timer()
     with tm.stage("queries"):
@@ -218,6 +280,7 @@ def pooling(gw: Gateway, cfg: PoolingConfig, timer: Timer | None = None) -> list
         drafts = []
         for term, bs in found.items():
             in_b = [r for b in bs for r in b]
+            in_b = _pooled_rows(bs, in_b, cfg.max_members)
             persons = sorted({r["psn_no"] for r in in_b})
             inst = in_b[0]["inst"]
             inst_admdvs = in_b[0]["inst_admdvs"] or ""
