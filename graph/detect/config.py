@@ -66,15 +66,23 @@ class InpatientConfig(BaseModel):
         description="a tie needs arrival within half a day or discharge on the same day: "
         "care-home residents admitted one at a time never tie",
     )
-    min_tie: float = Field(
-        default=3.0,
-        description="points a pair needs: a shared village or phone (2) and one more sign, "
-        "or three weak signs (arrival, discharge, diagnosis, surge day)",
+    min_tie_bits: float = Field(
+        default=6.0,
+        description="bits a pair needs at a quiet institution (about 1 in 64 by chance); "
+        "a busy one needs log2(rate^2/2) more",
     )
-    common_dx_share: float = Field(
-        default=0.2,
-        description="a diagnosis above this share of an institution's stays is its everyday "
-        "case (a stroke unit's I63) and counts half",
+    bits_village: float = Field(
+        default=8.0, description="one village of a few hundred among a region's hundred thousands"
+    )
+    bits_phone: float = Field(default=10.0, description="a phone is a household or a recruiter")
+    bits_close: float = Field(
+        default=1.5, description="arrivals within close_hours: a third of day-time pairs"
+    )
+    bits_discharge: float = Field(
+        default=2.5, description="discharged the same day: about one pair in six by chance"
+    )
+    bits_surge: float = Field(
+        default=4.0, description="both admitted on a day the institution's rate cannot explain"
     )
     surge_p: float = Field(
         default=0.001,
@@ -92,6 +100,11 @@ class InpatientConfig(BaseModel):
     )
     min_waves: int = Field(
         default=2, description="recruiting is repeated business: a ring fills beds again"
+    )
+    min_wave_share: float = Field(
+        default=0.5,
+        description="of the members' stays at the ring's institutions, the share in waves: "
+        "care-home residents admitted one at a time fall far below",
     )
     big_wave: int = Field(
         default=8,

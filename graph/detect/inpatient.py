@@ -10,10 +10,11 @@ repeat:
 1. **Wave ties.** Two stays at one institution whose admissions lie within
    ``window_hours`` are tied when they share enough of: a home village or address, a
    phone, arrival within ``close_hours``, discharge on the same day, a main diagnosis
-   (weighted down when that diagnosis is the institution's everyday case), and a surge
-   day (far more admissions than the institution's own daily rate explains). A tie needs
-   ``min_tie`` points and a simultaneous arrival or discharge, so care-home residents
-   admitted one at a time over months never tie.
+   (worth what its rarity at the institution says), and a surge day (far more
+   admissions than the institution's own daily rate explains), each scored in bits (how
+   unlikely by chance). A tie needs ``min_tie_bits`` plus the log of the pairs admitted
+   together per day there (a busy hospital makes more coincidences), and a simultaneous
+   arrival or discharge.
 2. **Waves.** Connected stays form a wave; a wave needs ``min_wave_size`` persons.
 3. **Rings.** Waves are joined when they share a person, a village or a phone (also
    across institutions), or, at one institution, the same pattern (same leading
@@ -136,20 +137,30 @@ def poisson_tail(k: int, lam: float) -> float:
     return max(0.0, 1.0 - cdf)
 
 
-def surge_days(stays: list[dict[str, Any]], p: float) -> set[date]:
-    """Days on which one institution admitted more persons than its own daily rate
-    explains (Poisson tail below ``p``). The rate is the mean over the institution's
-    active span with its busiest 5% of days left out, so waves do not raise their own bar."""
+def daily_rate(stays: list[dict[str, Any]]) -> float:
+    """An institution's usual admissions per day: the mean over its active span with its
+    busiest 5% of days left out, so waves do not raise their own bar."""
     days = Counter(s["begntime"].date() for s in stays)
     if not days:
-        return set()
-    first, last = min(days), max(days)
-    span_days = (last - first).days + 1
-    counts = sorted(days.values()) + [0] * (span_days - len(days))
-    counts.sort()
+        return 0.05
+    span_days = (max(days) - min(days)).days + 1
+    counts = sorted(list(days.values()) + [0] * (span_days - len(days)))
     keep = counts[: max(1, math.ceil(len(counts) * 0.95))]
-    lam = max(sum(keep) / len(keep), 0.05)
+    return max(sum(keep) / len(keep), 0.05)
+
+
+def surge_days(stays: list[dict[str, Any]], p: float) -> set[date]:
+    """Days on which one institution admitted more persons than its own daily rate
+    explains (Poisson tail below ``p``)."""
+    lam = daily_rate(stays)
+    days = Counter(s["begntime"].date() for s in stays)
     return {d for d, n in days.items() if poisson_tail(n, lam) < p}
+
+
+def tie_bits_needed(rate: float, cfg: InpatientConfig) -> float:
+    """Evidence a pair needs at an institution admitting ``rate`` a day: the chance
+    coincidences to beat grow with the pairs admitted together (rate² / 2 a day)."""
+    return cfg.min_tie_bits + max(0.0, math.log2(rate * rate / 2))
 
 
 @dataclass
@@ -232,8 +243,10 @@ def find_waves(
     waves: list[Wave] = []
     for inst, ss in by_inst.items():
         surge = surge_days(ss, cfg.surge_p)
+        need = tie_bits_needed(daily_rate(ss), cfg)
         dx = Counter((s["dise"] or "")[:3] for s in ss)
-        common = {d for d, n in dx.items() if n > cfg.common_dx_share * len(ss)}
+        # a shared diagnosis is worth what its rarity at this institution says
+        dx_bits = {d: min(6.0, math.log2(len(ss) / n)) for d, n in dx.items() if d}
         dsu = _DSU(len(ss))
         tied = [False] * len(ss)
         for i, a in enumerate(ss):
@@ -249,29 +262,28 @@ def find_waves(
                 pb = b["psn_no"]
                 if pb == pa:
                     continue
-                pts = 0.0
+                bits = 0.0
                 if keys_of[pa] & keys_of[pb]:
-                    pts += 2
+                    bits += cfg.bits_village
                 if tels_of[pa] & tels_of[pb]:
-                    pts += 2
-                close = dt <= cfg.close_hours * 3600
-                if close:
-                    pts += 1
+                    bits += cfg.bits_phone
+                if dt <= cfg.close_hours * 3600:
+                    bits += cfg.bits_close
                 eb = b.get("endtime")
                 same_out = (
                     isinstance(ea, datetime) and isinstance(eb, datetime) and ea.date() == eb.date()
                 )
                 if same_out:
-                    pts += 1
+                    bits += cfg.bits_discharge
                 if xa and xa == (b["dise"] or "")[:3]:
-                    pts += 0.5 if xa in common else 1
+                    bits += dx_bits.get(xa, 0.0)
                 if da.date() in surge and b["begntime"].date() in surge:
-                    pts += 1
+                    bits += cfg.bits_surge
                 simultaneous = dt <= cfg.simultaneous_hours * 3600 or same_out
-                if pts >= cfg.min_tie and simultaneous:
+                if bits >= need and simultaneous:
                     dsu.union(i, j)
                     tied[i] = tied[j] = True
-                    proj.add(pa, pb, pts)
+                    proj.add(pa, pb, bits)
         comps: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for i, s in enumerate(ss):
             if tied[i]:
@@ -363,11 +375,13 @@ def detect(
         rings = join_waves(waves, keys_of, tels_of, cfg)
     with tm.stage("scoring"):
         by_inst_day: Counter[tuple[str, date]] = Counter()
+        stays_of: dict[tuple[str, str], int] = Counter()
         for s in stays:
             by_inst_day[(s["inst"], s["begntime"].date())] += 1
+            stays_of[(s["psn_no"], s["inst"])] += 1
         drafts: list[LeadDraft] = []
         for ci, ring in enumerate(rings):
-            d = _draft(gw, ring, keys_of, tels_of, by_inst_day, cfg, ci)
+            d = _draft(gw, ring, keys_of, tels_of, by_inst_day, stays_of, cfg, ci)
             if d is not None:
                 drafts.append(d)
         drafts.sort(key=lambda d: (-d.score, d.anchor()))
@@ -380,10 +394,18 @@ def _draft(
     keys_of: dict[str, set[str]],
     tels_of: dict[str, set[str]],
     by_inst_day: Counter[tuple[str, date]],
+    stays_of: dict[tuple[str, str], int],
     cfg: InpatientConfig,
     community: int,
 ) -> LeadDraft | None:
     persons = set().union(*(w.persons for w in ring))
+    # residents of a care home come one at a time over months and meet in a wave only
+    # by chance; recruits come in waves
+    insts = {w.inst for w in ring}
+    in_wave = sum(len(w.stays) for w in ring)
+    at_all = sum(stays_of.get((p, i), 0) for p in persons for i in insts)
+    if at_all and in_wave / at_all < cfg.min_wave_share:
+        return None
     origin = _shared_origin(persons, keys_of, tels_of)
     biggest = max(len(w.persons) for w in ring)
     if len(ring) < cfg.min_waves and not (
