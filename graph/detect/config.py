@@ -28,7 +28,11 @@ class BuyerConfig(BaseModel):
     normal_ratio: float = Field(
         default=1.15, description="the ratio factor starts here (on-time refills, a holiday)"
     )
-    min_score: float = Field(default=0.5, description="a buyer standing alone")
+    min_score: float = Field(
+        default=0.4,
+        description="a buyer standing alone: above the ratio gate, early refills and a "
+        "second doctor or outlet together, which a patient refilling on time never shows",
+    )
     min_group_score: float = Field(
         default=0.35, description="a ring: members' mean with the coordination bonus"
     )
