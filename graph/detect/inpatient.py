@@ -46,25 +46,24 @@ from graph.gateway import Gateway
 from graph.leads import LeadDraft, Member, Reason, clip, span
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
-_NUMBER = re.compile(r"[0-9一二三四五六七八九十百零〇]+\s*(号|栋|幢|楼|单元|室|户|组|排|巷|弄)")
+
+
+_UNIT = re.compile(r"\d+\s*(单元|室|户|层).*$")
+_TAIL = re.compile(r"[-－]?\d+$")
 
 
 def address_key(addr: str | None) -> str:
-    """The village or street block of an address: up to its first 村 (a village and
-    its groups are one place), else the text before its house number."""
+    """Where a person lives, as fine as a recruiter's reach: a village (up to its first
+    村, its groups and house numbers dropped), else the building (the unit and the
+    flat dropped). A road or a district is never a key."""
     if not addr:
         return ""
     s = "".join(str(addr).translate(_FULLWIDTH).split())
     k = s.find("村")
     if k >= 0:
         return s[: k + 1]
-    m = _NUMBER.search(s)
-    if m:
-        s = s[: m.start()]
-    m2 = re.search(r"\d", s)
-    if m2:
-        s = s[: m2.start()]
-    return s if len(s) >= 4 else ""
+    s = _TAIL.sub("", _UNIT.sub("", s))
+    return s if re.search(r"\d", s) and len(s) >= 6 else ""
 
 
 def co_admissions(stays: list[dict[str, Any]], window_hours: float) -> Counter[tuple[str, str]]:

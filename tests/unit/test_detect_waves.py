@@ -141,13 +141,14 @@ def _leads(stays: list[dict[str, Any]]) -> list[set[str]]:
     return [{m.id for m in d.members} for d in res.drafts]
 
 
-def test_address_key_is_the_village_or_block() -> None:
+def test_address_key_is_the_village_or_the_building() -> None:
     assert inpatient.address_key("山东省聊城市某县某镇王庄村12号") == "山东省聊城市某县某镇王庄村"
     assert inpatient.address_key("山东省聊城市某县王庄村三组5号") == "山东省聊城市某县王庄村"
-    assert inpatient.address_key("济南市历下区阳光小区3号楼2单元401") == "济南市历下区阳光小区"
-    assert inpatient.address_key("济南市历下区经十路１２号") == "济南市历下区经十路"
+    assert inpatient.address_key("济南市历下区阳光小区3号楼2单元401") == "济南市历下区阳光小区3号楼"
+    assert inpatient.address_key("济南市历下区经十路１２号") == "济南市历下区经十路12号"
+    # a road or a district alone is not where a recruiter finds people
+    assert inpatient.address_key("济南市历下区经十路") == ""
     assert inpatient.address_key("") == ""
-    assert inpatient.address_key("12号") == ""
 
 
 def test_poisson_tail_and_surge_days() -> None:
