@@ -1,8 +1,10 @@
 """Thresholds and weights of the detectors, in one typed object.
 
-Defaults are set for the clinical reality the policy asks us to respect (a chronic
-patient refilling on time is not a buyer; a family admitted once is not a ring) and
-were checked against the generator's look-alikes with ``fraudrings evaluate``.
+Every threshold carries its reason from clinical or real-world practice or from the
+public case reports (``shared/fraud-patterns.md``), not from the generator: a chronic
+patient refilling on time is not a buyer, a family admitted once is not a ring, an
+online platform is not a card reader. ``bench/robustness.py`` measures them over the
+generator's whole variation space; ``fraudrings evaluate`` on one drop.
 """
 
 from __future__ import annotations
@@ -11,15 +13,21 @@ from pydantic import BaseModel, Field
 
 
 class RecycledConfig(BaseModel):
-    min_boxes: int = Field(default=1, description="boxes a chain needs to become a lead")
+    min_boxes: int = Field(
+        default=1, description="one box sold twice without a return is already a resale (NHSA)"
+    )
     max_evidence: int = 500
     weights: dict[str, float] = {"boxes": 0.4, "sellers": 0.2, "laundering": 0.2, "speed": 0.2}
 
 
 class BuyerConfig(BaseModel):
     min_unit_price: float = Field(default=150.0, description="high-value: pric_ref at least this")
-    include_key_monitored: bool = True
-    min_lines: int = 4
+    include_key_monitored: bool = Field(
+        default=True, description="key-monitored drugs (重点监控) are resold whatever their price"
+    )
+    min_lines: int = Field(
+        default=4, description="four fills make a habit; fewer are one stock-up before travel"
+    )
     min_ratio: float = Field(
         default=1.3,
         description="supply days over elapsed days: refills allowed once two thirds of a "
@@ -44,8 +52,12 @@ class BuyerConfig(BaseModel):
     overlap_remaining: float = Field(
         default=0.5, description="a refill is early if this share of the last supply is left"
     )
-    pickup_window_hours: float = 3.0
-    min_co_pickups: int = 2
+    pickup_window_hours: float = Field(
+        default=3.0, description="a collector brings his recruits to the counter in one trip"
+    )
+    min_co_pickups: int = Field(
+        default=2, description="meeting once at a pharmacy is chance; twice is a habit"
+    )
     resolution: float = 1.0
     seed: int = 42
     max_evidence: int = 300
@@ -118,7 +130,7 @@ class InpatientConfig(BaseModel):
     short_stay_days: float = Field(
         default=10.0, description="fake stays in the cases last 4 days to a week or two"
     )
-    min_members: int = 3
+    min_members: int = Field(default=3, description="a group, not a couple")
     min_score: float = Field(default=0.35, description="structure filters; the score ranks")
     max_evidence: int = 300
     weights: dict[str, float] = {
@@ -135,7 +147,11 @@ class InpatientConfig(BaseModel):
 
 
 class DeceasedConfig(BaseModel):
-    min_days_after: int = Field(default=1, description="days after death a visit must begin")
+    min_days_after: int = Field(
+        default=1,
+        description="a visit beginning the day after death: the day of death itself may be "
+        "a final settlement",
+    )
     max_evidence: int = 200
 
 
@@ -147,7 +163,7 @@ class TravelConfig(BaseModel):
         default=300.0, description="high-speed rail door to door is a little less than this"
     )
     flight_km: float = Field(default=800.0, description="beyond this a flight is plausible")
-    flight_kmh: float = 800.0
+    flight_kmh: float = Field(default=800.0, description="a domestic jet's block speed")
     flight_overhead_h: float = Field(
         default=3.0, description="to the airport, check-in, from the airport"
     )
@@ -177,15 +193,23 @@ class TravelConfig(BaseModel):
 
 class PoolingConfig(BaseModel):
     min_hour_persons: int = Field(default=5, description="pre-filter: persons per clock hour")
-    burst_minutes: float = 45.0
-    min_burst_persons: int = 6
-    min_bursts: int = 2
+    burst_minutes: float = Field(
+        default=45.0, description="a stack of cards swiped one after another, not a queue"
+    )
+    min_burst_persons: int = Field(
+        default=6, description="more cards than one household or care-home trip brings"
+    )
+    min_bursts: int = Field(
+        default=2, description="pooling is repeated business (cards kept for months)"
+    )
     max_members: int = Field(
         default=150,
         description="the largest ring in the cases pooled 70+ cards; past this a lead "
         "keeps the cards that look pooled",
     )
-    min_score: float = 0.5
+    min_score: float = Field(
+        default=0.5, description="bursts alone are a busy shop; half the evidence must be more"
+    )
     max_evidence: int = 300
     weights: dict[str, float] = {
         "bursts": 0.2,
@@ -197,8 +221,14 @@ class PoolingConfig(BaseModel):
 
 
 class SplitConfig(BaseModel):
-    max_gap_days: float = 5.0
-    min_splits: int = Field(default=2, description="readmissions that make a pattern")
+    max_gap_days: float = Field(
+        default=5.0,
+        description="readmitted within days of discharge; local rules use up to 15 with "
+        "exceptions, planned cycles come weeks apart",
+    )
+    min_splits: int = Field(
+        default=2, description="one readmission is a relapse; two make a pattern"
+    )
     max_evidence: int = 200
 
 
