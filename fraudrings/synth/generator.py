@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from fraudrings.synth import catalog, supervision
+from fraudrings.synth import catalog, lookalikes, rings, supervision, variation
 from fraudrings.synth.catalog import CITIES, Item
 from fraudrings.synth.model import (
     BOTH,
@@ -37,6 +37,7 @@ from fraudrings.synth.model import (
     km,
     ri,
 )
+from fraudrings.synth.variation import Variation
 from fraudrings.synth.writer import TableWriter
 
 Progress = Callable[[str, int, int], None]
@@ -52,8 +53,12 @@ def money(c: int) -> str:
 
 
 def scale(persons: int) -> int:
-    """Rings per core typology: ~8 at 20,000 persons, ~40 at 200,000, at least 1."""
+    """Rings per typology: ~8 at 20,000 persons, ~40 at 200,000, at least 1."""
     return max(1, round(8 * (persons / 20000) ** 0.7))
+
+
+# orders placed with an online platform, by hour of the day: evenings and nights too
+ONLINE_HOURS = [3, 2, 1.5, 1, 0.5, 0.5, 1, 2, 4, 5, 5, 5, 5, 4, 4, 4, 4, 5, 6, 8, 10, 11, 10, 6]
 
 
 def _start(v: Visit) -> int:
@@ -70,11 +75,16 @@ class _Gen:
         start: date,
         days: int,
         progress: Progress | None,
+        fixed: Variation | None = None,
+        rings_per_typology: int | None = None,
     ) -> None:
         if fmt not in ("csv", "csv.gz", "parquet"):
             raise ValueError(f"unknown format {fmt!r}")
         if persons < 1 or days < 60:
             raise ValueError("need at least 1 person and 60 days")
+        if rings_per_typology is not None and rings_per_typology < 0:
+            raise ValueError("rings_per_typology must be 0 or more")
+        self.fixed = variation.check(fixed)
         self.out_dir = out_dir
         self.n_persons = persons
         self.seed = seed
@@ -88,6 +98,8 @@ class _Gen:
         self.prng = random.Random(f"plan:{base}")
         self.brng = random.Random(f"bg:{base}")
         self.n_core = scale(persons)
+        self.n_rings = self.n_core if rings_per_typology is None else rings_per_typology
+        self.var_key = base
         ids = random.Random(f"ids:{base}")
         self.setl_ids = Scrambler(ids, 19, "3")
         self.mdtrt_ids = Scrambler(ids, 17, "2")
@@ -108,6 +120,13 @@ class _Gen:
         self.no_bg_stay: set[int] = set()
         # persons given planned visits without being taken (second buyers of resold boxes)
         self.extra_planned: set[int] = set()
+        # institutions that are rings' outlets (recyclers), or look-alikes' own
+        self.recyclers: set[int] = set()
+        self.lookalike_insts: set[int] = set()
+        self.reserved: dict[str, list[int]] = {}
+        # institution index -> the wrong (lat, lon) written for it; persons planned there
+        self.wrong_coords: dict[int, tuple[float, float]] = {}
+        self.wrong_coord_people: set[int] = set()
 
     # ------------------------------------------------------------------ helpers
     def ts(self, t: int) -> str:
@@ -136,8 +155,9 @@ class _Gen:
     def address(self, rng: random.Random, city: int) -> str:
         _, prov, cname, _, _, _, dists = CITIES[city]
         d = ch(rng, dists)[1]
+        head = prov if prov == cname else prov + cname
         return (
-            f"{prov}{cname}{d}{ch(rng, catalog.ROADS)}{ri(rng, 1, 399)}号"
+            f"{head}{d}{ch(rng, catalog.ROADS)}{ri(rng, 1, 399)}号"
             f"{ch(rng, catalog.COMMUNITIES)}{ri(rng, 1, 30)}号楼"
             f"{ri(rng, 1, 4)}单元{ri(rng, 1, 28)}{ri(rng, 1, 4):02d}"
         )
@@ -209,7 +229,8 @@ class _Gen:
         self.wholesalers = [i for i, s in enumerate(self.suppliers) if s[2] == "wholesaler"]
 
         # institutions
-        n_inst = max(20, round(self.n_persons / 400))
+        # the far cities get a hospital and a pharmacy each on top
+        n_inst = max(20, round(self.n_persons / 400)) + 2 * sum(1 for c in CITIES if c[5] < 0.02)
         weights = [c[5] for c in CITIES]
         plan: list[tuple[int, int]] = []
         for ci in range(len(CITIES)):
@@ -512,201 +533,30 @@ class _Gen:
         name = {3: "主任医师诊查费", 2: "副主任医师诊查费"}.get(lv, "普通门诊诊查费")
         return self.svc_name[name]
 
+    def params(self, typology: str, r: int) -> variation.Params:
+        return variation.draw(typology, self.var_key, r, self.fixed.get(typology))
+
     def plan(self) -> None:
-        rng = self.prng
-        n = self.n_core
-        pb_sales: list[list[tuple[Person, Visit, Line]]] = []
-        for r in range(n):
-            pb_sales.append(self.plan_buyers(r, round(rng.uniform(0.3, 1.0), 2)))
-        self.recyclers: set[int] = set()
-        for r in range(n):
-            linked = pb_sales[r] if rng.random() < 0.7 else None
-            self.plan_recycling(r, round(rng.uniform(0.3, 1.0), 2), linked)
-        for r in range(n):
-            self.plan_recruitment(r, round(rng.uniform(0.3, 1.0), 2))
-        supervision.plan_rings(self)
-        self.plan_lookalikes()
-        supervision.plan_lookalikes(self)
-
-    def plan_buyers(self, r: int, s: float) -> list[tuple[Person, Visit, Line]]:
-        rng = self.prng
-        city = ch(rng, SHANDONG)
-        size = 1 if rng.random() < 0.4 else ri(rng, 3, 8)
-        members = self.take([city, *SHANDONG], size, lambda p: 25 <= p.age <= 75)
-        sales: list[tuple[Person, Visit, Line]] = []
-        if not members:
-            return sales
-        city = members[0].city
-        hv = ch(rng, self.hv_refill)
-        it = self.items[hv]
-        hosps = self.hospitals_for(rng, city, 3 + int(s * 2))
-        all_docs = [d for h in hosps for d in self.insts[h].doctors]
-        n_doc = min(len(all_docs), 5 + int(s * 6))
-        docs = [ch(rng, self.insts[h].doctors) for h in hosps]
-        docs = list(dict.fromkeys(docs))
-        rest = [d for d in all_docs if d not in docs]
-        rng.shuffle(rest)
-        docs += rest[: max(0, n_doc - len(docs))]
-        ph_all = self.city_pharm[city][0]
-        pharms = rng.sample(ph_all, min(len(ph_all), ri(rng, 2, 3)))
-        if len(pharms) < 2:
-            pharms = [*pharms, self.pick(rng, self.city_pharm[SHANDONG[0]])]
-        ratio = 2.5 + 5.5 * s
-        cnt_hi = 3 + int(3 * s)
-        supply = ((2 + cnt_hi) / 2) / it.daily
-        step = supply / ratio * 2  # half the supply from pickups, half from hospital visits
-        dise = self.dise_of(rng, hv)
-        # tie the ring together: shared phone / address
-        if len(members) > 1:
-            lead = members[0]
-            for m in rng.sample(members[1:], min(len(members) - 1, 1 + int(s * 2))):
-                if rng.random() < 0.6:
-                    m.tel = lead.tel
-                else:
-                    m.addr = lead.addr
-        day = rng.uniform(0, 15)
-        while day < self.days - 3:
-            ph = ch(rng, pharms)
-            pharmacist = ch(rng, self.insts[ph].pharmacists)
-            base = int(day) * DAY + ri(rng, 9 * HOUR, 16 * HOUR)
-            joined = [m for m in members if len(members) == 1 or rng.random() < 0.55 + 0.4 * s]
-            for m in joined:
-                t = base + (ri(rng, 0, 3 * HOUR) if len(members) > 1 else 0)
-                cnt = ri(rng, 2, cnt_hi)
-                line = Line(hv, cnt, ch(rng, docs), True, round(cnt / it.daily))
-                line.mode = self.mode(rng, 0.97)
-                if line.mode != UNSCANNED:
-                    line.boxes = self.new_boxes(rng, hv, ph, t, cnt)
-                v = Visit(ph, "41", t, t + ri(rng, 60, 600), [line], pharmacist, dise)
-                m.planned.append(v)
-                sales.append((m, v, line))
-            day += step * rng.uniform(0.7, 1.3)
-        for m in members:
-            day = rng.uniform(0, step)
-            seq = rng.sample(docs, len(docs))
-            k = 0
-            while day < self.days - 3:
-                doc = seq[k % len(seq)]
-                k += 1
-                h = self.pracs[doc][3]
-                t = int(day) * DAY + ri(rng, 8 * HOUR, 16 * HOUR)
-                cnt = ri(rng, 2, cnt_hi)
-                line = Line(hv, cnt, -1, True, round(cnt / it.daily))
-                line.mode = self.mode(rng, 0.95)
-                if line.mode != UNSCANNED:
-                    line.boxes = self.new_boxes(rng, hv, h, t, cnt)
-                lines = [Line(self.consult(h), 1), line]
-                v = Visit(h, "11", t, t + ri(rng, 600, 3600), lines, doc, dise)
-                m.planned.append(v)
-                sales.append((m, v, line))
-                day += step * rng.uniform(0.7, 1.3)
-        self.rings.append(
-            {
-                "ring_id": f"pb-{r + 1:04d}",
-                "typology": "prescription_buyer",
-                "strength": s,
-                "members": [{"kind": "person", "id": m.psn_no, "role": "buyer"} for m in members],
-                "drug": self.item_codes[hv],
-            }
-        )
-        return sales
-
-    def plan_recycling(
-        self, r: int, s: float, linked: list[tuple[Person, Visit, Line]] | None
-    ) -> None:
-        rng = self.prng
-        sales = [x for x in (linked or []) if x[2].boxes]
-        is_linked = bool(sales)
-        if not sales:
-            city = ch(rng, SHANDONG)
-            sellers = self.take([city, *SHANDONG], ri(rng, 2, 5), lambda p: 30 <= p.age <= 80)
-            if not sellers:
-                return
-            city = sellers[0].city
-            hv = ch(rng, self.hv_refill)
-            it = self.items[hv]
-            hs = self.city_hosp[city][0]
-            docs = self.insts[ch(rng, hs)].doctors
-            for m in sellers:
-                day = rng.uniform(0, 25)
-                while day < self.days - 3:
-                    ph = m.fav_pharm
-                    t = int(day) * DAY + ri(rng, 9 * HOUR, 18 * HOUR)
-                    cnt = ri(rng, 1, 3)
-                    line = Line(hv, cnt, ch(rng, docs), True, round(cnt / it.daily), BOTH)
-                    line.mode = self.mode(rng, 1.0)
-                    line.boxes = self.new_boxes(rng, hv, ph, t, cnt)
-                    pharmacist = ch(rng, self.insts[ph].pharmacists)
-                    v = Visit(ph, "41", t, t + ri(rng, 60, 600), [line], pharmacist, "")
-                    v.dise = self.dise_of(rng, hv)
-                    m.planned.append(v)
-                    sales.append((m, v, line))
-                    day += (cnt / it.daily) * rng.uniform(0.9, 1.2)
-        city = sales[0][0].city
-        cands = [p for p in self.city_pharm[city][0] if p not in self.recyclers]
-        if not cands:
-            cands = self.city_pharm[city][0]
-        recyclers = rng.sample(cands, min(len(cands), 2 if rng.random() < 0.2 else 1))
-        self.recyclers.update(recyclers)
-        launderer = ch(rng, self.wholesalers) if rng.random() < 0.5 else -1
-        f = 0.1 + 0.4 * s
-        boxes = [(m, v, b) for m, v, line in sales for b in line.boxes or []]
-        chosen = [x for x in boxes if rng.random() < f]
-        if len(chosen) < 2:
-            chosen = boxes[:2]
-        buyers: dict[int, Person] = {}
-        resold: list[str] = []
-        used_recyclers: list[int] = []
-        laundered = False
-        for m, v, b in chosen:
-            t1 = v.t_end + 1800
-            t2 = t1 + ri(rng, 2 * DAY, 25 * DAY)
-            t2 = (t2 // DAY) * DAY + ri(rng, 8 * HOUR, 21 * HOUR)
-            if t2 >= self.end - 2 * DAY:
-                continue
-            rec = ch(rng, recyclers)
-            p2 = self.second_buyer(self.insts[rec].city)
-            launder = None
-            if launderer >= 0 and rng.random() < 0.75:
-                tl = t1 + int((t2 - t1) * rng.uniform(0.3, 0.8))
-                office = (tl // DAY) * DAY + ri(rng, 8 * HOUR, 18 * HOUR)
-                launder = (launderer, office if t1 < office < t2 - HOUR else tl)
-                laundered = True
-            u = rng.random()
-            mode = BOTH if u < 0.5 else (FEE_ONLY if u < 0.75 else TRACE_ONLY)
-            it = self.items[b.item]
-            hs = self.city_hosp[self.insts[rec].city][0]
-            doc = ch(rng, self.insts[ch(rng, hs)].doctors)
-            line = Line(b.item, 1, doc, True, max(1, round(1 / it.daily)), mode, [b], True, launder)
-            pharmacist = ch(rng, self.insts[rec].pharmacists)
-            dise = self.dise_of(rng, b.item)
-            p2.planned.append(Visit(rec, "41", t2, t2 + ri(rng, 60, 600), [line], pharmacist, dise))
-            buyers[m.idx] = m
-            resold.append(b.code)
-            if rec not in used_recyclers:
-                used_recyclers.append(rec)
-        members: list[dict[str, str]] = [
-            {"kind": "person", "id": m.psn_no, "role": "buyer"} for m in buyers.values()
+        n = self.n_rings
+        lookalikes.reserve(self)
+        pb_sales = [
+            rings.prescription_buyer(self, r, self.params("prescription_buyer", r))
+            for r in range(n)
         ]
-        members += [
-            {"kind": "institution", "id": self.insts[i].code, "role": "recycler"}
-            for i in used_recyclers
-        ]
-        if laundered:
-            members.append(
-                {"kind": "supplier", "id": self.suppliers[launderer][0], "role": "launderer"}
-            )
-        members += [{"kind": "trace_code", "id": c, "role": "resold_box"} for c in resold]
-        if resold:
-            self.rings.append(
-                {
-                    "ring_id": f"rd-{r + 1:04d}",
-                    "typology": "recycled_drug",
-                    "strength": s,
-                    "members": members,
-                    "linked_ring": f"pb-{r + 1:04d}" if is_linked else None,
-                }
-            )
+        for r in range(n):
+            rings.recycled_drug(self, r, self.params("recycled_drug", r), pb_sales[r])
+        for r in range(n):
+            rings.inpatient_recruitment(self, r, self.params("inpatient_recruitment", r))
+        for r in range(n):
+            rings.card_pooling(self, r, self.params("card_pooling", r))
+        avoid = supervision.busiest(self)
+        for r in range(n):
+            rings.spatiotemporal(self, r, self.params("spatiotemporal", r), avoid)
+        for r in range(n):
+            rings.deceased_claims(self, r, self.params("deceased_claims", r), avoid)
+        for r in range(n):
+            rings.split_admission(self, r, self.params("split_admission", r))
+        lookalikes.plan(self)
 
     def inpatient_lines(self, rng: random.Random, inst: int, stay: int, physio: bool) -> list[Line]:
         lv = self.insts[inst].lv
@@ -720,217 +570,6 @@ class _Gen:
             d = ch(rng, self.by_group[grp])
             lines.append(Line(d, max(1, stay * ri(rng, 1, 2)), -1, True, stay))
         return lines[:6]
-
-    def plan_recruitment(self, r: int, s: float) -> None:
-        rng = self.prng
-        hs = [i for i in self.insts if i.type == 1 and i.lv <= 2 and i.city in SHANDONG]
-        hs = hs or [i for i in self.insts if i.type == 1]
-        private = [h for h in hs if h.ownership == "private"]
-        h = ch(rng, private if private and rng.random() < 0.7 else hs)
-        far = [c for c in SHANDONG if c != h.city]
-        rng.shuffle(far)
-        size = ri(rng, 5, 25)
-        members = self.take(
-            far,
-            size // 2,
-            lambda p: p.age >= 55 and ("poverty" in p.flags or "medical_aid" in p.flags),
-        )
-        members += self.take(far, size - len(members), lambda p: p.age >= 50)
-        if len(members) < 5:
-            members += self.take([h.city], 5 - len(members), lambda p: p.age >= 45)
-        if len(members) < 3:
-            return
-        recruiter = None
-        if rng.random() < 0.6:
-            got = self.take([h.city, *SHANDONG], 1, lambda p: 30 <= p.age <= 65)
-            if got:
-                recruiter = got[0]
-                for m in rng.sample(members, min(len(members), 2 + int(s * 4))):
-                    m.tel = recruiter.tel
-        n_w = 3 + int(s * 3.99)
-        waves: list[int] = []
-        for _ in range(200):
-            if len(waves) == n_w:
-                break
-            d = rng.randrange(0, self.days - 12)
-            if all(abs(d - w) >= 15 for w in waves):
-                waves.append(d)
-        waves.sort()
-        part = [[m for m in members if rng.random() < 0.55 + 0.4 * s] for _ in waves]
-        for m in members:
-            have = [i for i, p in enumerate(part) if m in p]
-            need = [i for i in range(len(waves)) if i not in have]
-            rng.shuffle(need)
-            for i in need[: max(0, 2 - len(have))]:
-                part[i].append(m)
-        for p in part:
-            while len(p) < min(3, len(members)):
-                m = ch(rng, members)
-                if m not in p:
-                    p.append(m)
-        docs = rng.sample(h.doctors, min(len(h.doctors), ri(rng, 1, 2)))
-        dises = rng.sample(catalog.RECRUIT_DISEASES, 2)
-        for w, plist in zip(waves, part, strict=True):
-            base = w * DAY + 7 * HOUR
-            for m in plist:
-                t = base + ri(rng, 0, 20 * HOUR)
-                stay = ri(rng, 2, 5)
-                t_end = t + stay * DAY + ri(rng, -3 * HOUR, 3 * HOUR)
-                lines = self.inpatient_lines(rng, h.idx, stay, rng.random() < 0.6)
-                for ln in lines:
-                    if self.items[ln.item].list_type == "drug":
-                        ln.mode = self.mode(rng, 0.9)
-                m.planned.append(Visit(h.idx, "21", t, t_end, lines, ch(rng, docs), ch(rng, dises)))
-        mem = [{"kind": "person", "id": m.psn_no, "role": "recruited_patient"} for m in members]
-        mem.append({"kind": "institution", "id": h.code, "role": "institution"})
-        if recruiter is not None:
-            mem.append({"kind": "person", "id": recruiter.psn_no, "role": "recruiter"})
-        self.rings.append(
-            {
-                "ring_id": f"ir-{r + 1:04d}",
-                "typology": "inpatient_recruitment",
-                "strength": s,
-                "members": mem,
-                "waves": [self.day_str[w] for w in waves],
-            }
-        )
-
-    def plan_lookalikes(self) -> None:
-        rng = self.prng
-        n = self.n_core
-        look = self.lookalikes
-        # chronic_special patients on a high-value drug: heavy, regular, one or two doctors
-        for p in self.people:
-            hv = p.chronic is not None and self.items[p.chronic[0]].high_value
-            if hv and not p.ghost and p.death_day is None:
-                look.append(
-                    {
-                        "typology": "prescription_buyer",
-                        "pattern": "chronic_refills",
-                        "members": [{"kind": "person", "id": p.psn_no}],
-                    }
-                )
-        # legitimate return followed by resale of the same box
-        in_ring = {i.idx for i in self.insts if i.code in supervision.ring_inst_codes(self)}
-        in_ring |= self.recyclers
-        open_cities = [c for c in SHANDONG if any(x not in in_ring for x in self.city_pharm[c][0])]
-        for _ in range(n if open_cities else 0):
-            city = ch(rng, open_cities)
-            got = self.take([city], 1, lambda p: 20 <= p.age <= 85)
-            if not got:
-                continue
-            a = got[0]
-            cands = [x for x in self.city_pharm[a.city][0] if x not in in_ring]
-            ph = ch(rng, cands)
-            item = ch(rng, self.hv_refill) if rng.random() < 0.5 else ch(rng, self.drug_ids)
-            it = self.items[item]
-            t1 = rng.randrange(0, self.days - 45) * DAY + ri(rng, 8 * HOUR, 20 * HOUR)
-            ret = ri(rng, DAY, 7 * DAY)
-            u = rng.random()
-            line = Line(item, 1, -1, it.rx, round(1 / it.daily) if it.daily else 0)
-            line.mode = BOTH if u < 0.6 else (FEE_ONLY if u < 0.85 else TRACE_ONLY)
-            line.boxes = self.new_boxes(rng, item, ph, t1, 1)
-            pharmacist = ch(rng, self.insts[ph].pharmacists)
-            v1 = Visit(ph, "41", t1, t1 + 300, [line], pharmacist, "", refund_after=ret)
-            a.planned.append(v1)
-            t2 = t1 + 300 + 1800 + ret + ri(rng, DAY, 20 * DAY)
-            t2 = (t2 // DAY) * DAY + ri(rng, 8 * HOUR, 20 * HOUR)
-            b2 = self.second_buyer(a.city)
-            mode2 = ch(rng, (BOTH, BOTH, FEE_ONLY, TRACE_ONLY))
-            line2 = Line(item, 1, -1, it.rx, line.prd, mode2, line.boxes, True)
-            b2.planned.append(Visit(ph, "41", t2, t2 + 240, [line2], pharmacist, ""))
-            look.append(
-                {
-                    "typology": "recycled_drug",
-                    "pattern": "return_resale",
-                    "members": [
-                        {"kind": "person", "id": a.psn_no},
-                        {"kind": "institution", "id": self.insts[ph].code},
-                        {"kind": "trace_code", "id": line.boxes[0].code},
-                    ],
-                }
-            )
-        # a family admitted together once
-        tries = 0
-        made = 0
-        while made < n and tries < 5000:
-            tries += 1
-            hh = self.households[rng.randrange(len(self.households))]
-            fam = [self.people[i] for i in hh]
-            if not 2 <= len(fam) <= 5 or any(
-                self.taken[p.idx] or p.ghost or p.death_day is not None for p in fam
-            ):
-                continue
-            for p in fam:
-                self.taken[p.idx] = True
-            city = fam[0].city
-            hs = [x for x in self.city_hosp[city][0] if self.insts[x].lv >= 2]
-            hs = hs or self.city_hosp[city][0]
-            h = ch(rng, hs)
-            day = rng.randrange(0, self.days - 10)
-            dise = ch(rng, catalog.FAMILY_DISEASES)
-            for p in fam:
-                t = day * DAY + 18 * HOUR + ri(rng, 0, 3 * HOUR)
-                stay = ri(rng, 2, 6)
-                lines = self.inpatient_lines(rng, h, stay, rng.random() < 0.2)
-                for ln in lines:
-                    if self.items[ln.item].list_type == "drug":
-                        ln.mode = self.mode(rng, 0.9)
-                doc = ch(rng, self.insts[h].doctors)
-                p.planned.append(Visit(h, "21", t, t + stay * DAY, lines, doc, dise))
-            look.append(
-                {
-                    "typology": "inpatient_recruitment",
-                    "pattern": "family_admission",
-                    "members": [{"kind": "person", "id": p.psn_no} for p in fam],
-                }
-            )
-            made += 1
-        # care-home cohort: same address, elderly, admitted to one hospital over months
-        for _ in range(max(1, n // 2)):
-            city = ch(rng, SHANDONG)
-            cohort = self.take([city], ri(rng, 8, 20), lambda p: p.age >= 70)
-            if len(cohort) < 3:
-                continue
-            _, prov, cname, _, _, _, dists = CITIES[city]
-            home = (
-                f"{prov}{cname}{ch(rng, dists)[1]}{ch(rng, catalog.ROADS)}"
-                f"{ri(rng, 1, 300)}号{ch(rng, catalog.COMMUNITIES)[:2]}颐养院"
-            )
-            home_tel = self.tel(rng) if rng.random() < 0.5 else ""
-            h = ch(rng, self.city_hosp[city][0])
-            for p in cohort:
-                p.addr = home
-                if home_tel:
-                    p.tel = home_tel
-                for _ in range(ri(rng, 1, 2)):
-                    day = rng.randrange(0, self.days - 15)
-                    t = day * DAY + ri(rng, 8 * HOUR, 20 * HOUR)
-                    stay = ri(rng, 4, 10)
-                    lines = self.inpatient_lines(rng, h, stay, rng.random() < 0.5)
-                    doc = ch(rng, self.insts[h].doctors)
-                    dise = ch(rng, catalog.INPATIENT_DISEASES[:5])
-                    p.planned.append(Visit(h, "21", t, t + stay * DAY, lines, doc, dise))
-            look.append(
-                {
-                    "typology": "inpatient_recruitment",
-                    "pattern": "care_home",
-                    "members": [{"kind": "person", "id": p.psn_no} for p in cohort],
-                }
-            )
-        # busy pharmacies
-        busy = sorted(
-            (i for i in self.insts if i.type == 2 and not i.online and i.idx not in in_ring),
-            key=lambda i: -i.weight,
-        )
-        for inst in busy[: max(1, n // 2)]:
-            look.append(
-                {
-                    "typology": "card_pooling",
-                    "pattern": "busy_pharmacy",
-                    "members": [{"kind": "institution", "id": inst.code}],
-                }
-            )
 
     # --------------------------------------------------------------- background
     def background(self, p: Person) -> list[Visit]:
@@ -958,6 +597,9 @@ class _Gen:
                 out.append(self.outpatient(rng, p, day, city, "13"))
         if rng.random() < (0.09 if p.age >= 60 else 0.03) and end_day > 20:
             out.append(self.inpatient(rng, p, rng.randrange(end_day - 15)))
+        if self.online and 18 <= p.age <= 75 and rng.random() < 0.12:
+            for _ in range(1 + int(rng.random() * 6)):
+                out.append(self.online_order(rng, p, int(rng.random() * end_day)))
         if p.chronic:
             drug, h, docs = p.chronic
             it = self.items[drug]
@@ -987,10 +629,8 @@ class _Gen:
             ph = self.pick(rng, self.city_pharm[city])
         elif u < 0.75:
             ph = p.fav_pharm
-        elif u < 0.99 or not self.online:
-            ph = self.pick(rng, self.city_pharm[city])
         else:
-            ph = ch(rng, self.online)
+            ph = self.pick(rng, self.city_pharm[city])
         inst = self.insts[ph]
         u = rng.random()
         if u < 0.15:  # morning rush, before work
@@ -1022,6 +662,30 @@ class _Gen:
         return Visit(
             ph, "41", t, t + ri(rng, 60, 600), lines, ch(rng, inst.pharmacists), dise, refund
         )
+
+    def online_order(self, rng: random.Random, p: Person, day: int) -> Visit:
+        """An order placed with an online drug platform, at any hour (evenings most), paid
+        with the e-credential through the platform's gateway terminal."""
+        o = ch(rng, self.online)
+        inst = self.insts[o]
+        hour = rng.choices(range(24), ONLINE_HOURS)[0]
+        t = day * DAY + hour * HOUR + ri(rng, 0, HOUR - 1)
+        docs = self.insts[p.fav_hosp].doctors
+        lines = []
+        dise = ""
+        for _ in range(1 if rng.random() < 0.6 else ri(rng, 2, 3)):
+            d = self.drug_for(rng, p)
+            it = self.items[d]
+            cnt = ri(rng, 1, 3)
+            prd = round(cnt / it.daily) if it.daily else 0
+            dr = ch(rng, docs) if it.rx else -1
+            lines.append(Line(d, cnt, dr, it.rx, prd, self.mode(rng, 0.8)))
+            if it.rx:
+                dise = dise or self.dise_of(rng, d)
+        v = Visit(o, "41", t, t + ri(rng, 30, 180), lines, ch(rng, inst.pharmacists), dise)
+        v.cert = "01"
+        v.term = inst.terminals[0] if rng.random() < 0.85 else inst.terminals[-1]
+        return v
 
     def outpatient(self, rng: random.Random, p: Person, day: int, city: int, mt: str) -> Visit:
         if mt == "13":
@@ -1137,6 +801,33 @@ class _Gen:
                 c_inst, c_city, c_end, c_stay = v.inst, inst.city, end, stay
         return out
 
+    def apparent_jumps(self, visits: list[Visit]) -> set[int]:
+        """The institutions with wrong coordinates through which this person, moving
+        plausibly, appears (by the written coordinates) to have travelled impossibly fast:
+        a move from the presence that ends last (a stay until discharge, a visit until its
+        settlement) to the next visit's start, faster than the fastest journey."""
+        wrong = self.wrong_coords
+        if not any(v.inst in wrong for v in visits):
+            return set()
+        insts = self.insts
+        out: set[int] = set()
+        cur = -1
+        cur_end = 0
+        for v in sorted(visits, key=_start):
+            inst = insts[v.inst]
+            if inst.online:
+                continue
+            if cur >= 0 and (cur in wrong or v.inst in wrong):
+                a = wrong.get(cur, (insts[cur].lat, insts[cur].lon))
+                b = wrong.get(v.inst, (inst.lat, inst.lon))
+                d = km(a[0], a[1], b[0], b[1])
+                if d > 50 and v.t - cur_end < supervision.fastest_hours(d) * HOUR:
+                    out.add(cur if cur in wrong else v.inst)
+            end = v.t_end if v.med_type == "21" else v.setl_at
+            if end > cur_end:
+                cur, cur_end = v.inst, end
+        return out
+
     # ------------------------------------------------------------------ writing
     def split(self, rng: random.Random, total: int, mt: str, p: Person, lv: int) -> list[int]:
         """[fund, hifp, hifmi, maf, acct, cash] in cents, adding up exactly."""
@@ -1176,6 +867,7 @@ class _Gen:
         setl = self.setl_ids.next()
         mdtrt = self.mdtrt_ids.next()
         t_setl = v.setl_at or min(self.end - 1, v.t_end + ri(rng, 30, 1800))
+        v.setl_at = t_setl  # as written (read back by apparent_jumps)
         setl_ts = self.ts(t_setl)
         dr = pracs[v.dr]
         rxno = ""
@@ -1216,6 +908,9 @@ class _Gen:
                             [b.code, code, "purchase", self.ts(line.launder[1]),
                              self.suppliers[line.launder[0]][0], inst.code, "", b.lot]
                         )  # fmt: skip
+                    if line.pre:
+                        for et, tt, fc, tc in line.pre:
+                            trace([b.code, code, et, self.ts(tt), fc, tc, "", b.lot])
                     if line.mode != FEE_ONLY:
                         trace([b.code, code, "sale", setl_ts, inst.code, psn, setl, b.lot])
                 if line.mode != TRACE_ONLY:
@@ -1379,6 +1074,7 @@ class _Gen:
             )
         w = ws["institutions"]
         for i in self.insts:
+            lat, lon = self.wrong_coords.get(i.idx, (i.lat, i.lon))
             w.write(
                 [
                     i.code,
@@ -1387,8 +1083,8 @@ class _Gen:
                     str(i.lv) if i.type == 1 else "",
                     i.ownership,
                     i.admdvs,
-                    f"{i.lat:.6f}",
-                    f"{i.lon:.6f}",
+                    f"{lat:.6f}",
+                    f"{lon:.6f}",
                     i.chain,
                     str(i.online),
                 ]
@@ -1438,7 +1134,10 @@ class _Gen:
         total = len(order)
         step = max(1, total // 200)
         listed = {m["id"] for e in self.rings + self.lookalikes for m in e["members"]}
+        in_rings = {m["id"] for e in self.rings for m in e["members"]}
         travellers: list[dict[str, Any]] = []
+        online_customers: dict[int, list[str]] = {o: [] for o in self.online}
+        misplaced: dict[int, list[str]] = {x: [] for x in self.wrong_coords}
         for k, idx in enumerate(order):
             p = self.people[idx]
             visits = self.background(p)
@@ -1448,6 +1147,12 @@ class _Gen:
             visits = self.plausible(p, visits)
             for v in visits:
                 self.emit(p, v)
+            if not p.ghost and p.psn_no not in in_rings:
+                for o in {v.inst for v in visits if self.insts[v.inst].online}:
+                    online_customers[o].append(p.psn_no)
+                if misplaced:
+                    for x in self.apparent_jumps(visits):
+                        misplaced[x].append(p.psn_no)
             if "remote_registered" in p.flags and len(travellers) < 4 * self.n_core:
                 cities = {self.insts[v.inst].city for v in visits if not self.insts[v.inst].online}
                 if len(cities) >= 2 and not p.ghost and p.psn_no not in listed:
@@ -1463,6 +1168,26 @@ class _Gen:
         if prog:
             prog("activity", total, total)
         self.lookalikes += travellers
+        for o, who in online_customers.items():
+            if who:
+                self.lookalikes.append(
+                    {
+                        "typology": "card_pooling",
+                        "pattern": "online_platform_orders",
+                        "members": [{"kind": "institution", "id": self.insts[o].code}]
+                        + [{"kind": "person", "id": x} for x in sorted(who)],
+                    }
+                )
+        for x, who in misplaced.items():
+            self.lookalikes.append(
+                {
+                    "typology": "spatiotemporal",
+                    "pattern": "wrong_coordinates",
+                    "members": [{"kind": "institution", "id": self.insts[x].code}]
+                    + [{"kind": "person", "id": y} for y in sorted(who)],
+                    "true_lat_lon": [self.insts[x].lat, self.insts[x].lon],
+                }
+            )
         for stem in ("settlements", "fee_details", "trace_events"):
             ws[stem].close()
         return self.write_truth(ws)
@@ -1501,8 +1226,19 @@ def generate(
     start: date = date(2025, 1, 1),
     days: int = 365,
     progress: Progress | None = None,
+    variation: Variation | None = None,
+    rings_per_typology: int | None = None,
 ) -> Path:
     """Writes the eight contract files into out_dir (fmt: "csv", "csv.gz" or "parquet") and
     the ground truth beside it, at out_dir.parent / (out_dir.name + ".truth.json").
-    Returns the truth path."""
-    return _Gen(Path(out_dir), persons, seed, fmt, start, days, progress).run()
+    Returns the truth path.
+
+    Every injected ring draws its own parameters from ``fraudrings.synth.variation.SPACE``
+    and the truth records them (``params``); ``variation`` pins parameters for every ring of
+    a typology (``{"inpatient_recruitment": {"admissions_per_recruit": 1.0}}``; ValueError
+    on an unknown name or a value outside the declared range), and
+    ``rings_per_typology`` replaces the default number of rings per typology
+    (``scale(persons)``). The same arguments give byte-identical files."""
+    return _Gen(
+        Path(out_dir), persons, seed, fmt, start, days, progress, variation, rings_per_typology
+    ).run()

@@ -207,7 +207,7 @@ UNSCANNED, BOTH, FEE_ONLY, TRACE_ONLY = 0, 1, 2, 3
 
 
 class Line:
-    __slots__ = ("boxes", "cnt", "dr", "item", "launder", "mode", "prd", "resale", "rx")
+    __slots__ = ("boxes", "cnt", "dr", "item", "launder", "mode", "prd", "pre", "resale", "rx")
 
     def __init__(
         self,
@@ -230,6 +230,9 @@ class Line:
         self.boxes = boxes  # None on a scanned line = new boxes made when written
         self.resale = resale  # boxes already sold once; write no purchase history
         self.launder = launder  # (supplier index, time): a purchase record before the resale
+        # further box events written before this line's sale, per box:
+        # (event_type, time, from_code, to_code)
+        self.pre: list[tuple[str, int, str, str]] | None = None
 
 
 class Visit:

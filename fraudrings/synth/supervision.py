@@ -1,11 +1,12 @@
-"""More supervision models: card pooling (敛卡套刷), spatiotemporal anomalies (时空异常),
-claims after death and split admissions (分解住院), each injected with a varied strength,
-and the benign look-alikes of each.
+"""Helpers shared by the ring planners (``rings.py``) and the look-alikes, and the
+look-alikes of the further supervision models: spatiotemporal anomalies (时空异常),
+claims after death and split admissions (分解住院).
 
-Planned from the generator's plan rng (so a seed gives the same rings) and written through
+Planned from the generator's plan rng (so a seed gives the same drop) and written through
 the same stream as everything else: the planned visits join each person's background
 visits, and ``_Gen.plausible`` keeps the background from making anyone's movements
-impossible, so the only impossible journeys in a drop are the spatiotemporal rings'.
+impossible, so the only impossible journeys in a drop are the spatiotemporal rings' and
+those that an institution's wrong coordinates make appear.
 """
 
 from __future__ import annotations
@@ -52,8 +53,15 @@ def spaced_days(rng: random.Random, hi: int, n: int, gap: int, lo: int = 0) -> l
     return sorted(out)
 
 
-def strength(g: _Gen) -> float:
-    return round(g.prng.uniform(0.3, 1.0), 2)
+def fastest_hours(d_km: float) -> float:
+    """The fastest door-to-door journey over d_km (straight line) by car, high-speed train
+    or plane: a generous bound, so a move faster than this is impossible."""
+    best = 0.5 + d_km / 100.0
+    if d_km >= 150:
+        best = min(best, 1.5 + d_km / 300.0)
+    if d_km >= 500:
+        best = min(best, 3.0 + d_km / 700.0)
+    return best
 
 
 def visit_at(g: _Gen, p: Person, inst: int, t: int) -> Visit:
@@ -94,308 +102,6 @@ def card(rng: random.Random, physical: float) -> str:
     if rng.random() < physical:
         return "03" if rng.random() < 0.8 else "02"
     return "01"
-
-
-# ---------------------------------------------------------------------------- rings
-def plan_rings(g: _Gen) -> None:
-    n = g.n_core
-    avoid = busiest(g)
-    for r in range(n):
-        card_pooling(g, r, strength(g), avoid)
-    for r in range(n):
-        spatiotemporal(g, r, strength(g), avoid)
-    for r in range(n):
-        deceased_claims(g, r, strength(g), avoid)
-    for r in range(n):
-        split_admission(g, r, strength(g))
-
-
-def card_pooling(g: _Gen, r: int, s: float, busy: set[int]) -> None:
-    """One terminal of a small street pharmacy settles many strangers' cards in bursts."""
-    rng = g.prng
-    used_codes = ring_inst_codes(g)
-    cands = [
-        i
-        for i in g.insts
-        if i.type == 2 and not i.online and i.code not in used_codes and i.idx not in busy
-    ]
-    if not cands:
-        return
-    cands.sort(key=lambda i: (i.weight, i.idx))
-    outlet = ch(rng, cands[: max(1, (len(cands) + 1) // 2)])
-    term = ch(rng, outlet.terminals)
-    city = outlet.city
-    district = outlet.code[1:7]
-    others = [c for c in range(len(CITIES)) if c != city]
-    rng.shuffle(others)
-    extra = g.extra_planned
-
-    def stranger(p: Person) -> bool:
-        return (
-            p.fav_pharm != outlet.idx
-            and p.idx not in extra
-            and (p.city != city or p.certno[:6] != district)
-        )
-
-    n_pool = ri(rng, 10, 16 + int(24 * s))
-    n_far = round(n_pool * rng.uniform(0.5, 0.9))
-    lenders = g.take(others, n_far, lambda p: p.age >= 55 and stranger(p))
-    lenders += g.take([city, *others], n_pool - len(lenders), lambda p: p.age >= 45 and stranger(p))
-    if len(lenders) < 6:
-        return
-    sellable = [
-        i
-        for i in g.drug_ids
-        if g.items[i].rx and not g.items[i].high_value and g.items[i].price >= 1500
-    ]
-    basket = rng.sample(sellable, 1 if rng.random() < 0.5 else 2)
-    cnt = ri(rng, 1, 3)
-    hs = g.city_hosp[city][0]
-    docs = [ch(rng, g.insts[ch(rng, hs)].doctors) for _ in range(ri(rng, 1, 2))]
-    pharmacist = ch(rng, outlet.pharmacists)
-    days = spaced_days(rng, g.days - 1, 3 + int(s * 5.99), 7)
-    used: set[int] = set()
-    bursts: list[str] = []
-    for d in days:
-        if rng.random() < 0.35 + 0.6 * s:  # odd hours: evening or the small hours
-            if rng.random() < 0.65:
-                start = d * DAY + ri(rng, 19 * HOUR + 1800, 23 * HOUR)
-            else:
-                start = d * DAY + ri(rng, 1800, 4 * HOUR)
-        else:
-            start = d * DAY + ri(rng, 10 * HOUR, 16 * HOUR)
-        window = ri(rng, 10 * 60, 40 * 60)
-        k = min(len(lenders), ri(rng, 6, 8 + int(12 * s)))
-        group = rng.sample(lenders, k)
-        offs = [0, *sorted(ri(rng, 1, window - 1) for _ in range(k - 2)), window]
-        for p, off in zip(group, offs, strict=True):
-            t_setl = start + off
-            odd_one = ri(rng, 0, len(basket) - 1) if rng.random() < 0.25 * (1 - s) else -1
-            lines = []
-            for j, item in enumerate(basket):
-                c = max(1, cnt + ch(rng, (-1, 1))) if j == odd_one else cnt
-                it = g.items[item]
-                prd = round(c / it.daily) if it.daily else 0
-                lines.append(Line(item, c, docs[j % len(docs)], True, prd, g.mode(rng, 0.9)))
-            v = Visit(
-                outlet.idx,
-                "41",
-                t_setl - ri(rng, 150, 300),
-                t_setl - ri(rng, 20, 60),
-                lines,
-                pharmacist,
-                g.dise_of(rng, basket[0]),
-            )
-            v.setl_at = t_setl
-            v.term = term
-            v.cert = card(rng, 0.5 + 0.4 * s)
-            p.planned.append(v)
-            used.add(p.idx)
-        bursts.append(g.ts(start))
-    for p in lenders:
-        g.avoid.setdefault(p.idx, set()).add(outlet.idx)
-    members = [{"kind": "institution", "id": outlet.code, "role": "pooling_outlet"}]
-    members += [
-        {"kind": "person", "id": p.psn_no, "role": "card_lender"} for p in lenders if p.idx in used
-    ]
-    g.rings.append(
-        {
-            "ring_id": f"cp-{r + 1:04d}",
-            "typology": "card_pooling",
-            "strength": s,
-            "members": members,
-            "terminal": term,
-            "bursts": bursts,
-            "drugs": [g.item_codes[i] for i in basket],
-        }
-    )
-
-
-def spatiotemporal(g: _Gen, r: int, s: float, busy: set[int]) -> None:
-    """One person's card settled at home and in a far city too soon after, a few times."""
-    rng = g.prng
-    cities = list(SHANDONG)
-    rng.shuffle(cities)
-    extra = g.extra_planned
-    got = g.take(cities, 1, lambda p: 20 <= p.age <= 80 and p.idx not in extra)
-    if not got:
-        return
-    p = got[0]
-    far = [
-        c
-        for c in range(len(CITIES))
-        if city_km(p.city, c) >= FAR_KM and g.city_pharm[c][0] and g.city_hosp[c][0]
-    ]
-    if not far:
-        return
-    fc = ch(rng, far)
-    far_insts: list[int] = []
-    for _ in range(1 if rng.random() < 0.6 else 2):
-        if rng.random() < 0.65:
-            far_insts.append(g.pick(rng, g.city_pharm[fc]))
-        else:
-            far_insts.append(g.pick(rng, g.city_hosp[fc]))
-    far_insts = list(dict.fromkeys(far_insts))
-    homes = [p.fav_hosp] if p.fav_pharm in busy else [p.fav_pharm, p.fav_hosp]
-    days = spaced_days(rng, g.days - 2, 2 + int(s * 3.99), 10)
-    involved: list[int] = []
-    episodes: list[dict[str, Any]] = []
-    for d in days:
-        home = ch(rng, homes)
-        away = ch(rng, far_insts)
-        dist = g.dist[home][away]
-        speed = rng.uniform(300.0, 300.0 + 1200.0 * s)  # km/h the card would have travelled
-        gap = max(600, int(dist / speed * HOUR))
-        first, second = (home, away) if rng.random() < 0.5 else (away, home)
-        v1 = visit_at(g, p, first, d * DAY + ri(rng, 8 * HOUR, 15 * HOUR))
-        v2 = visit_at(g, p, second, v1.setl_at + gap)
-        v_away = v2 if second == away else v1
-        v_away.cert = card(rng, 0.5 + 0.4 * s)
-        p.planned += [v1, v2]
-        involved += [first, second]
-        episodes.append(
-            {
-                "first_setl_time": g.ts(v1.setl_at),
-                "second_begntime": g.ts(v2.t),
-                "km": round(dist),
-                "minutes": round(gap / 60),
-            }
-        )
-    members = [{"kind": "person", "id": p.psn_no, "role": "card_holder"}]
-    members += [
-        {"kind": "institution", "id": g.insts[i].code, "role": "institution"}
-        for i in dict.fromkeys(involved)
-    ]
-    g.rings.append(
-        {
-            "ring_id": f"st-{r + 1:04d}",
-            "typology": "spatiotemporal",
-            "strength": s,
-            "members": members,
-            "episodes": episodes,
-        }
-    )
-
-
-def deceased_claims(g: _Gen, r: int, s: float, busy: set[int]) -> None:
-    """Settlements days to months after a person's death: the hospital keeps billing the
-    chronic refills, a clinic bills visits, or a relative buys with the card."""
-    rng = g.prng
-    cands = [
-        p
-        for p in g.people
-        if p.death_day is not None
-        and not p.ghost
-        and not g.taken[p.idx]
-        and p.idx not in g.extra_planned
-        and -120 <= p.death_day <= g.days - 60
-    ]
-    if not cands:
-        return
-    p = ch(rng, cands)
-    g.taken[p.idx] = True
-    assert p.death_day is not None
-    n_claims = 2 + int(s * 8)
-    city = p.city
-    u = rng.random()
-    if p.chronic and u < 0.6:
-        kind = "chronic"
-        drug, h, docs = p.chronic
-        it = g.items[drug]
-        cnt = max(1, round(28 * it.daily))
-        insts = [h]
-    elif u < 0.8:
-        kind = "pharmacy"
-        phs = [x for x in g.city_pharm[city][0] if x not in busy] or g.city_pharm[city][0]
-        ph = p.fav_pharm if p.fav_pharm not in busy else ch(rng, phs)
-        insts = [ph] if rng.random() < 0.7 else list(dict.fromkeys([ph, ch(rng, phs)]))
-    else:
-        kind = "clinic"
-        hs = g.city_hosp[city][0]
-        private = [x for x in hs if g.insts[x].ownership == "private" and g.insts[x].lv == 1]
-        insts = [ch(rng, private or hs)]
-    day = max(p.death_day + ri(rng, 2, 40), ri(rng, 0, 20))
-    used: list[int] = []
-    n = 0
-    while n < n_claims and day < g.days - 1:
-        inst = ch(rng, insts)
-        t = day * DAY + ri(rng, 8 * HOUR, 17 * HOUR)
-        if kind == "chronic":
-            line = Line(drug, cnt, -1, True, round(cnt / it.daily), g.mode(rng, 0.9))
-            lines = [line]
-            if rng.random() < 0.5:
-                lines.insert(0, Line(g.consult(inst), 1))
-            v = Visit(inst, "14", t, t + ri(rng, 600, 2400), lines, ch(rng, docs), "")
-            v.dise = g.dise_of(rng, drug)
-        else:
-            v = visit_at(g, p, inst, t)
-        v.cert = card(rng, 0.85)
-        p.planned.append(v)
-        used.append(inst)
-        n += 1
-        day += ri(rng, 24, 32) if kind == "chronic" else ri(rng, 5, 35)
-    if not n:
-        return
-    members = [{"kind": "person", "id": p.psn_no, "role": "deceased_insured"}]
-    members += [
-        {"kind": "institution", "id": g.insts[i].code, "role": "institution"}
-        for i in dict.fromkeys(used)
-    ]
-    g.rings.append(
-        {
-            "ring_id": f"dc-{r + 1:04d}",
-            "typology": "deceased_claims",
-            "strength": s,
-            "members": members,
-            "death_date": p.death_date,
-            "settlements_after_death": n,
-        }
-    )
-
-
-def split_admission(g: _Gen, r: int, s: float) -> None:
-    """One stay cut into 3-6 admissions to the same hospital, each readmission 1-5 days
-    after the discharge, with the same main diagnosis."""
-    rng = g.prng
-    cities = list(SHANDONG)
-    rng.shuffle(cities)
-    extra = g.extra_planned
-    got = g.take(cities, 1, lambda p: p.age >= 45 and p.idx not in extra)
-    if not got:
-        return
-    p = got[0]
-    all_h = g.city_hosp[p.city][0]
-    hs = [x for x in all_h if g.insts[x].lv <= 2] or all_h
-    private = [x for x in hs if g.insts[x].ownership == "private"]
-    h = ch(rng, private) if private and rng.random() < 0.6 else ch(rng, hs)
-    docs = g.insts[h].doctors
-    docs = rng.sample(docs, min(len(docs), ri(rng, 1, 2)))
-    dise = ch(rng, catalog.SPLIT_DISEASES)
-    n_st = 3 + int(s * 3.99)
-    max_gap = 5 if s < 0.6 else 3
-    stays = [ri(rng, 3, 10) for _ in range(n_st)]
-    span = sum(stays) + n_st * 5 + 2
-    t = rng.randrange(0, max(1, g.days - span)) * DAY + ri(rng, 8 * HOUR, 18 * HOUR)
-    admissions: list[str] = []
-    for stay in stays:
-        t_end = t + stay * DAY + ri(rng, -4 * HOUR, 4 * HOUR)
-        p.planned.append(stay_at(g, h, t, t_end, dise, ch(rng, docs)))
-        admissions.append(g.day_str[t // DAY])
-        t = t_end + max(6 * HOUR, ri(rng, 1, max_gap) * DAY - ri(rng, 0, 12 * HOUR))
-    g.no_bg_stay.add(p.idx)
-    g.rings.append(
-        {
-            "ring_id": f"sa-{r + 1:04d}",
-            "typology": "split_admission",
-            "strength": s,
-            "members": [
-                {"kind": "person", "id": p.psn_no, "role": "patient"},
-                {"kind": "institution", "id": g.insts[h].code, "role": "institution"},
-            ],
-            "dise_codg": dise,
-            "admissions": admissions,
-        }
-    )
 
 
 # ------------------------------------------------------------------------ look-alikes

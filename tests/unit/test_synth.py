@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from fraudrings.synth import generate
+from fraudrings.synth.variation import SPACE, TYPOLOGIES
 
 PERSONS = 800
 SEED = 7
@@ -357,7 +358,14 @@ def test_no_ring_member_in_a_lookalike(drop: Drop) -> None:
     rings = _members(drop.truth["rings"])
     looks = _members(drop.truth["lookalikes"])
     assert rings and looks
-    assert not rings & looks
+    # a person is in a ring or in look-alikes, never both
+    assert not {m for m in rings & looks if m[0] == "person"}
+    # an institution, supplier or box may serve a ring of one typology and a look-alike
+    # of another (a real outlet can be both), never of the same typology
+    for typ in {r["typology"] for r in drop.truth["rings"]}:
+        a = _members([r for r in drop.truth["rings"] if r["typology"] == typ])
+        b = _members([e for e in drop.truth["lookalikes"] if e["typology"] == typ])
+        assert not a & b, typ
     patterns = {e["pattern"] for e in drop.truth["lookalikes"]}
     assert {
         "chronic_refills",
@@ -388,11 +396,12 @@ def test_every_ring_member_exists(drop: Drop) -> None:
     assert len(typologies & more) >= 3  # the rest: tests/unit/test_synth_models.py
 
 
-def test_rings_are_detectable_in_principle(drop: Drop) -> None:
+def test_core_rings_follow_their_params(drop: Drop) -> None:
     setl = drop.clean("settlements")
     by_psn: dict[str, list[dict[str, str]]] = defaultdict(list)
     for r in setl:
-        by_psn[r["psn_no"]].append(r)
+        if r["refd_setl_flag"] != "1":
+            by_psn[r["psn_no"]].append(r)
     fee_by_setl: dict[str, list[dict[str, str]]] = defaultdict(list)
     for r in drop.clean("fee_details"):
         fee_by_setl[r["setl_id"]].append(r)
@@ -404,31 +413,59 @@ def test_rings_are_detectable_in_principle(drop: Drop) -> None:
     for r in drop.clean("trace_events"):
         if r["event_type"] == "sale":
             sold[r["drug_trac_codg"]].add(r["setl_id"])
+    seen = set()
     for ring in drop.truth["rings"]:
+        P = ring["params"]
+        seen.add(ring["typology"])
         if ring["typology"] == "prescription_buyer":
-            for m in ring["members"]:
+            people = [m["id"] for m in ring["members"]]
+            assert 1 <= len(people) <= P["ring_size"]
+            for m in people:
                 lines = [
-                    f
-                    for s in by_psn[m["id"]]
+                    (s, f)
+                    for s in by_psn[m]
                     for f in fee_by_setl[s["setl_id"]]
                     if f["med_list_codg"] == ring["drug"]
                 ]
-                docs = {f["bilg_dr_codg"] for f in lines}
-                insts = {s["fixmedins_code"] for s in by_psn[m["id"]] if fee_by_setl[s["setl_id"]]}
-                units = sum(int(f["cnt"]) for f in lines)
-                supply = units / float(drugs[ring["drug"]]["daily_units"])
-                assert len(docs) >= 5 and len(insts) >= 4, m
-                assert supply > 2 * DAYS * 0.8, (m, supply)
+                assert lines, m
+                days = sorted(s["begntime"][:10] for s, _ in lines)
+                span = (dt.date.fromisoformat(days[-1]) - dt.date.fromisoformat(days[0])).days
+                supply = sum(int(f["cnt"]) for _, f in lines) / float(
+                    drugs[ring["drug"]]["daily_units"]
+                )
+                # the ring's days of supply per day elapsed, give or take the last refill
+                # and the +-20% spacing of refills
+                if span >= 60:
+                    assert 0.6 * P["supply_ratio"] <= supply / span <= 2.0 * P["supply_ratio"]
+                insts = {s["fixmedins_code"] for s, _ in lines}
+                assert len(insts) <= P["outlets"] + 1
+                docs = {f["bilg_dr_codg"] for _, f in lines if f["bilg_dr_codg"]}
+                assert len(docs) <= max(P["doctors"], P["outlets"]) + len(insts)
         elif ring["typology"] == "recycled_drug":
             boxes = [m["id"] for m in ring["members"] if m["role"] == "resold_box"]
-            assert boxes
+            assert 1 <= len(boxes) <= P["boxes"]
             for c in boxes:
-                assert len(sold[c]) >= 2, c
+                assert 2 <= len(sold[c]) <= 1 + P["hops"], c
         elif ring["typology"] == "inpatient_recruitment":
             people = [m["id"] for m in ring["members"] if m["role"] == "recruited_patient"]
-            hosp = next(m["id"] for m in ring["members"] if m["role"] == "institution")
+            hosps = {m["id"] for m in ring["members"] if m["role"] == "institution"}
+            assert 1 <= len(hosps) <= P["hospitals"]
+            stays = 0
             for p in people:
-                stays = [
-                    s for s in by_psn[p] if s["med_type"] == "21" and s["fixmedins_code"] == hosp
+                mine = [
+                    s for s in by_psn[p] if s["med_type"] == "21" and s["fixmedins_code"] in hosps
                 ]
-                assert len(stays) >= 2, p
+                assert mine, p
+                stays += len(mine)
+            assert stays >= ring["admissions"]
+            assert len(ring["waves"]) <= P["waves"]
+            assert all(w["admitted"] <= P["wave_size"] for w in ring["waves"])
+    assert seen == set(TYPOLOGIES)
+
+
+def test_rings_record_their_params(drop: Drop) -> None:
+    for ring in drop.truth["rings"]:
+        space = SPACE[ring["typology"]]
+        assert set(ring["params"]) == set(space), ring["ring_id"]
+        for name, v in ring["params"].items():
+            assert space[name].coerce(v) == v, (ring["ring_id"], name, v)
