@@ -4,6 +4,21 @@ The main thread reads and validates; one writer thread sends ``UNWIND $rows`` ba
 through the gateway, so parsing and the database overlap. Every write is a ``MERGE`` on
 the contract's keys, so loading the same drop twice changes nothing and an interrupted
 load can simply be run again.
+
+A party left empty in ``trace_events.csv`` (a cash ``sale`` whose buyer was not recorded,
+any movement with an empty ``from_code`` or ``to_code``) is unknown, and the event gets
+no ``FROM``/``TO`` relationship on that side, nor a ``from_code``/``to_code`` property. It
+keeps its box, type, time and the party that is known (the selling institution), so a
+box walk still sees a sale of that box at that institution, and a box sold again for
+cash with no return between is still a resale. There is deliberately no shared
+"unknown buyer" node: one would join every cash sale of every box into one fake person,
+a false link for community detection and a false buyer in leads. A per-event stand-in
+would be a person node that is nobody, with the same risk in every person count. Where
+the event names its settlement, the settlement's person fills the side after the load
+(``reconcile_sales``), as for a sale known only from its settlement.
+
+Rows that load with a warning (``rounding_cent``: money a cent below zero, see
+``ingest/validate.py``) are counted by reason in the report, apart from quarantine.
 """
 
 from __future__ import annotations
@@ -39,6 +54,7 @@ from ingest.validate import (
     Problem,
     reason_of,
     validate,
+    warnings_of,
 )
 
 log = logging.getLogger(__name__)
@@ -62,10 +78,11 @@ def party_kind(code: str) -> str:
     return "Person"
 
 
-def event_id(code: str, kind: str, setl_id: str | None, *rest: str) -> str:
+def event_id(code: str, kind: str, setl_id: str | None, *rest: str | None) -> str:
     """Stable id of one movement of one box. A sale or return tied to a settlement is
-    identified by (code, type, settlement) whichever file it comes from."""
-    parts = [code, kind, setl_id] if setl_id else [code, kind, *rest]
+    identified by (code, type, settlement) whichever file it comes from; any other by
+    (code, type, time, from, to), an unknown party counting as empty text."""
+    parts = [code, kind, setl_id] if setl_id else [code, kind, *(r or "" for r in rest)]
     return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:24]
 
 
@@ -77,6 +94,8 @@ class FileReport:
     duplicates: int = 0
     source: str = ""
     seconds: float = 0.0
+    # rows loaded with a warning, by reason (a row counts once per reason); part of loaded
+    warnings: Counter[str] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -85,6 +104,7 @@ class FileReport:
             "loaded": self.loaded,
             "quarantined": dict(sorted(self.quarantined.items())),
             "duplicates": self.duplicates,
+            "warnings": dict(sorted(self.warnings.items())),
             "seconds": round(self.seconds, 3),
         }
 
@@ -117,18 +137,27 @@ class LoadReport:
         }
 
     def table(self) -> str:
-        head = f"{'file':<14}{'read':>10}{'loaded':>10}{'quarant.':>10}{'dupl.':>8}  reasons"
+        head = (
+            f"{'file':<14}{'read':>10}{'loaded':>10}{'quarant.':>10}{'dupl.':>8}{'warn.':>8}"
+            "  reasons"
+        )
         lines = [head, "-" * len(head)]
         for stem, f in self.files.items():
             reasons = ", ".join(f"{k} {v}" for k, v in sorted(f.quarantined.items()))
+            warned = ", ".join(f"{k} {v}" for k, v in sorted(f.warnings.items()))
+            if warned:
+                reasons = f"{reasons}; warnings: {warned}" if reasons else f"warnings: {warned}"
             lines.append(
                 f"{stem:<14}{f.read:>10}{f.loaded:>10}{sum(f.quarantined.values()):>10}"
-                f"{f.duplicates:>8}  {reasons}"
+                f"{f.duplicates:>8}{sum(f.warnings.values()):>8}  {reasons}"
             )
         rate = f"{self.rows_read / self.seconds:,.0f} rows/s" if self.seconds else ""
         lines.append(f"{self.rows_read:,} rows in {self.seconds:.1f}s {rate}")
         if any(sum(f.quarantined.values()) for f in self.files.values()):
             lines.append(f"quarantined rows: {self.quarantine_dir}")
+        if any(sum(f.warnings.values()) for f in self.files.values()):
+            n = sum(sum(f.warnings.values()) for f in self.files.values())
+            lines.append(f"rows loaded with a warning: {n:,} (kept as given, counted above)")
         return "\n".join(lines)
 
 
@@ -227,29 +256,29 @@ def _t_fee_details(c: dict[str, Any]) -> dict[str, Any]:
 
 def _t_trace_events(c: dict[str, Any]) -> dict[str, Any] | list[Problem]:
     et = c["event_type"]
-    fk, tk = party_kind(c["from_code"]), party_kind(c["to_code"])
+    fc, tc = c.get("from_code"), c.get("to_code")  # None: the party is unknown
+    fk = party_kind(fc) if fc is not None else None
+    tk = party_kind(tc) if tc is not None else None
     allowed_from, allowed_to = EVENT_PARTIES[et]
     probs: list[Problem] = []
-    if fk not in allowed_from:
-        probs.append((BAD_CODE, f"from_code {c['from_code']!r} ({fk}) cannot start a {et}"))
-    if tk not in allowed_to:
-        probs.append((BAD_CODE, f"to_code {c['to_code']!r} ({tk}) cannot receive a {et}"))
+    if fk is not None and fk not in allowed_from:
+        probs.append((BAD_CODE, f"from_code {fc!r} ({fk}) cannot start a {et}"))
+    if tk is not None and tk not in allowed_to:
+        probs.append((BAD_CODE, f"to_code {tc!r} ({tk}) cannot receive a {et}"))
     if probs:
         return probs
     setl = c.get("setl_id") if et in ("sale", "return") else None
     t = c["event_time"]
     return {
-        "event_id": event_id(
-            c["drug_trac_codg"], et, setl, t.isoformat(), c["from_code"], c["to_code"]
-        ),
+        "event_id": event_id(c["drug_trac_codg"], et, setl, t.isoformat(), fc, tc),
         "code": c["drug_trac_codg"],
         "type": et,
         "time": t.isoformat(),
         "setl_id": c.get("setl_id"),
         "med_list_codg": c.get("med_list_codg"),
-        "from_code": c["from_code"],
+        "from_code": fc,
         "from_kind": fk,
-        "to_code": c["to_code"],
+        "to_code": tc,
         "to_kind": tk,
         "props": _props(c, drop=("drug_trac_codg", "event_type", "event_time", "setl_id")),
     }
@@ -433,8 +462,9 @@ def accepted_rows(
 ) -> Iterator[dict[str, Any]]:
     """The write rows of one file, in file order: every row read, validated, told from
     exact duplicates and conflicting keys, and transformed; bad rows go to quarantine.
-    Counts ``read``, ``quarantined`` and ``duplicates`` into ``rep`` (the caller counts
-    ``loaded``). Shared by the online loader and the initial (offline) load."""
+    Counts ``read``, ``quarantined``, ``duplicates`` and the ``warnings`` of the rows it
+    yields into ``rep`` (the caller counts ``loaded``). Shared by the online loader and the
+    initial (offline) load."""
     spec = SPECS[stem]
     transform = TRANSFORMS[stem]
     quarantine = Quarantine(qdir, stem, path.name)
@@ -455,6 +485,8 @@ def accepted_rows(
             if not problems:
                 out = transform(clean)
                 if not isinstance(out, list):
+                    for reason in dict.fromkeys(r for r, _ in warnings_of(clean)):
+                        rep.warnings[reason] += 1
                     yield out
                     continue
                 problems = out

@@ -389,8 +389,9 @@ class _Emitter:
         with_setl = setl is not None and et in ("sale", "return")
         if with_setl:
             self.setl_ref(setl)
-        self.ref(r["from_kind"], r["from_code"])
-        self.ref(r["to_kind"], r["to_code"])
+        for kind, party in ((r["from_kind"], r["from_code"]), (r["to_kind"], r["to_code"])):
+            if party is not None:  # an unknown party is no node (see ingest/loader.py)
+                self.ref(kind, party)
         eid = r["event_id"]
         p = self.events.part(setl if with_setl else eid)
         rec = (
@@ -508,8 +509,10 @@ def reduce_events(p: int, work: Path, nparts: int) -> tuple[list[CsvFile], bool,
                     e[3] = sid
                     if et in ("sale", "return"):
                         _add(e, 10, sid)
-                _add(e, 11, (fk, fc))
-                _add(e, 12, (tk, tc))
+                if fc is not None:  # an unknown party: no FROM/TO on that side
+                    _add(e, 11, (fk, fc))
+                if tc is not None:
+                    _add(e, 12, (tk, tc))
     out = Sinks(work / "csv", f"events-{p}")
     boxes = Spill(work / "boxes", f"events-{p}", nparts)
     for eid, e in ev.items():

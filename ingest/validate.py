@@ -5,6 +5,22 @@
 them: ``missing_key``, ``bad_date``, ``negative_value``, ``bad_code``, ``bad_number``. A row
 with problems of more than one reason is counted as ``multiple`` (its quarantine record
 lists them all).
+
+Only what identifies a row, or what the row cannot be read without, is required. An
+empty cell is unknown, not an error: a box movement (``trace_events``) is identified by
+its code, type and time, so a ``sale`` with no ``to_code`` (a cash sale to a buyer the
+outlet did not record) or any movement with an empty ``from_code``/``to_code`` is kept;
+the loader gives it no party on that side (see ``ingest/loader.py``).
+
+Money and rounding: the money columns of settlements and fee details may be negative on
+a reversal (a refund settlement, ``refd_setl_flag`` 1; a refund line, ``init_feedetl_sn``
+set) and are then taken as they are. Elsewhere a negative amount is ``negative_value``,
+except a cent of rounding: an amount from -0.01 up to 0 (real exports carry a cent
+between a total and its parts, e.g. ``psn_cash_pay`` -0.01) is accepted and **stored as
+given** (not clamped to 0, so the parts still add up to the total as exported), and the
+row is counted as a *warning* ``rounding_cent`` in the load report, not quarantined.
+Warnings of a row travel in its typed values under ``"_warnings"`` (see
+:func:`warnings_of`); they never become properties.
 """
 
 from __future__ import annotations
@@ -24,6 +40,8 @@ BAD_NUMBER = "bad_number"
 MISSING_VALUE = "missing_value"  # a required column that is not a key (e.g. setl_time)
 MULTIPLE = "multiple"
 DUPLICATE_KEY = "duplicate_key"  # same key as an earlier row of the file, different content
+ROUNDING_CENT = "rounding_cent"  # a warning: money a cent below zero, kept as rounding
+ROUNDING = 0.01  # yuan: how far below zero an amount is still rounding
 
 Problem = tuple[str, str]  # (reason, detail)
 
@@ -43,6 +61,7 @@ class Col:
     values: frozenset[str] = frozenset()
     pattern: re.Pattern[str] | None = None
     signed: bool = False  # may be negative on a reversal row
+    rounding: bool = False  # money: down to -0.01 is rounding (kept, with a warning)
 
 
 @dataclass(frozen=True)
@@ -147,7 +166,7 @@ SPECS: dict[str, FileSpec] = {
                 Col("endtime", "datetime"),
                 Col("setl_time", "datetime", True),
                 *(
-                    Col(m, "money", signed=True)
+                    Col(m, "money", signed=True, rounding=True)
                     for m in (
                         "medfee_sumamt",
                         "fund_pay_sumamt",
@@ -177,8 +196,8 @@ SPECS: dict[str, FileSpec] = {
                 Col("fee_ocur_time", "datetime"),
                 Col("med_list_codg", "key", True),
                 Col("cnt", "number", signed=True),
-                Col("pric", "money", signed=True),
-                Col("det_item_fee_sumamt", "money", signed=True),
+                Col("pric", "money", signed=True, rounding=True),
+                Col("det_item_fee_sumamt", "money", signed=True, rounding=True),
                 Col("bilg_dr_codg"),
                 Col("rxno"),
                 Col("prd_days", "number"),
@@ -191,12 +210,13 @@ SPECS: dict[str, FileSpec] = {
             "trace_events",
             (),
             (
+                # a movement is (code, type, time); either party may be unknown (empty)
                 Col("drug_trac_codg", "key", True, pattern=TRACE_CODE),
                 Col("med_list_codg"),
                 Col("event_type", "enum", True, values=EVENT_TYPES),
                 Col("event_time", "datetime", True),
-                Col("from_code", "key", True),
-                Col("to_code", "key", True),
+                Col("from_code"),
+                Col("to_code"),
                 Col("setl_id"),
                 Col("manu_lotnum"),
             ),
@@ -285,8 +305,12 @@ def _a_number(col: Col, v: str, reversal: bool, out: Out, probs: list[Problem]) 
         probs.append((BAD_NUMBER, f"{name}={v[:60]!r} is not a number"))
         return
     if x < 0 and not (col.signed and (reversal or (k == "number" and name in ("lat", "lon")))):
-        probs.append((NEGATIVE, f"{name}={v} is negative"))
-        return
+        if not (col.rounding and x >= -ROUNDING):
+            probs.append((NEGATIVE, f"{name}={v} is negative"))
+            return
+        out.setdefault("_warnings", []).append(
+            (ROUNDING_CENT, f"{name}={v} is within a cent below zero: kept as rounding")
+        )
     out[name] = round(x, 2) if k == "money" else (int(x) if x.is_integer() else x)
 
 
@@ -377,6 +401,12 @@ def validate(spec: FileSpec, raw: dict[str, str]) -> tuple[dict[str, Any], list[
     if extra:
         out["_extra"] = extra
     return out, probs
+
+
+def warnings_of(clean: dict[str, Any]) -> list[Problem]:
+    """The warnings of a row that loads (``rounding_cent``): kept, but counted."""
+    warnings: list[Problem] = clean.get("_warnings") or []
+    return warnings
 
 
 def reason_of(problems: list[Problem]) -> str:

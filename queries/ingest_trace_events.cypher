@@ -2,9 +2,12 @@
 // with FROM/TO parties (Supplier, Institution or Person, by code format) and, for a sale,
 // its settlement. A sale with a setl_id has the same event_id as the one loaded from
 // fee_details.csv, so the two sources reconcile into one event. Keeps each box's
-// sale/return/purchase counts current (indexes box_sales, box_purchases).
+// sale/return/purchase counts current (indexes box_sales, box_purchases). An unknown
+// party (empty from_code/to_code: e.g. a cash sale to an unrecorded buyer) comes with a
+// null code and kind and gets no FROM/TO relationship, never a shared placeholder; the
+// event still counts as the box's sale (reconcile_sales fills the side from a settlement).
 // params: $rows [{event_id, code, type, time (ISO text), setl_id, med_list_codg, from_code, from_kind,
-//                 to_code, to_kind, props}]
+//                 to_code, to_kind, props}]  (from_*/to_* null when unknown)
 // mode: write
 UNWIND $rows AS row
 MERGE (b:Box {drug_trac_codg: row.code})

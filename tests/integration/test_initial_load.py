@@ -27,12 +27,15 @@ from graph.model import NODE_KEYS
 from graph.server import LocalServer
 from ingest.loader import Loader, LoadReport
 from ingest.offline import InitialLoad, InitialLoadError
-from tests.integration.conftest import ROOT
+from tests.integration.conftest import INSTANCE, ROOT
+from tests.integration.test_ingest import BOX_A, CASH_EXPECTED, PH1, write_cash_drop
 
 pytestmark = pytest.mark.integration
 
-OFFLINE = ("initial-offline", "FRAUDRINGS_INITIAL_BOLT_PORT", 24687, 24474)
-ONLINE = ("initial-online", "FRAUDRINGS_ONLINE_BOLT_PORT", 25687, 25474)
+# a separate test server (FRAUDRINGS_TEST_INSTANCE) gets its own pair of instances too
+_PREFIX = "" if INSTANCE == "test" else f"{INSTANCE}-"
+OFFLINE = (f"{_PREFIX}initial-offline", "FRAUDRINGS_INITIAL_BOLT_PORT", 24687, 24474)
+ONLINE = (f"{_PREFIX}initial-online", "FRAUDRINGS_ONLINE_BOLT_PORT", 25687, 25474)
 VOLATILE = {  # a new random token on every load
     "LeadsGeneration": {"token", "at"},
     "DataGeneration": {"token", "at"},
@@ -74,6 +77,13 @@ def edge_drop(mini_drop: Path) -> Path:
         fh.write("F7,S10,P001,2025-04-20 10:00:00,XL01XC001,1.5,2800.00,4200.00,")
         fh.write("D370102000001,RX7,28,;,\n")
     return mini_drop
+
+
+@pytest.fixture
+def cash_drop(tmp_path: Path) -> Path:
+    """Cash sales to unknown buyers (one the resale of a box sold with a settlement) and
+    a settlement with a cent of rounding (see ``tests/integration/test_ingest.py``)."""
+    return write_cash_drop(tmp_path / "cash")
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +131,7 @@ def differences(a: Any, b: Any) -> list[str]:
 
 
 def counted(report: LoadReport) -> dict[str, dict[str, Any]]:
-    keep = ("source", "read", "loaded", "quarantined", "duplicates")
+    keep = ("source", "read", "loaded", "quarantined", "duplicates", "warnings")
     return {stem: {k: f.as_dict()[k] for k in keep} for stem, f in report.files.items()}
 
 
@@ -143,7 +153,7 @@ def load_both(
     return initial.run(drop), online_report
 
 
-@pytest.mark.parametrize("which", ["mini", "edge", "generated"])
+@pytest.mark.parametrize("which", ["mini", "edge", "cash", "generated"])
 def test_initial_load_gives_the_online_graph_report_and_quarantine(
     servers: tuple[Settings, Settings],
     which: str,
@@ -151,7 +161,7 @@ def test_initial_load_gives_the_online_graph_report_and_quarantine(
     tmp_path: Path,
 ) -> None:
     drop: Path = request.getfixturevalue(
-        {"mini": "mini_drop", "edge": "edge_drop"}.get(which, which)
+        {"mini": "mini_drop", "edge": "edge_drop", "cash": "cash_drop"}.get(which, which)
     )
     initial_report, online_report = load_both(servers, drop, tmp_path)
     off, on = servers
@@ -162,10 +172,15 @@ def test_initial_load_gives_the_online_graph_report_and_quarantine(
         both = a.run_read_text(
             "MATCH (e:Sale {in_fee_details: true, in_trace: true}) RETURN count(e) AS n"
         )[0]["n"]
+        twice = a.read("boxes_sold_twice", {"limit": 100})
+        buyerless = a.run_read_text(
+            "MATCH (e:Sale) WHERE NOT (e)-[:TO]->() RETURN e.drug_trac_codg AS c, "
+            "[(e)-[:FROM]->(i) | i.fixmedins_code] AS sellers ORDER BY c"
+        )
     diff = differences(ga, gb)
     assert not diff, f"{len(diff)} differences:\n" + "\n".join(diff[:40])
     # not a comparison of two empty graphs: placeholders and reconciled sales are there
-    assert len(ga[0]) > (30_000 if which == "generated" else 40)
+    assert len(ga[0]) > {"generated": 30_000, "cash": 25}.get(which, 40)
     assert unregistered > 0 and both > 0
     if which == "edge":
         person = ga[0][("Person", "P006")][1]
@@ -173,6 +188,15 @@ def test_initial_load_gives_the_online_graph_report_and_quarantine(
         assert ga[0][("FeeLine", "F7")][1]["drug_trac_codg"] == ("list", [])
         assert ga[0][("FeeLine", "F7")][1]["cnt"] == ("float", 1.5)
         assert initial_report.as_dict()["multiline_fields"] is True
+    if which == "cash":  # the cash sales load, with their seller and no buyer, both ways
+        keep = ("read", "loaded", "quarantined", "duplicates", "warnings")
+        assert {
+            stem: {k: f.as_dict()[k] for k in keep} for stem, f in initial_report.files.items()
+        } == CASH_EXPECTED
+        assert [(r["code"], r["first_setl_id"], r["second_setl_id"]) for r in twice] == [
+            (BOX_A, "S101", None)
+        ]
+        assert len(buyerless) == 3 and buyerless[0] == {"c": BOX_A, "sellers": [PH1]}
 
     assert counted(initial_report) == counted(online_report)
     assert all(f.balanced for f in initial_report.files.values())

@@ -1,12 +1,22 @@
-"""Pure logic of the loader: party kinds, stable event ids, dedup verdicts, transforms."""
+"""Pure logic of the loader: party kinds, stable event ids, dedup verdicts, transforms,
+unknown parties of a box movement, warnings in the report."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from ingest.loader import FileReport, content_key, event_id, party_kind
+from ingest.loader import (
+    TRANSFORMS,
+    FileReport,
+    LoadReport,
+    accepted_rows,
+    content_key,
+    event_id,
+    party_kind,
+)
 from ingest.quarantine import Quarantine, SeenKeys
-from ingest.validate import SPECS
+from ingest.validate import SPECS, reason_of, validate
 
 
 def test_party_kind_by_code_format() -> None:
@@ -65,3 +75,111 @@ def test_report_balance() -> None:
     assert r.balanced
     r.read = 11
     assert not r.balanced
+
+
+TRACE_HEADER = "drug_trac_codg,med_list_codg,event_type,event_time,from_code,to_code,setl_id\n"
+PHARMACY = "P37010200001"
+BOX_A, BOX_B = "81234567890123456789", "81234567890123456790"
+
+
+def _trace(**kw: str) -> dict[str, Any]:
+    row = {
+        "drug_trac_codg": BOX_A,
+        "event_type": "sale",
+        "event_time": "2025-03-02 10:00:00",
+        "from_code": PHARMACY,
+        "to_code": "",
+    }
+    row.update(kw)
+    clean, probs = validate(SPECS["trace_events"], row)
+    assert probs == []
+    out = TRANSFORMS["trace_events"](clean)
+    assert isinstance(out, dict)
+    return out
+
+
+def test_a_cash_sale_keeps_its_institution_and_has_no_buyer() -> None:
+    ev = _trace()
+    assert (ev["type"], ev["from_code"], ev["from_kind"]) == ("sale", PHARMACY, "Institution")
+    assert ev["to_code"] is None and ev["to_kind"] is None and ev["setl_id"] is None
+    assert "to_code" not in ev["props"]
+    # stable: the same row gives the same event (a second load merges into it)
+    assert _trace()["event_id"] == ev["event_id"]
+    # two cash sales are two events, whatever their boxes
+    assert _trace(drug_trac_codg=BOX_B)["event_id"] != ev["event_id"]
+    assert _trace(event_time="2025-03-03 10:00:00")["event_id"] != ev["event_id"]
+
+
+def test_a_movement_with_no_party_at_all_loads() -> None:
+    ev = _trace(event_type="transfer", from_code="", to_code="")
+    assert ev["from_kind"] is None and ev["to_kind"] is None
+
+
+def test_a_party_of_the_wrong_kind_is_still_bad_code() -> None:
+    clean, _ = validate(
+        SPECS["trace_events"],
+        {
+            "drug_trac_codg": BOX_A,
+            "event_type": "sale",
+            "event_time": "2025-03-02 10:00:00",
+            "from_code": "P003",  # a person cannot sell a box
+            "to_code": "",
+        },
+    )
+    out = TRANSFORMS["trace_events"](clean)
+    assert isinstance(out, list) and reason_of(out) == "bad_code"
+
+
+def test_accepted_rows_keep_cash_sales_and_quarantine_only_keyless_rows(tmp_path: Path) -> None:
+    f = tmp_path / "trace_events.csv"
+    f.write_text(
+        TRACE_HEADER
+        + f"{BOX_A},X,sale,2025-03-02 10:00:00,{PHARMACY},,\n"
+        + f"{BOX_B},X,return,2025-03-03 10:00:00,,{PHARMACY},\n"
+        + f",X,sale,2025-03-04 10:00:00,{PHARMACY},,\n"
+        + f"{BOX_A},X,sale,,{PHARMACY},,\n",
+        encoding="utf-8",
+    )
+    rep = FileReport()
+    rows = list(accepted_rows("trace_events", f, rep, tmp_path / "q"))
+    assert [(r["code"], r["type"]) for r in rows] == [(BOX_A, "sale"), (BOX_B, "return")]
+    assert rep.read == 4 and dict(rep.quarantined) == {"missing_key": 1, "missing_value": 1}
+    assert not rep.warnings
+
+
+SETTLEMENT_HEADER = (
+    "setl_id,psn_no,fixmedins_code,med_type,setl_time,medfee_sumamt,fund_pay_sumamt,"
+    "acct_pay,psn_cash_pay,refd_setl_flag,refd_setl_id\n"
+)
+
+
+def test_rounding_cents_are_counted_as_warnings_not_quarantine(tmp_path: Path) -> None:
+    f = tmp_path / "settlements.csv"
+    t = "2025-03-02 10:00:00"
+    f.write_text(
+        SETTLEMENT_HEADER
+        + f"S1,P1,{PHARMACY},41,{t},100.00,100.01,0,-0.01,0,\n"  # a cent: a warning
+        + f"S2,P1,{PHARMACY},41,{t},100.00,100.02,-0.01,-0.01,0,\n"  # two: one row warned
+        + f"S2,P1,{PHARMACY},41,{t},100.00,100.02,-0.01,-0.01,0,\n"  # exact duplicate
+        + f"S3,P1,{PHARMACY},41,{t},100.00,100.02,0,-0.02,0,\n"  # two cents: negative
+        + f"S4,P1,{PHARMACY},41,{t},-100.00,-100.01,0,-0.01,1,S0\n"  # a refund: as is
+        + f"S1,P1,{PHARMACY},41,{t},100.00,100.01,0,-0.001,0,\n",  # conflict: no warning
+        encoding="utf-8",
+    )
+    rep = FileReport()
+    rows = list(accepted_rows("settlements", f, rep, tmp_path / "q"))
+    rep.loaded = len(rows)
+    assert [r["setl_id"] for r in rows] == ["S1", "S2", "S4"]
+    assert [r["props"]["psn_cash_pay"] for r in rows] == [-0.01, -0.01, -0.01]
+    assert dict(rep.warnings) == {"rounding_cent": 2}
+    assert dict(rep.quarantined) == {"negative_value": 1, "duplicate_key": 1}
+    assert rep.duplicates == 1 and rep.balanced
+    assert rep.as_dict()["warnings"] == {"rounding_cent": 2}
+
+    report = LoadReport(drop="d", files={"settlements": rep}, seconds=1.0)
+    table = report.table()
+    assert "warn." in table.splitlines()[0]
+    line = next(x for x in table.splitlines() if x.startswith("settlements"))
+    assert line.split()[:6] == ["settlements", "6", "3", "2", "1", "2"]
+    assert "warnings: rounding_cent 2" in line
+    assert report.as_dict()["files"]["settlements"]["warnings"] == {"rounding_cent": 2}
