@@ -226,3 +226,25 @@ def cell_meets_targets(cell: dict[str, Any], targets: Mapping[str, float] = TARG
     if cell["member_precision"] is not None:
         ok = ok and cell["member_precision"] >= targets["member_precision"]
     return bool(ok)
+
+
+def lookalikes_by_pattern(
+    truth: dict[str, Any], leads: list[dict[str, Any]]
+) -> dict[str, dict[str, dict[str, int]]]:
+    """Per typology and look-alike pattern: its members (those in no injected ring) and how
+    many of them a lead of that typology holds."""
+    in_any_ring = {_key(m) for r in truth["rings"] for m in r["members"]}
+    flagged: dict[str, set[str]] = defaultdict(set)
+    for lead in leads:
+        flagged[lead["typology"]].update(_key(m) for m in lead["members"])
+    members: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for lk in truth.get("lookalikes", []):
+        keys = {_key(m) for m in lk["members"]} - in_any_ring
+        members[lk["typology"]][lk.get("pattern", "")].update(keys)
+    return {
+        typ: {
+            pat: {"members": len(keys), "flagged": len(keys & flagged[typ])}
+            for pat, keys in sorted(pats.items())
+        }
+        for typ, pats in sorted(members.items())
+    }

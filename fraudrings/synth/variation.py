@@ -101,8 +101,12 @@ class Axis:
     param: str
     edges: tuple[float, ...]
     unit: str = ""
+    names: tuple[str, ...] = ()  # the bins' labels, for integer parameters
 
     def labels(self) -> list[str]:
+        if self.names:
+            return list(self.names)
+
         def f(x: float) -> str:
             return f"{x:g}"
 
@@ -565,15 +569,30 @@ SPACE: dict[str, dict[str, Param]] = {
 
 # ---------------------------------------------------------------------- the sweep's cells
 CELLS: dict[str, tuple[Axis, Axis]] = {
-    "prescription_buyer": (Axis("ring_size", (1, 5)), Axis("supply_ratio", (2.0, 3.0), "×")),
-    "recycled_drug": (Axis("boxes", (5, 20)), Axis("resale_days", (15, 35), "days")),
+    "prescription_buyer": (
+        Axis("ring_size", (1, 5), names=("1", "2–5", "6–20")),
+        Axis("supply_ratio", (2.0, 3.0), "×"),
+    ),
+    "recycled_drug": (
+        Axis("boxes", (5, 20), names=("2–5", "6–20", "21–80")),
+        Axis("resale_days", (15, 35), "days"),
+    ),
     "inpatient_recruitment": (
         Axis("admissions_per_recruit", (1.5, 2.5)),
-        Axis("wave_size", (10,)),
+        Axis("wave_size", (10,), names=("3–10", "11–40")),
     ),
-    "card_pooling": (Axis("cards", (15, 35)), Axis("burst_share", (0.33, 0.67))),
-    "spatiotemporal": (Axis("trips", (1, 2)), Axis("distance_km", (300, 800), "km")),
-    "deceased_claims": (Axis("claims", (1, 3)), Axis("days_after_death", (30, 120), "days")),
+    "card_pooling": (
+        Axis("cards", (15, 35), names=("5–15", "16–35", "36–70")),
+        Axis("burst_share", (0.33, 0.67)),
+    ),
+    "spatiotemporal": (
+        Axis("trips", (1, 2), names=("1", "2", "3–5")),
+        Axis("distance_km", (300, 800), "km"),
+    ),
+    "deceased_claims": (
+        Axis("claims", (1, 3), names=("1", "2–3", "4–30")),
+        Axis("days_after_death", (30, 120), "days"),
+    ),
     "split_admission": (
         Axis("gap_days", (2, 5), "days"),
         Axis("changed_diagnosis_share", (0.5,)),

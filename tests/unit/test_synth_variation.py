@@ -65,6 +65,9 @@ def test_space_is_declared_with_sources_and_cells() -> None:
         for ax in CELLS[typ]:
             assert ax.param in params and SPACE[typ][ax.param].kind != "choice"
             assert list(ax.edges) == sorted(ax.edges)
+            assert len(ax.labels()) == len(ax.edges) + 1
+            if SPACE[typ][ax.param].kind == "int":
+                assert ax.names  # integer bins are labelled by their values
 
 
 def test_draws_stay_inside_their_ranges() -> None:
