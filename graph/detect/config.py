@@ -111,6 +111,16 @@ class InpatientConfig(BaseModel):
     max_origin_share: float = Field(
         default=0.01, description="... or by more than this share of all inpatients"
     )
+    max_household: int = Field(
+        default=6,
+        description="an exact address held by more persons is a collective dwelling (care "
+        "home, dormitory), not a household or a village's house",
+    )
+    min_los_coherence: float = Field(
+        default=0.6,
+        description="share of a wave's stays within 1.5 days of its median length: fake "
+        "stays are templated (4 days each in Shenyang), real patients' lengths vary",
+    )
     min_wave_size: int = Field(
         default=3, description="persons in a wave: a pair is a couple, three are a group"
     )
@@ -124,8 +134,9 @@ class InpatientConfig(BaseModel):
     )
     big_wave: int = Field(
         default=8,
-        description="one wave this large from one village (a minibus, the Shenyang and Taihe "
-        "cases) is a lead alone; families are smaller",
+        description="one wave this large, most of it from one village (a minibus, the "
+        "Shenyang and Taihe cases), is a lead alone; families are smaller, employers' "
+        "groups come from all over the city",
     )
     short_stay_days: float = Field(
         default=10.0, description="fake stays in the cases last 4 days to a week or two"

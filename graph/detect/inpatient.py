@@ -15,7 +15,9 @@ repeat:
    unlikely by chance). A tie needs ``min_tie_bits`` plus the log of the pairs admitted
    together per day there (a busy hospital makes more coincidences), and a simultaneous
    arrival or discharge.
-2. **Waves.** Connected stays form a wave; a wave needs ``min_wave_size`` persons.
+2. **Waves.** Connected stays form a wave; a wave needs ``min_wave_size`` persons from as
+   many homes, stays of templated length (``min_los_coherence``), and not half of it
+   under one roof (a family after an accident, a care home's van).
 3. **Rings.** Waves are joined when they share a person, a village or a phone (also
    across institutions), or, at one institution, the same pattern (same leading
    diagnosis, short stays, an elderly or poor profile) or surge days. A ring needs
@@ -209,26 +211,59 @@ def _specific(values: Iterable[str], limit: int) -> set[str]:
     return {v for v, n in c.items() if v and n <= limit}
 
 
+def los_coherence(stays: list[dict[str, Any]]) -> float:
+    """Share of a wave's stays within 1.5 days of its median length: fake stays are
+    templated (the Shenyang stays all lasted 4 days), real patients' vary. 1.0 when the
+    lengths are unknown."""
+    los = [x for x in (_los(s) for s in stays) if x is not None]
+    if not los:
+        return 1.0
+    m = statistics.median(los)
+    return sum(1 for x in los if abs(x - m) <= 1.5) / len(los)
+
+
+def one_roof(persons: set[str], addrs_of: dict[str, set[str]], min_homes: int) -> bool:
+    """A group from under one roof: fewer than ``min_homes`` different addresses, or half
+    of it at one exact address (a family after an accident, a care home's van). A
+    recruiter's minibus is filled from many houses of a village."""
+    homes: Counter[str] = Counter()
+    for p in persons:
+        a = sorted(addrs_of.get(p) or {f"person:{p}"})
+        homes[a[0]] += 1
+    return len(homes) < min_homes or homes.most_common(1)[0][1] * 2 > len(persons)
+
+
 def find_waves(
     stays: list[dict[str, Any]], cfg: InpatientConfig, proj: Projection
-) -> tuple[list[Wave], dict[str, set[str]], dict[str, set[str]]]:
+) -> tuple[list[Wave], dict[str, set[str]], dict[str, set[str]], dict[str, set[str]]]:
     """Waves of tied admissions at each institution (``stays`` in institution, time order).
-    Returns the waves and each person's specific village keys and phones."""
+    Returns the waves and each person's specific village keys, phones and addresses."""
     persons = {s["psn_no"] for s in stays}
     limit = max(cfg.max_origin_persons, int(cfg.max_origin_share * len(persons)))
     keys_of: dict[str, set[str]] = defaultdict(set)
     tels_of: dict[str, set[str]] = defaultdict(set)
+    addrs_of: dict[str, set[str]] = defaultdict(set)
     seen: set[str] = set()
     all_keys: list[str] = []
     all_tels: list[str] = []
+    # an exact address held by more persons than a household is a collective dwelling
+    # (a care home, a dormitory): where it is, not whom a recruiter found
+    dwellers: Counter[str] = Counter()
+    for s in stays:
+        if s["psn_no"] not in seen:
+            seen.add(s["psn_no"])
+            dwellers.update({str(a) for a in s.get("addrs") or [] if a})
+    seen.clear()
     for s in stays:
         p = s["psn_no"]
         if p in seen:
             continue
         seen.add(p)
-        ks = {address_key(a) for a in s.get("addrs") or []} - {""}
+        home = [str(a) for a in s.get("addrs") or [] if a]
+        ks = {address_key(a) for a in home if dwellers[a] <= cfg.max_household} - {""}
         ts = {str(t) for t in s.get("tels") or [] if t}
         keys_of[p], tels_of[p] = ks, ts
+        addrs_of[p] = set(home)
         all_keys += ks
         all_tels += ts
     ok_keys, ok_tels = _specific(all_keys, limit), _specific(all_tels, limit)
@@ -289,11 +324,15 @@ def find_waves(
                 comps[dsu.find(i)].append(s)
         for comp in comps.values():
             ps = {s["psn_no"] for s in comp}
-            if len(ps) >= cfg.min_wave_size:
+            if (
+                len(ps) >= cfg.min_wave_size
+                and los_coherence(comp) >= cfg.min_los_coherence
+                and not one_roof(ps, addrs_of, cfg.min_wave_size)
+            ):
                 w = Wave(len(waves), inst, comp, ps)
                 w.surge = sum(1 for s in comp if s["begntime"].date() in surge) * 2 > len(comp)
                 waves.append(w)
-    return waves, keys_of, tels_of
+    return waves, keys_of, tels_of, addrs_of
 
 
 def _profile(s: dict[str, Any], on: date) -> bool:
@@ -314,19 +353,32 @@ def join_waves(
     waves: list[Wave],
     keys_of: dict[str, set[str]],
     tels_of: dict[str, set[str]],
+    addrs_of: dict[str, set[str]],
     cfg: InpatientConfig,
 ) -> list[list[Wave]]:
-    """Waves of one ring: a shared person, village or phone (any institution), or at one
-    institution the same pattern or surge days."""
+    """Waves of one ring: a shared person or phone; a shared village at one institution,
+    or at two when each wave holds two households of it (one family from the village is
+    not the village); at one institution also the same pattern or surge days."""
     dsu = _DSU(len(waves))
     owner: dict[str, int] = {}
+    village: dict[str, list[tuple[Wave, int]]] = defaultdict(list)
     for w in waves:
+        homes: dict[str, set[str]] = defaultdict(set)
         for p in sorted(w.persons):
-            for tag in [f"p:{p}", *(f"k:{k}" for k in keys_of[p]), *(f"t:{t}" for t in tels_of[p])]:
+            for k in keys_of[p]:
+                homes[k] |= addrs_of[p] or {p}
+            for tag in [f"p:{p}", *(f"t:{t}" for t in tels_of[p])]:
                 if tag in owner:
                     dsu.union(owner[tag], w.idx)
                 else:
                     owner[tag] = w.idx
+        for k, hs in homes.items():
+            village[k].append((w, len(hs)))
+    for ws_k in village.values():
+        for i, (a, na) in enumerate(ws_k):
+            for b, nb in ws_k[i + 1 :]:
+                if a.inst == b.inst or (na >= 2 and nb >= 2):
+                    dsu.union(a.idx, b.idx)
     by_inst: dict[str, list[Wave]] = defaultdict(list)
     for w in waves:
         by_inst[w.inst].append(w)
@@ -370,8 +422,8 @@ def detect(
         stays = gw.read("detect_inpatient_stays")
     with tm.stage("projection"):
         proj = Projection("admission_waves")
-        waves, keys_of, tels_of = find_waves(stays, cfg, proj)
-        rings = join_waves(waves, keys_of, tels_of, cfg)
+        waves, keys_of, tels_of, addrs_of = find_waves(stays, cfg, proj)
+        rings = join_waves(waves, keys_of, tels_of, addrs_of, cfg)
     with tm.stage("scoring"):
         by_inst_day: Counter[tuple[str, date]] = Counter()
         stays_of: dict[tuple[str, str], int] = Counter()
@@ -407,9 +459,7 @@ def _draft(
         return None
     origin = _shared_origin(persons, keys_of, tels_of)
     biggest = max(len(w.persons) for w in ring)
-    if len(ring) < cfg.min_waves and not (
-        biggest >= cfg.big_wave and (origin >= 0.5 or any(w.surge for w in ring))
-    ):
+    if len(ring) < cfg.min_waves and not (biggest >= cfg.big_wave and origin >= 0.5):
         return None
     if len(persons) < cfg.min_members:
         return None
