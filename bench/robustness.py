@@ -291,8 +291,7 @@ def plot(res: dict[str, Any], path: Path) -> None:
     rows = (n + cols - 1) // cols
     fig, axs = plt.subplots(rows, cols, figsize=(5.2 * cols, 4.4 * rows))
     flat = list(axs.flat)
-    cmap = plt.get_cmap("RdYlGn").copy()
-    cmap.set_bad("#dddddd")
+    cmap = plt.get_cmap("RdYlGn").with_extremes(bad="#dddddd")
     for ax, typ in zip(flat, typs, strict=False):
         c = res["cells"][typ]
         a0, a1 = c["axes"]

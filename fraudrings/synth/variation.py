@@ -692,3 +692,16 @@ def from_args(args: argparse.Namespace) -> dict[str, object]:
     on a malformed or out-of-range --fix."""
     fixed = check(parse_fix(args.fix or []))
     return {"variation": fixed or None, "rings_per_typology": args.rings}
+
+
+def space_markdown() -> str:
+    """The space and the cells as markdown tables (for docs/robustness.md)."""
+    out = []
+    for typ, params in SPACE.items():
+        out += [f"#### {typ}", "", "| parameter | range | from the reports |", "|---|---|---|"]
+        for name, p in params.items():
+            out.append(f"| `{name}` | {p.describe()} | {p.source} |")
+        ax = CELLS[typ]
+        cells = " × ".join(f"`{a.param}` ({' / '.join(a.labels())})" for a in ax)
+        out += ["", f"Cells: {cells}.", ""]
+    return "\n".join(out)
