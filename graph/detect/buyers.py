@@ -120,6 +120,7 @@ def detect(
                 "include_key_monitored": cfg.include_key_monitored,
                 "min_lines": cfg.min_lines,
                 "min_ratio": cfg.min_ratio,
+                "min_norm_persons": cfg.min_norm_persons,
             },
         )
     with tm.stage("scoring"):
@@ -162,7 +163,9 @@ def detect(
             if not ring:
                 continue
             d = _draft(ring, by_person, recyclers_by_seller, proj, links, cfg, i)
-            if d.score >= (cfg.min_score if len(ring) == 1 else cfg.min_group_score):
+            if d.score >= (
+                cfg.min_score if len(ring) == 1 else cfg.min_group_score
+            ) and d.amount_at_risk >= cfg.min_amount * len(ring):
                 drafts.append(d)
         drafts.sort(key=lambda d: (-d.score, d.anchor()))
     return BuyerResult(drafts, len(cands), len(flagged), proj, len(groups))

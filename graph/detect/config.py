@@ -21,7 +21,11 @@ class RecycledConfig(BaseModel):
 
 
 class BuyerConfig(BaseModel):
-    min_unit_price: float = Field(default=150.0, description="high-value: pric_ref at least this")
+    min_unit_price: float = Field(
+        default=150.0,
+        description="resale pays from about ¥100 a box (the Nanchang ladder: ¥100 retail, "
+        "¥30 to the patient); tacrolimus, anlotinib, semaglutide cost far more",
+    )
     include_key_monitored: bool = Field(
         default=True, description="key-monitored drugs (重点监控) are resold whatever their price"
     )
@@ -32,6 +36,15 @@ class BuyerConfig(BaseModel):
         default=1.3,
         description="supply days over elapsed days: refills allowed once two thirds of a "
         "supply is used give at most 1.5, on time 1.0; below 1.3 no one is a candidate",
+    )
+    min_norm_persons: int = Field(
+        default=30,
+        description="regular buyers a drug needs before its own norm replaces the label's dose",
+    )
+    min_amount: float = Field(
+        default=100.0,
+        description="yuan of the fund's share of the excess per buyer: below it the resale "
+        "margin (40-60% of the price to the collector) pays for nothing",
     )
     normal_ratio: float = Field(
         default=1.15, description="the ratio factor starts here (on-time refills, a holiday)"
