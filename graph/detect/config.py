@@ -16,6 +16,11 @@ class RecycledConfig(BaseModel):
     min_boxes: int = Field(
         default=1, description="one box sold twice without a return is already a resale (NHSA)"
     )
+    max_papered_boxes: int = Field(
+        default=2,
+        description="a chain this small whose every resold code has its own purchase record "
+        "may be codes printed twice (NHSA rules that out before it acts)",
+    )
     max_evidence: int = 500
     weights: dict[str, float] = {"boxes": 0.4, "sellers": 0.2, "laundering": 0.2, "speed": 0.2}
 

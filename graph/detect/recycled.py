@@ -3,8 +3,10 @@
 A box is sold to a patient once in its life. Walking each suspect box's events in time
 order, a box is *out* once sold and *in* again only through a ``return``. While it is
 out, a second ``sale`` is a resale (the outlet that sells it is a recycler, the patient
-it was first sold to let it go), and a ``purchase`` is a supplier laundering it back
-into the books. A return followed by a resale is legitimate and is left alone.
+it was first sold to let it go; whoever bought it later bought from the recycler), and
+a ``purchase`` is a supplier laundering it back into the books. A return followed by a
+resale is legitimate and is left alone, and so is a chain of one or two codes each sold
+again with a purchase record of its own (a code printed on two boxes).
 
 Chains are the connected components of the seller–recycler graph: the patients whose
 boxes came back and the outlets that resold them. Suppliers join the chain of the
@@ -80,34 +82,38 @@ def walk(
     """Resales and launderings in one box's time-ordered events."""
     resales: list[Resale] = []
     launders: list[Laundering] = []
-    out_sale: dict[str, Any] | None = None  # the sale that took the box out
+    origin: dict[str, Any] | None = None  # the sale that took the box out
+    last: dict[str, Any] | None = None  # the latest sale while it is out
     for ev in events:
         t = ev["type"]
         if t == "sale":
-            if out_sale is not None:
+            if origin is not None and last is not None:
+                # the patient who let it go is the first buyer; a later buyer of a resold
+                # box bought from the recycler and stays in the evidence
                 resales.append(
                     Resale(
                         code=code,
                         drug=drug,
-                        seller=out_sale.get("to") if out_sale.get("to_kind") == "person" else None,
+                        seller=origin.get("to") if origin.get("to_kind") == "person" else None,
                         recycler=ev.get("from") if ev.get("from_kind") == "institution" else None,
-                        first_event=out_sale["event_id"],
+                        first_event=last["event_id"],
                         second_event=ev["event_id"],
-                        first_time=out_sale["time"],
+                        first_time=last["time"],
                         second_time=ev["time"],
-                        first_setl=out_sale.get("setl_id"),
+                        first_setl=last.get("setl_id"),
                         second_setl=ev.get("setl_id"),
                         end_buyer=ev.get("to") if ev.get("to_kind") == "person" else None,
-                        amount=_fund_share(out_sale, pric_ref) + _fund_share(ev, pric_ref),
-                        regions=[
-                            r for r in (ev.get("from_admdvs"), out_sale.get("to_admdvs")) if r
-                        ],
+                        amount=_fund_share(ev, pric_ref)
+                        + (_fund_share(last, pric_ref) if last is origin else 0.0),
+                        regions=[r for r in (ev.get("from_admdvs"), origin.get("to_admdvs")) if r],
                     )
                 )
-            out_sale = ev
+            else:
+                origin = ev
+            last = ev
         elif t == "return":
-            out_sale = None
-        elif t == "purchase" and out_sale is not None:
+            origin = last = None
+        elif t == "purchase" and origin is not None:
             launders.append(
                 Laundering(
                     code=code,
@@ -115,7 +121,7 @@ def walk(
                     into=ev.get("to") if ev.get("to_kind") == "institution" else None,
                     event_id=ev["event_id"],
                     time=ev["time"],
-                    seller=out_sale.get("to") if out_sale.get("to_kind") == "person" else None,
+                    seller=origin.get("to") if origin.get("to_kind") == "person" else None,
                 )
             )
     return resales, launders
@@ -195,6 +201,12 @@ def build(
 def _draft(rs: list[Resale], ls: list[Laundering], cfg: RecycledConfig) -> LeadDraft | None:
     boxes = sorted({r.code for r in rs} | {la.code for la in ls})
     if len(boxes) < cfg.min_boxes:
+        return None
+    papered = {la.code for la in ls}
+    if rs and len(boxes) <= cfg.max_papered_boxes and all(r.code in papered for r in rs):
+        # every code sold again came with a purchase record of its own: a manufacturer
+        # printing one code on two boxes (one of NHSA's three causes of a code settled
+        # twice) cannot be ruled out for so few boxes
         return None
     sellers = sorted({r.seller for r in rs if r.seller} | {la.seller for la in ls if la.seller})
     recyclers = sorted({r.recycler for r in rs if r.recycler})

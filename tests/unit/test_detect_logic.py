@@ -78,15 +78,43 @@ def test_chains_split_by_outlet_and_shared_supplier_joins_both() -> None:
     def resale(code: str, seller: str, outlet: str) -> recycled.Resale:
         return recycled.Resale(code, "D", seller, outlet, "a", "b", T, T, None, None, None, 1.0)
 
-    rs = [resale("1", "A", "O1"), resale("2", "B", "O1"), resale("3", "C", "O2")]
+    rs = [
+        resale("1", "A", "O1"),
+        resale("2", "B", "O1"),
+        resale("3", "C", "O2"),
+        resale("4", "C", "O2"),
+    ]
     ls = [
         recycled.Laundering("1", "S", "O1", "p1", T, "A"),
         recycled.Laundering("3", "S", "O2", "p3", T, "C"),
     ]
-    res = recycled.build(rs, ls, 3, RecycledConfig())
+    res = recycled.build(rs, ls, 4, RecycledConfig())
     chains = sorted(sorted(m.id for m in d.members) for d in res.drafts)
-    assert chains == [["1", "2", "A", "B", "O1", "S"], ["3", "C", "O2", "S"]]
-    assert res.resold_by_seller == {"A": {"1"}, "B": {"2"}, "C": {"3"}}
+    assert chains == [["1", "2", "A", "B", "O1", "S"], ["3", "4", "C", "O2", "S"]]
+    assert res.resold_by_seller == {"A": {"1"}, "B": {"2"}, "C": {"3", "4"}}
+
+
+def test_a_code_resold_with_its_own_purchase_record_may_be_printed_twice() -> None:
+    def resale(code: str, seller: str, outlet: str) -> recycled.Resale:
+        return recycled.Resale(code, "D", seller, outlet, "a", "b", T, T, None, None, None, 1.0)
+
+    papered = [recycled.Laundering("9", "S", "O9", "p9", T, "Z")]
+    assert recycled.build([resale("9", "Z", "O9")], papered, 1, RecycledConfig()).drafts == []
+    # without the purchase record it is a resale
+    assert len(recycled.build([resale("9", "Z", "O9")], [], 1, RecycledConfig()).drafts) == 1
+
+
+def test_walk_a_box_resold_twice_names_its_first_buyer() -> None:
+    evs = [
+        ev(1, "sale", 1, PH1, ("person", "A")),
+        ev(2, "sale", 5, PH2, ("person", "B")),
+        ev(3, "sale", 9, PH1, ("person", "C")),
+    ]
+    rs, _ = recycled.walk("X", "D", 1.0, evs)
+    assert [(r.seller, r.recycler, r.end_buyer) for r in rs] == [
+        ("A", "PH2", "B"),
+        ("A", "PH1", "C"),
+    ]
 
 
 def test_co_admissions_and_waves() -> None:
