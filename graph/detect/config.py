@@ -251,9 +251,14 @@ class PoolingConfig(BaseModel):
 
 class SplitConfig(BaseModel):
     max_gap_days: float = Field(
+        default=15.0,
+        description="the common local rule: the same disease readmitted within 15 days "
+        "(planned cycles, per-session stays and transfers up are set aside)",
+    )
+    changed_gap_days: float = Field(
         default=5.0,
-        description="readmitted within days of discharge; local rules use up to 15 with "
-        "exceptions, planned cycles come weeks apart",
+        description="a changed main diagnosis counts only this soon: a new condition weeks "
+        "later is a new illness, a new label days later is a split",
     )
     min_splits: int = Field(
         default=2, description="one readmission is a relapse; two make a pattern"

@@ -373,65 +373,114 @@ def pooling(gw: Gateway, cfg: PoolingConfig, timer: Timer | None = None) -> list
 
 
 # --- split_admission -----------------------------------------------------------------------
+def _hours(a: datetime, b: datetime) -> float:
+    return (b - a).total_seconds() / 3600
+
+
+def split_pairs(rows: list[dict[str, Any]], cfg: SplitConfig) -> list[dict[str, Any]]:
+    """The readmissions that count as splits. Left alone: a transfer up to a higher-level
+    hospital; per-session stays (dialysis settled as same-day stays); a changed
+    diagnosis later than ``changed_gap_days``; and a person's planned cycles (readmitted
+    at a steady interval a week or more after each discharge, as chemotherapy is)."""
+    out: list[dict[str, Any]] = []
+    by_person: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        up = r["inst_b"] != r["inst"] and str(r.get("lv_b") or "0") > str(r.get("lv_a") or "0")
+        session = _hours(r["begn_a"], r["end_a"]) < 24 and _hours(r["begn_b"], r["end_b"]) < 24
+        same_dx = (r["dise"] or "")[:3] == (r.get("dise_b") or "")[:3]
+        if up or session or (not same_dx and r["gap"] > cfg.changed_gap_days):
+            continue
+        by_person[r["psn_no"]].append(r)
+    for rs in by_person.values():
+        gaps = [r["gap"] for r in rs]
+        planned = len(rs) >= 2 and min(gaps) >= 7 and max(gaps) - min(gaps) <= 3
+        if not planned:
+            out += rs
+    return out
+
+
 def split(gw: Gateway, cfg: SplitConfig, timer: Timer | None = None) -> list[LeadDraft]:
+    """One lead per institution that splits stays: the institution and every patient of
+    it with at least ``min_splits`` counted readmissions (transfers to a sibling count
+    for the institution the patient left)."""
     tm = timer or Timer()
     with tm.stage("queries"):
         rows = gw.read("detect_split_admissions", {"max_gap_days": cfg.max_gap_days})
     with tm.stage("scoring"):
+        pairs = split_pairs(rows, cfg)
         by_key: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-        for r in rows:
+        for r in pairs:
             by_key[(r["psn_no"], r["inst"])].append(r)
-        drafts = []
+        by_inst: dict[str, list[tuple[str, list[dict[str, Any]]]]] = defaultdict(list)
         for (psn, inst), rs in sorted(by_key.items()):
-            if len(rs) < cfg.min_splits:
-                continue
+            if len(rs) >= cfg.min_splits:
+                by_inst[inst].append((psn, rs))
+        drafts = []
+        for inst, patients in sorted(by_inst.items()):
+            rs = [r for _, ps in patients for r in ps]
             gaps = [r["gap"] for r in rs]
-            stays = {r["setl_a"]: r for r in rs} | {r["setl_b"]: r for r in rs}
+            changed = sum(
+                1 for r in rs if (r["dise"] or "")[:3] != (r.get("dise_b") or "")[:3]
+            ) / len(rs)
+            others = sorted({r["inst_b"] for r in rs if r["inst_b"] != inst})
             amount = sum(_f(r["fund_b"]) for r in rs)
-            score = clip(0.5 + 0.1 * min(len(rs), 4) + (0.1 if max(gaps) <= 2 else 0.0))
+            score = clip(
+                0.5
+                + 0.1 * min(len(rs), 4)
+                + (0.1 if min(gaps) <= 2 else 0.0)
+                + 0.1 * clip((len(patients) - 1) / 3)
+            )
             reasons = [
                 Reason(
                     factor="readmissions",
                     value=len(rs),
-                    weight=0.6,
-                    text=f"出院后 {cfg.max_gap_days:.0f} 天内以相同诊断"
-                    f"再次入住同一机构 {len(rs)} 次",
+                    weight=0.5,
+                    text=f"{len(patients)} 名患者出院后 {cfg.max_gap_days:.0f} 天内再次入院 "
+                    f"共 {len(rs)} 次",
                 ),
                 Reason(
-                    factor="max_gap_days",
-                    value=round(max(gaps), 1),
-                    weight=0.3,
-                    text=f"出院与再入院最长间隔 {max(gaps):.1f} 天",
-                ),
-                Reason(
-                    factor="stays",
-                    value=len(stays),
+                    factor="patients",
+                    value=len(patients),
                     weight=0.1,
-                    text=f"共 {len(stays)} 次住院,诊断 {rs[0]['dise']}",
+                    text=f"涉及 {len(patients)} 名患者",
+                ),
+                Reason(
+                    factor="min_gap_days",
+                    value=round(min(gaps), 1),
+                    weight=0.3,
+                    text=f"出院与再入院最短间隔 {min(gaps):.1f} 天,最长 {max(gaps):.1f} 天",
+                ),
+                Reason(
+                    factor="changed_diagnosis",
+                    value=round(changed, 2),
+                    weight=0.1,
+                    text=f"{round(100 * changed)}% 的再入院更换了主要诊断"
+                    + (f";转往同级或下级机构 {len(others)} 家" if others else ""),
                 ),
             ]
             evidence = [
-                f"settlement:{r['setl_a']} discharged {r['end_a']:%Y-%m-%d} -> "
-                f"settlement:{r['setl_b']} readmitted {r['begn_b']:%Y-%m-%d} "
-                f"({r['gap']:.1f} days, dx {r['dise']})"
-                for r in rs
+                f"settlement:{r['setl_a']} {r['psn_no']} discharged {r['end_a']:%Y-%m-%d} -> "
+                f"settlement:{r['setl_b']} readmitted {r['begn_b']:%Y-%m-%d} at {r['inst_b']} "
+                f"({r['gap']:.1f} days, dx {r['dise']} -> {r.get('dise_b')})"
+                for r in sorted(rs, key=lambda r: (r["psn_no"], r["begn_a"]))
             ]
             first, last = span([r["begn_a"] for r in rs] + [r["end_b"] for r in rs])
+            members = [Member(kind="person", id=p, role="patient") for p, _ in patients]
+            members.append(Member(kind="institution", id=inst, role="institution"))
+            members += [Member(kind="institution", id=o, role="institution") for o in others]
+            region = rs[0]["inst_admdvs"] or rs[0]["home"]
             drafts.append(
                 LeadDraft(
                     typology="split_admission",
                     score=score,
-                    members=[
-                        Member(kind="person", id=psn, role="patient"),
-                        Member(kind="institution", id=inst, role="institution"),
-                    ],
+                    members=members,
                     reasons=reasons,
                     evidence=evidence[: cfg.max_evidence],
                     amount_at_risk=amount,
                     first_seen=first,
                     last_seen=last,
-                    region=rs[0]["inst_admdvs"] or rs[0]["home"],
-                    regions=sorted({x for x in (rs[0]["inst_admdvs"], rs[0]["home"]) if x}),
+                    region=region,
+                    regions=sorted({x for r in rs for x in (r["inst_admdvs"], r["home"]) if x}),
                 )
             )
     return drafts
