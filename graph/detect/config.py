@@ -221,6 +221,36 @@ class TravelConfig(BaseModel):
 
 
 class PoolingConfig(BaseModel):
+    session_minutes: float = Field(
+        default=10.0,
+        description="swipes this close follow one another at one counter (a stack of cards "
+        "takes seconds to minutes a card)",
+    )
+    max_session_persons: int = Field(
+        default=40, description="a longer run is a queue at a busy counter, not one hand"
+    )
+    min_co_sessions: int = Field(
+        default=2,
+        description="two cards swiped together on two different days: a held pool, not "
+        "two customers in a queue",
+    )
+    min_cards: int = Field(
+        default=5, description="more cards than a household (4 family cards in Xuhui)"
+    )
+    min_density: float = Field(
+        default=1.5,
+        description="links per card inside a ring: a pool is swiped in many combinations",
+    )
+    min_strangers: float = Field(
+        default=0.3,
+        description="pooled cards are unrelated people's, out of town or never otherwise "
+        "here; friends who always shop together are regulars",
+    )
+    resolution: float = 1.0
+    seed: int = 42
+    min_score: float = Field(
+        default=0.4, description="repeated co-swipes alone are a habit; more must agree"
+    )
     min_hour_persons: int = Field(default=5, description="pre-filter: persons per clock hour")
     burst_minutes: float = Field(
         default=45.0, description="a stack of cards swiped one after another, not a queue"
@@ -236,16 +266,24 @@ class PoolingConfig(BaseModel):
         description="the largest ring in the cases pooled 70+ cards; past this a lead "
         "keeps the cards that look pooled",
     )
-    min_score: float = Field(
+    burst_min_score: float = Field(
         default=0.5, description="bursts alone are a busy shop; half the evidence must be more"
     )
-    max_evidence: int = 300
-    weights: dict[str, float] = {
+    burst_weights: dict[str, float] = {
         "bursts": 0.2,
         "burst_size": 0.15,
         "odd_hours": 0.15,
         "same_basket": 0.25,
         "strangers": 0.25,
+    }
+    max_evidence: int = 300
+    weights: dict[str, float] = {
+        "cards": 0.15,
+        "sessions": 0.15,
+        "same_basket": 0.2,
+        "strangers": 0.25,
+        "odd_hours": 0.1,
+        "density": 0.15,
     }
 
 

@@ -9,6 +9,7 @@ from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
+from graph.community import Projection, leiden
 from graph.detect.config import DeceasedConfig, PoolingConfig, SplitConfig, TravelConfig
 from graph.detect.timing import Timer
 from graph.gateway import Gateway
@@ -229,6 +230,7 @@ NO_DETAIL: dict[str, Any] = {
     "inst_admdvs": None,
     "fund": None,
     "cert": None,
+    "visits_all": 0,
 }
 
 
@@ -256,7 +258,136 @@ def _pooled_rows(
     return [r for r in in_b if r["psn_no"] in keep]
 
 
+def sessions(rows: list[dict[str, Any]], minutes: float) -> list[list[dict[str, Any]]]:
+    """Runs of one institution's settlements (in time order) each within ``minutes`` of
+    the one before, holding at least two persons: cards swiped one after another."""
+    out: list[list[dict[str, Any]]] = []
+    cur: list[dict[str, Any]] = []
+    gap = timedelta(minutes=minutes)
+    for r in rows:
+        if cur and r["time"] - cur[-1]["time"] > gap:
+            if len({x["psn_no"] for x in cur}) >= 2:
+                out.append(cur)
+            cur = []
+        cur.append(r)
+    if len({x["psn_no"] for x in cur}) >= 2:
+        out.append(cur)
+    return out
+
+
+def co_sessions(
+    rows: list[dict[str, Any]], cfg: PoolingConfig
+) -> tuple[dict[tuple[str, str], set[tuple[str, Any]]], dict[str, list[list[dict[str, Any]]]]]:
+    """Pair of persons -> the (institution, day)s they were swiped in one session, and
+    each institution's sessions. A session of more than ``max_session_persons`` is a
+    queue, not a stack of cards, and links no one."""
+    by_inst: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        by_inst[r["inst"]].append(r)
+    pairs: dict[tuple[str, str], set[tuple[str, Any]]] = defaultdict(set)
+    sess_of: dict[str, list[list[dict[str, Any]]]] = {}
+    for inst, rs in by_inst.items():
+        ss = sessions(rs, cfg.session_minutes)
+        sess_of[inst] = ss
+        for ses in ss:
+            ps = sorted({r["psn_no"] for r in ses})
+            if len(ps) > cfg.max_session_persons:
+                continue
+            day = ses[0]["time"].date()
+            for i, a in enumerate(ps):
+                for b in ps[i + 1 :]:
+                    pairs[(a, b)].add((inst, day))
+    return pairs, sess_of
+
+
+def pooling_sessions(
+    gw: Gateway, cfg: PoolingConfig, timer: Timer | None = None
+) -> list[LeadDraft]:
+    """敛卡套刷: cards of unrelated persons swiped together at one counter again and again.
+
+    Two persons are linked when their cards were swiped in one session (minutes apart)
+    at the same institution on ``min_co_sessions`` different days; persons who share a
+    phone or an address (a household, a care home buying for its residents) are never
+    linked. Leiden communities of at least ``min_cards`` cards are scored by their size,
+    session days, identical baskets, strangers (out of town, or never otherwise here) and
+    odd hours. Online platforms are no counter and are never candidates."""
+    tm = timer or Timer()
+    with tm.stage("queries"):
+        rows = gw.read("detect_pooling_sessions", {"session_s": int(cfg.session_minutes * 60)})
+    with tm.stage("projection"):
+        pairs, sess_of = co_sessions(rows, cfg)
+        strong = {k: v for k, v in pairs.items() if len(v) >= cfg.min_co_sessions}
+        persons = sorted({p for k in strong for p in k})
+    with tm.stage("queries"):
+        contacts = gw.read("detect_contacts", {"psn": persons}) if len(persons) > 1 else []
+    with tm.stage("projection"):
+        household = {frozenset((r["a"], r["b"])) for r in contacts}
+        proj = Projection("co_sessions")
+        for (a, b), days in sorted(strong.items()):
+            if frozenset((a, b)) not in household:
+                proj.add(a, b, float(len(days)))
+        groups: list[list[str]] = []
+        if proj.keys:
+            part = leiden(proj.graph(), resolution=cfg.resolution, seed=cfg.seed)
+            groups = [g for g in part.groups(proj.keys) if len(g) >= cfg.min_cards]
+    with tm.stage("queries"):
+        members_of = {p: gi for gi, g in enumerate(groups) for p in g}
+        in_group: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for ss in sess_of.values():
+            for ses in ss:
+                for r in ses:
+                    gi = members_of.get(r["psn_no"])
+                    if gi is None:
+                        continue
+                    if any(members_of.get(x["psn_no"]) == gi and x is not r for x in ses):
+                        in_group[gi].append(r)
+        ids = [r["setl_id"] for rs in in_group.values() for r in rs]
+        details = {d["setl_id"]: d for d in gw.read("detect_pooling_details", {"setl_ids": ids})}
+    with tm.stage("scoring"):
+        drafts = []
+        for gi, group in enumerate(groups):
+            rs = in_group.get(gi, [])
+            if not rs:
+                continue
+            for r in rs:
+                r.update(details.get(r["setl_id"]) or dict(NO_DETAIL))
+            d = _pooling_draft(group, rs, proj, cfg)
+            if d is not None:
+                drafts.append(d)
+        drafts.sort(key=lambda d: (-d.score, d.anchor()))
+    return drafts
+
+
 def pooling(gw: Gateway, cfg: PoolingConfig, timer: Timer | None = None) -> list[LeadDraft]:
+    """敛卡套刷, two ways: a held pool whose cards are swiped together on several days
+    (:func:`pooling_sessions`), and bursts of many cards at one terminal
+    (:func:`pooling_bursts`); leads of the two that share half their cards are one."""
+    tm = timer or Timer()
+    out = pooling_sessions(gw, cfg, tm)
+    for d in pooling_bursts(gw, cfg, tm):
+        cards = {m.id for m in d.members if m.kind == "person"}
+        with tm.stage("queries"):
+            shared = gw.read("detect_contacts", {"psn": sorted(cards)})
+        # one household's or one care home's cards, bought for by one hand, are no pool
+        if 2 * len({p for r in shared for p in (r["a"], r["b"])}) >= len(cards):
+            continue
+        for e in out:
+            theirs = {m.id for m in e.members if m.kind == "person"}
+            if 2 * len(cards & theirs) >= min(len(cards), len(theirs)):
+                have = {(m.kind, m.id) for m in e.members}
+                e.members += [m for m in d.members if (m.kind, m.id) not in have]
+                e.evidence = (e.evidence + d.evidence)[: cfg.max_evidence]
+                e.score = max(e.score, d.score)
+                break
+        else:
+            out.append(d)
+    out.sort(key=lambda d: (-d.score, d.anchor()))
+    return out
+
+
+def pooling_bursts(gw: Gateway, cfg: PoolingConfig, timer: Timer | None = None) -> list[LeadDraft]:
+    """Terminals that served bursts of ``min_burst_persons`` persons within
+    ``burst_minutes``, ``min_bursts`` times: a pool whose cards need not recur together."""
     tm = timer or Timer()
     with tm.stage("queries"):
         rows = gw.read("detect_pooling_terminals", {"min_hour_persons": cfg.min_hour_persons})
@@ -307,10 +438,10 @@ def pooling(gw: Gateway, cfg: PoolingConfig, timer: Timer | None = None) -> list
                 "same_basket": same,
                 "strangers": strangers,
             }
-            score = sum(cfg.weights[k] * v for k, v in f.items())
-            if score < cfg.min_score:
+            score = sum(cfg.burst_weights[k] * v for k, v in f.items())
+            if score < cfg.burst_min_score:
                 continue
-            w = cfg.weights
+            w = cfg.burst_weights
             reasons = [
                 Reason(
                     factor="bursts",
@@ -370,6 +501,85 @@ def pooling(gw: Gateway, cfg: PoolingConfig, timer: Timer | None = None) -> list
                 )
             )
     return drafts
+
+
+def _pooling_draft(
+    group: list[str], rs: list[dict[str, Any]], proj: Projection, cfg: PoolingConfig
+) -> LeadDraft | None:
+    insts = Counter(r["inst"] for r in rs)
+    inst_admdvs = next((r["inst_admdvs"] for r in rs if r["inst_admdvs"]), "") or ""
+    days = {(r["inst"], r["time"].date()) for r in rs}
+    baskets = Counter(tuple(sorted(r["basket"])) for r in rs if r["basket"])
+    same = baskets.most_common(1)[0][1] / len(rs) if baskets else 0.0
+    odd = sum(1 for r in rs if _odd(r["time"])) / len(rs)
+    uses = Counter(r["psn_no"] for r in rs)
+    first_row: dict[str, dict[str, Any]] = {}
+    for r in rs:
+        first_row.setdefault(r["psn_no"], r)
+    # a stranger lives elsewhere, or comes here only for these sessions while settling
+    # mostly elsewhere: a regular who always comes with friends is no stranger
+    strangers = sum(
+        1
+        for p, r in first_row.items()
+        if (r["home"] or "")[:4] != inst_admdvs[:4]
+        or (r["visits_here"] <= uses[p] and 2 * r["visits_here"] <= (r["visits_all"] or 0))
+    ) / len(first_row)
+    gi = {proj.index[p] for p in group}
+    inside = sum(1 for (i, j) in proj.weights if i in gi and j in gi)
+    density = 2 * inside / len(group)
+    f = {
+        "cards": clip((len(group) - cfg.min_cards + 1) / 15),
+        "sessions": clip((len(days) - 1) / 6),
+        "same_basket": same,
+        "strangers": strangers,
+        "odd_hours": odd,
+        "density": clip((density - 1) / 4),
+    }
+    w = cfg.weights
+    score = sum(w[k] * v for k, v in f.items())
+    if score < cfg.min_score or density < cfg.min_density or strangers < cfg.min_strangers:
+        return None
+    members = [
+        Member(kind="institution", id=i, role="pooling_outlet") for i, _ in insts.most_common()
+    ]
+    members += [Member(kind="person", id=p, role="card_lender") for p in sorted(group)]
+    texts = {
+        "cards": f"{len(group)} 名互不相关参保人的凭证在同一柜台被连续刷卡",
+        "sessions": f"共 {len(days)} 个刷卡批次日,同一批卡反复一起出现",
+        "same_basket": f"{round(100 * same)}% 的结算药品与数量完全相同",
+        "strangers": f"{round(100 * strangers)}% 的参保人平时从不在该店结算或参保地在外地",
+        "odd_hours": f"{round(100 * odd)}% 发生在 20 点至次日 7 点",
+        "density": f"每张卡平均与 {density:.1f} 张其他卡在不同日子同批刷卡",
+    }
+    values = {
+        "cards": len(group),
+        "sessions": len(days),
+        "same_basket": round(same, 2),
+        "strangers": round(strangers, 2),
+        "odd_hours": round(odd, 2),
+        "density": round(density, 1),
+    }
+    reasons = [Reason(factor=k, value=values[k], weight=w[k], text=texts[k]) for k in f]
+    evidence = [f"institution:{i} {n} swipes in sessions" for i, n in insts.most_common()]
+    for r in sorted(rs, key=lambda r: (r["time"], r["setl_id"])):
+        evidence.append(
+            f"settlement:{r['setl_id']} {r['time']:%Y-%m-%d %H:%M} at {r['inst']} "
+            f"{r['psn_no']} cert {r['cert']} basket {'+'.join(sorted(r['basket']))}"
+        )
+    first, last = span(r["time"] for r in rs)
+    regions = sorted({inst_admdvs} | {r["home"] for r in rs if r["home"]} - {""})
+    return LeadDraft(
+        typology="card_pooling",
+        score=clip(score),
+        members=members,
+        reasons=reasons,
+        evidence=evidence[: cfg.max_evidence],
+        amount_at_risk=sum(_f(r["fund"]) for r in rs),
+        first_seen=first,
+        last_seen=last,
+        region=inst_admdvs or None,
+        regions=regions,
+    )
 
 
 # --- split_admission -----------------------------------------------------------------------

@@ -66,7 +66,9 @@ def test_card_pooling_terminal(leads: dict[str, list[dict[str, Any]]]) -> None:
     assert m.pop("P37010000011") == "pooling_outlet"
     assert m == {f"L{i}": "card_lender" for i in range(7)}
     reasons = {r["factor"]: r["value"] for r in cp["reasons"]}
-    assert reasons["bursts"] == 3 and reasons["same_basket"] == 1.0
+    # the held pool's sessions, with the terminal's bursts merged into the same lead
+    assert reasons["sessions"] == 3 and reasons["cards"] == 7
+    assert reasons["same_basket"] == 1.0
     assert reasons["odd_hours"] == 1.0 and reasons["strangers"] == 1.0
     assert any("terminal:TPOOL" in e for e in cp["evidence"])
     assert not everyone(leads) & {"P37010000012", *(f"G{i}" for i in range(6))}
