@@ -207,7 +207,9 @@ class TravelConfig(BaseModel):
         "coordinates, not at them",
     )
     suspect_share: float = Field(
-        default=0.003, description="... when they are at least this share of its settlements"
+        default=0.005,
+        description="... when they are at least this share of its settlements: wrong "
+        "coordinates catch a steady percent of a place's visitors, lent cards a handful",
     )
     weights: dict[str, float] = {"impossible_trips": 0.2, "shortfall": 0.2, "distance": 0.1}
     max_evidence: int = 200
