@@ -341,12 +341,23 @@ def _profile(s: dict[str, Any], on: date) -> bool:
     return (age is not None and age >= 60) or bool(flags & {"poverty", "medical_aid"})
 
 
-def _pattern(w: Wave, cfg: InpatientConfig) -> tuple[str, bool, bool]:
+def _pattern(w: Wave, cfg: InpatientConfig) -> tuple[str, float, bool]:
+    """A wave's leading diagnosis, median stay length (-1 unknown) and profile."""
     dx = Counter((s["dise"] or "")[:3] for s in w.stays).most_common(1)[0][0]
     los = [x for x in (_los(s) for s in w.stays) if x is not None]
-    short = bool(los) and statistics.median(los) <= cfg.short_stay_days
+    med = statistics.median(los) if los else -1.0
     prof = sum(1 for s in w.stays if _profile(s, w.day)) / len(w.stays)
-    return dx, short, prof >= 0.5
+    return dx, med, prof >= 0.5
+
+
+def same_scheme(a: Wave, b: Wave, cfg: InpatientConfig) -> bool:
+    """Two waves at one institution run by one scheme: short stays of the same templated
+    length, and the same leading diagnosis and profile, or both on surge days. An
+    employer's one-off health check rarely shares a template with a ring's stays."""
+    (dxa, la, pa), (dxb, lb, pb) = _pattern(a, cfg), _pattern(b, cfg)
+    if la < 0 or lb < 0 or max(la, lb) > cfg.short_stay_days or abs(la - lb) > 1.5:
+        return False
+    return (dxa == dxb and pa and pb) or (a.surge and b.surge)
 
 
 def join_waves(
@@ -383,11 +394,9 @@ def join_waves(
     for w in waves:
         by_inst[w.inst].append(w)
     for ws in by_inst.values():
-        pats = [(w, _pattern(w, cfg)) for w in ws]
-        for i, (a, pa) in enumerate(pats):
-            for b, pb in pats[i + 1 :]:
-                same = pa[0] == pb[0] and pa[1] and pb[1] and pa[2] and pb[2]
-                if (a.surge and b.surge) or same:
+        for i, a in enumerate(ws):
+            for b in ws[i + 1 :]:
+                if same_scheme(a, b, cfg):
                     dsu.union(a.idx, b.idx)
     groups: dict[int, list[Wave]] = defaultdict(list)
     for w in waves:
