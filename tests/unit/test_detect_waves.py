@@ -15,7 +15,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from graph.detect import buyers, inpatient, models
-from graph.detect.config import BuyerConfig, InpatientConfig, PoolingConfig, TravelConfig
+from graph.detect.config import (
+    BuyerConfig,
+    InpatientConfig,
+    PoolingConfig,
+    SplitConfig,
+    TravelConfig,
+)
 
 T0 = datetime(2025, 1, 1)
 DX = ["I63", "J44", "I10", "E11", "K29", "M54", "J18", "I25", "N18", "C34"]
@@ -251,3 +257,74 @@ def test_pooled_rows_cap_keeps_the_pooled_cards() -> None:
     assert {r["psn_no"] for r in kept} == {f"S{i}" for i in range(5)}
     assert models._pooled_rows([burst], burst, 50) == burst
     assert PoolingConfig().max_members >= 70  # the largest ring in the cases
+
+
+def test_a_household_or_a_care_home_van_is_not_a_wave() -> None:
+    addrs = {"a": {"村1号"}, "b": {"村1号"}, "c": {"村1号"}, "d": {"村2号"}}
+    assert inpatient.one_roof({"a", "b", "c"}, addrs, 3)  # one family
+    assert inpatient.one_roof({"a", "b", "c", "d"}, addrs, 3)  # three of four under one roof
+    village = {p: {f"王庄村{i}号"} for i, p in enumerate("abcd")}
+    assert not inpatient.one_roof({"a", "b", "c", "d"}, village, 3)
+    assert not inpatient.one_roof({"x", "y", "z"}, {}, 3)  # unknown addresses: three homes
+
+
+def test_los_coherence_tells_templated_stays() -> None:
+    def st(days: float) -> dict[str, Any]:
+        return {"begntime": T0, "endtime": T0 + timedelta(days=days)}
+
+    assert inpatient.los_coherence([st(4), st(4.1), st(3.9), st(5)]) == 1.0
+    assert inpatient.los_coherence([st(4), st(9), st(15), st(22)]) == 0.0  # median 12
+    assert inpatient.los_coherence([st(4), st(9), st(9.5), st(22)]) == 0.5
+    assert inpatient.los_coherence([{"begntime": T0, "endtime": None}]) == 1.0
+
+
+def _pair(p: str, gap: float, dx_b: str = "I63", **kw: Any) -> dict[str, Any]:
+    a0 = T0 + timedelta(days=kw.get("at", 0))
+    los = kw.get("los", 5.0)
+    b0 = a0 + timedelta(days=los + gap)
+    return {
+        "psn_no": p,
+        "inst": "H1",
+        "inst_b": kw.get("inst_b", "H1"),
+        "lv_a": "2",
+        "lv_b": kw.get("lv_b", "2"),
+        "begn_a": a0,
+        "end_a": a0 + timedelta(days=los),
+        "begn_b": b0,
+        "end_b": b0 + timedelta(days=los),
+        "dise": "I63",
+        "dise_b": dx_b,
+        "gap": gap,
+    }
+
+
+def test_split_pairs_keep_splits_and_leave_look_alikes() -> None:
+    cfg = SplitConfig()
+    rows = [
+        _pair("S", 1.0),  # same diagnosis, back the next day
+        _pair("S", 2.0, "I69", at=20),  # a new label two days later: still a split
+        _pair("N", 9.0, "J18"),  # a new illness nine days later
+        _pair("U", 0.2, inst_b="H9", lv_b="3"),  # transferred up to a better hospital
+        _pair("T", 0.3, inst_b="H2", lv_b="1"),  # sent to a sibling: counted
+        _pair("D", 1.0, los=0.2),  # dialysis settled per session
+    ]
+    # chemotherapy: back every three weeks, at a steady interval
+    rows += [_pair("C", 14.0 + k * 0.5, at=21 * k) for k in range(4)]
+    kept = sorted((r["psn_no"], r["gap"]) for r in models.split_pairs(rows, cfg))
+    assert kept == [("S", 1.0), ("S", 2.0), ("T", 0.3)]
+
+
+def test_sessions_and_co_sessions_link_a_held_pool() -> None:
+    cfg = PoolingConfig()
+
+    def row(p: str, day: int, minute: float) -> dict[str, Any]:
+        t = T0 + timedelta(days=day, hours=21, minutes=minute)
+        return {"inst": "P1", "psn_no": p, "time": t, "setl_id": f"{p}{day}{minute}"}
+
+    rows = [row(f"L{k}", d, 3 * k) for d in (0, 7) for k in range(4)]
+    rows += [row("Q", 3, 0), row("R", 3, 40)]  # forty minutes apart: no session
+    rows.sort(key=lambda r: r["time"])
+    pairs, sess = models.co_sessions(rows, cfg)
+    assert len(sess["P1"]) == 2
+    assert all(len(days) == 2 for days in pairs.values())
+    assert set(pairs) == {(f"L{i}", f"L{j}") for i in range(4) for j in range(i + 1, 4)}
