@@ -87,6 +87,18 @@ def run(what: str, *args: str) -> float:
     return secs
 
 
+def code_state() -> dict[str, Any]:
+    """The commit checked out and whether the detectors' code differs from it (the numbers
+    belong to the detectors as they were when they ran)."""
+
+    def git(*a: str) -> str:
+        r = subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True, check=False)
+        return r.stdout.strip() if r.returncode == 0 else ""
+
+    changed = git("status", "--porcelain", "--", "graph", "queries")
+    return {"commit": git("rev-parse", "--short", "HEAD"), "detector_code_changed": bool(changed)}
+
+
 def trial(
     seed: int, persons: int, rings: int, fixed: dict[str, Any], drops: Path, initial: bool
 ) -> dict[str, Any]:
@@ -119,6 +131,7 @@ def trial(
     else:
         times["reset"] = round(run("empty the graph", "db", "reset", "--yes"), 1)
     times["ingest"] = round(run("load", *load), 1)
+    code = code_state()
     times["detect"] = round(run("detect", "detect"), 1)
     leads_path = drop.parent / f"{drop.name}.leads.json"
     times["export"] = round(run("export", "leads", "export", "--out", str(leads_path)), 1)
@@ -138,6 +151,7 @@ def trial(
     return {
         "seed": seed,
         "drop": str(drop),
+        "code": code,
         "seconds": times,
         "rows": truth["rows"],
         "overall": overall,
@@ -263,17 +277,22 @@ def markdown(res: dict[str, Any]) -> str:
                 + "; ".join(f"{p} {v['flagged']}/{v['members']}" for p, v in sorted(pats.items()))
             )
     secs = res["seconds"]
+    code = res.get("code", {})
     lines += [
         "",
-        "## Time per drop (seconds)",
+        "## Time per drop (seconds), and the code that detected",
         "",
-        "| seed | generate | empty | load | detect | export |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "| seed | generate | empty | load | detect | export | commit |",
+        "|---:|---:|---:|---:|---:|---:|---|",
     ]
     for s, t in secs.items():
+        c = code.get(s, {})
+        at = c.get("commit", "?") + (
+            " + uncommitted detector changes" if c.get("detector_code_changed") else ""
+        )
         lines.append(
             f"| {s} | {t['generate']} | {t['reset']} | {t['ingest']} | {t['detect']} | "
-            f"{t['export']} |"
+            f"{t['export']} | {at} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -431,6 +450,7 @@ def main(argv: list[str] | None = None) -> int:
         "cells": relabel(combine_cells([t["cells"] for t in trials])),
         "lookalike_patterns": add_patterns(trials),
         "seconds": {str(t["seed"]): t["seconds"] for t in trials},
+        "code": {str(t["seed"]): t["code"] for t in trials},
         "total_seconds": round(time.perf_counter() - t0, 1),
         "trials": trials,
     }

@@ -54,13 +54,16 @@ def spaced_days(rng: random.Random, hi: int, n: int, gap: int, lo: int = 0) -> l
 
 
 def fastest_hours(d_km: float) -> float:
-    """The fastest door-to-door journey over d_km (straight line) by car, high-speed train
-    or plane: a generous bound, so a move faster than this is impossible."""
-    best = 0.5 + d_km / 100.0
+    """A strict lower bound on a door-to-door journey over d_km (straight line): by car at
+    the 120 km/h limit along the straight line plus a quarter hour at the two ends, by
+    high-speed train at 300 km/h plus an hour to and from the stations, or by plane at
+    800 km/h plus two and a half hours. A move faster than this is impossible, not just
+    quick."""
+    best = 0.25 + d_km / 120.0
     if d_km >= 150:
-        best = min(best, 1.5 + d_km / 300.0)
+        best = min(best, 1.0 + d_km / 300.0)
     if d_km >= 500:
-        best = min(best, 3.0 + d_km / 700.0)
+        best = min(best, 2.5 + d_km / 800.0)
     return best
 
 

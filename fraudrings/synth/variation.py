@@ -449,8 +449,9 @@ SPACE: dict[str, dict[str, Param]] = {
         "gap_fraction": Param(
             0.05,
             0.9,
-            source="time between the two settlements over the fastest door-to-door journey "
-            "(car, train or plane) (inference)",
+            source="time between the two settlements as a share of the least possible "
+            "door-to-door journey (straight line; car at 120 km/h, train at 300 km/h, plane at "
+            "800 km/h, the least time at the ends): every such trip is impossible (inference)",
         ),
         "scheme": Param(
             kind="choice",

@@ -69,12 +69,13 @@ def haversine(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 
 def fastest(d: float) -> float:
-    """Hours of the fastest door-to-door journey: car, high-speed train or plane."""
-    best = 0.5 + d / 100
+    """Hours of the fastest door-to-door journey: car at 120 km/h in a straight line,
+    high-speed train at 300 km/h, plane at 800 km/h, each with the least time at the ends."""
+    best = 0.25 + d / 120
     if d >= 150:
-        best = min(best, 1.5 + d / 300)
+        best = min(best, 1 + d / 300)
     if d >= 500:
-        best = min(best, 3 + d / 700)
+        best = min(best, 2.5 + d / 800)
     return best
 
 
