@@ -221,9 +221,20 @@ def cmd_generate(args: argparse.Namespace) -> int:
             bar = bars[stage] = tqdm(total=total, desc=f"{stage:<14}", file=sys.stderr)
         bar.update(done - bar.n)
 
+    from fraudrings.synth import variation
+
+    try:
+        sweep = variation.from_args(args)
+    except ValueError as exc:
+        raise CliError(f"--fix: {exc}", EXIT_USAGE) from None
     try:
         truth = generate(
-            Path(args.out), persons=args.persons, seed=args.seed, fmt=args.format, progress=progress
+            Path(args.out),
+            persons=args.persons,
+            seed=args.seed,
+            fmt=args.format,
+            progress=progress,
+            **sweep,  # type: ignore[arg-type]
         )
     finally:
         for bar in bars.values():
@@ -616,6 +627,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--persons", type=int, default=20000, help="insured persons (default 20000)")
     g.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     g.add_argument("--format", default="csv", choices=["csv", "csv.gz", "parquet"])
+    from fraudrings.synth import variation
+
+    variation.add_arguments(g)
     g.set_defaults(func=cmd_generate)
 
     dt = sub.add_parser(

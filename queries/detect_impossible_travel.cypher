@@ -1,11 +1,12 @@
 // Consecutive visits of one person at two institutions too far apart for the time
 // between them (时空异常). Online platforms are not places; an inpatient stay holds the
 // person from admission (its settlement may come later), other visits until they end.
-// Plausible travel: $ground_kmh up to $flight_km, beyond that a flight at $flight_kmh
-// plus $flight_overhead_h hours. Pairs closer than $min_km are never flagged. A later
+// Plausible travel: the fastest of a car at $car_kmh over the straight line, rail at
+// $ground_kmh plus $rail_overhead_h hours, a flight at $flight_kmh plus
+// $flight_overhead_h hours. Pairs closer than $min_km are never flagged. A later
 // visit stamped at exactly midnight carries a date, not a time: it may have been any
 // time that day, so the time between is taken as the most it could be.
-// params: $min_km, $ground_kmh, $flight_km, $flight_kmh, $flight_overhead_h
+// params: $min_km, $car_kmh, $ground_kmh, $rail_overhead_h, $flight_kmh, $flight_overhead_h
 // mode: read
 // Each person's visits are sorted inside a per-person subquery, so memory holds one
 // person's visits at a time rather than every settlement of the graph.
@@ -32,8 +33,9 @@ WITH p, a, b,
        + CASE WHEN b.begn.hour = 0 AND b.begn.minute = 0 AND b.begn.second = 0
               THEN 24.0 ELSE 0.0 END AS hours
 WITH p, a, b, km, hours,
-     CASE WHEN km <= $flight_km THEN km / $ground_kmh
-          ELSE km / $flight_kmh + $flight_overhead_h END AS needed
+     reduce(m = km / $car_kmh, x IN [km / $ground_kmh + $rail_overhead_h,
+                                      km / $flight_kmh + $flight_overhead_h] |
+            CASE WHEN x < m THEN x ELSE m END) AS needed
 WHERE km >= $min_km AND hours < needed
 RETURN p.psn_no AS psn_no, p.insu_admdvs AS home,
        a.setl_id AS setl_a, a.inst AS inst_a, a.admdvs AS admdvs_a, a.begn AS time_a,

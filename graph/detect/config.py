@@ -188,10 +188,18 @@ class TravelConfig(BaseModel):
     min_km: float = Field(
         default=80.0, description="closer places are one metropolitan area: never flagged"
     )
-    ground_kmh: float = Field(
-        default=300.0, description="high-speed rail door to door is a little less than this"
+    car_kmh: float = Field(
+        default=120.0,
+        description="by road: expressway speed over the straight-line distance (roads are "
+        "longer, so this is generous)",
     )
-    flight_km: float = Field(default=800.0, description="beyond this a flight is plausible")
+    ground_kmh: float = Field(default=300.0, description="high-speed rail between stations")
+    rail_overhead_h: float = Field(
+        default=0.75, description="to the station, boarding, from the station"
+    )
+    flight_km: float = Field(
+        default=800.0, description="kept for the record: flights are always considered"
+    )
     flight_kmh: float = Field(default=800.0, description="a domestic jet's block speed")
     flight_overhead_h: float = Field(
         default=3.0, description="to the airport, check-in, from the airport"
@@ -215,11 +223,14 @@ class TravelConfig(BaseModel):
     max_evidence: int = 200
 
     def needed_hours(self, km: float) -> float:
-        """The least plausible travel time over ``km`` (the same rule as
-        queries/detect_impossible_travel.cypher, which takes these fields as params)."""
-        if km <= self.flight_km:
-            return km / self.ground_kmh
-        return km / self.flight_kmh + self.flight_overhead_h
+        """The least plausible door-to-door time over ``km``: the fastest of car, rail and
+        flight (the same rule as queries/detect_impossible_travel.cypher, which takes
+        these fields as params)."""
+        return min(
+            km / self.car_kmh,
+            km / self.ground_kmh + self.rail_overhead_h,
+            km / self.flight_kmh + self.flight_overhead_h,
+        )
 
 
 class PoolingConfig(BaseModel):

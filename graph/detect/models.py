@@ -109,8 +109,9 @@ def travel(gw: Gateway, cfg: TravelConfig, timer: Timer | None = None) -> list[L
             "detect_impossible_travel",
             {
                 "min_km": cfg.min_km,
+                "car_kmh": cfg.car_kmh,
                 "ground_kmh": cfg.ground_kmh,
-                "flight_km": cfg.flight_km,
+                "rail_overhead_h": cfg.rail_overhead_h,
                 "flight_kmh": cfg.flight_kmh,
                 "flight_overhead_h": cfg.flight_overhead_h,
             },
