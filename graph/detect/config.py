@@ -209,15 +209,10 @@ class TravelConfig(BaseModel):
         description="one physically impossible pair is already a lead in the national "
         "model; repeats raise the score",
     )
-    suspect_min_persons: int = Field(
-        default=5,
-        description="this many unrelated persons impossible at one place point at its "
-        "coordinates, not at them",
-    )
-    suspect_share: float = Field(
-        default=0.005,
-        description="... when they are at least this share of its settlements: wrong "
-        "coordinates catch a steady percent of a place's visitors, lent cards a handful",
+    suspect_km: float = Field(
+        default=150.0,
+        description="a prefecture seldom reaches farther from its centre: a place this far "
+        "from the other places of its city was geocoded wrongly",
     )
     weights: dict[str, float] = {"impossible_trips": 0.2, "shortfall": 0.2, "distance": 0.1}
     max_evidence: int = 200

@@ -341,23 +341,30 @@ def _profile(s: dict[str, Any], on: date) -> bool:
     return (age is not None and age >= 60) or bool(flags & {"poverty", "medical_aid"})
 
 
+def recruitable(stays: list[dict[str, Any]], on: date) -> bool:
+    """The people recruiters fill beds with: elderly (median age 50 or more) or mostly
+    poor and medical-aid patients. An employer's staff on a health check are neither."""
+    ages = [a for a in (_age(s.get("brdy"), on) for s in stays) if a is not None]
+    poor = sum(1 for s in stays if _flags(s.get("flags")) & {"poverty", "medical_aid"})
+    return (bool(ages) and statistics.median(ages) >= 50) or 2 * poor >= len(stays)
+
+
 def _pattern(w: Wave, cfg: InpatientConfig) -> tuple[str, float, bool]:
     """A wave's leading diagnosis, median stay length (-1 unknown) and profile."""
     dx = Counter((s["dise"] or "")[:3] for s in w.stays).most_common(1)[0][0]
     los = [x for x in (_los(s) for s in w.stays) if x is not None]
     med = statistics.median(los) if los else -1.0
-    prof = sum(1 for s in w.stays if _profile(s, w.day)) / len(w.stays)
-    return dx, med, prof >= 0.5
+    return dx, med, recruitable(w.stays, w.day)
 
 
 def same_scheme(a: Wave, b: Wave, cfg: InpatientConfig) -> bool:
     """Two waves at one institution run by one scheme: short stays of the same templated
-    length, and the same leading diagnosis and profile, or both on surge days. An
-    employer's one-off health check rarely shares a template with a ring's stays."""
+    length, of the people recruiters fill beds with, and the same leading diagnosis or
+    both on surge days. An employer's one-off health check is neither."""
     (dxa, la, pa), (dxb, lb, pb) = _pattern(a, cfg), _pattern(b, cfg)
     if la < 0 or lb < 0 or max(la, lb) > cfg.short_stay_days or abs(la - lb) > 1.5:
         return False
-    return (dxa == dxb and pa and pb) or (a.surge and b.surge)
+    return pa and pb and (dxa == dxb or (a.surge and b.surge))
 
 
 def join_waves(

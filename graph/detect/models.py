@@ -5,6 +5,8 @@ lead drafts with named factors, evidence and the fund's share at risk.
 
 from __future__ import annotations
 
+import math
+import statistics
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from typing import Any
@@ -85,21 +87,32 @@ def deceased(gw: Gateway, cfg: DeceasedConfig, timer: Timer | None = None) -> li
 
 
 # --- spatiotemporal ------------------------------------------------------------------------
-def suspect_places(
-    rows: list[dict[str, Any]], settlements: dict[str, int], cfg: TravelConfig
-) -> set[str]:
-    """Institutions where many unrelated persons look impossible: their coordinates are
-    more likely wrong than all those persons' cards lent out."""
-    persons: dict[str, set[str]] = defaultdict(set)
-    for r in rows:
-        persons[r["inst_a"]].add(r["psn_no"])
-        persons[r["inst_b"]].add(r["psn_no"])
-    return {
-        i
-        for i, ps in persons.items()
-        if len(ps) >= cfg.suspect_min_persons
-        and len(ps) >= cfg.suspect_share * settlements.get(i, 0)
-    }
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(min(1.0, a)))
+
+
+def suspect_places(places: list[dict[str, Any]], cfg: TravelConfig) -> set[str]:
+    """Institutions whose coordinates lie farther than ``suspect_km`` from the median
+    position of the other places of their own city (first four digits of the region
+    code): geocoded wrongly, so every visit there looks like a jump. A city with fewer
+    than three places cannot tell and flags none."""
+    by_city: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for p in places:
+        by_city[str(p["admdvs"])[:4]].append(p)
+    out: set[str] = set()
+    for ps in by_city.values():
+        if len(ps) < 3:
+            continue
+        for p in ps:
+            rest = [q for q in ps if q is not p]
+            lat = statistics.median(float(q["lat"]) for q in rest)
+            lon = statistics.median(float(q["lon"]) for q in rest)
+            if _km(float(p["lat"]), float(p["lon"]), lat, lon) > cfg.suspect_km:
+                out.add(p["code"])
+    return out
 
 
 def travel(gw: Gateway, cfg: TravelConfig, timer: Timer | None = None) -> list[LeadDraft]:
@@ -116,15 +129,9 @@ def travel(gw: Gateway, cfg: TravelConfig, timer: Timer | None = None) -> list[L
                 "flight_overhead_h": cfg.flight_overhead_h,
             },
         )
-        counts: dict[str, int] = {}
-        places = sorted({r["inst_a"] for r in rows} | {r["inst_b"] for r in rows})
-        if places:
-            counts = {
-                r["code"]: int(r["settlements"])
-                for r in gw.read("detect_institution_persons", {"codes": places})
-            }
+        places = gw.read("detect_institution_places") if rows else []
     with tm.stage("scoring"):
-        suspect = suspect_places(rows, counts, cfg)
+        suspect = suspect_places(places, cfg)
         by_person: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for r in rows:
             if r["inst_a"] in suspect or r["inst_b"] in suspect:

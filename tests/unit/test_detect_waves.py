@@ -214,19 +214,19 @@ def test_one_big_wave_from_one_village_alone_is_a_lead() -> None:
     assert _leads(stays[:5]) == []  # a household-sized group once is not
 
 
-def _travel_row(p: str, a: str, b: str) -> dict[str, Any]:
-    return {"psn_no": p, "inst_a": a, "inst_b": b}
-
-
-def test_suspect_places_need_many_persons_and_a_share_of_the_place() -> None:
+def test_suspect_places_are_far_from_the_rest_of_their_city() -> None:
     cfg = TravelConfig()
-    rows = [_travel_row(f"P{i}", "WRONG", f"H{i}") for i in range(6)]
-    rows += [_travel_row("X", "H_A", "H_B")]
-    assert models.suspect_places(rows, {"WRONG": 800}, cfg) == {"WRONG"}
-    # six impossible persons among 50,000 settlements of a big hospital: its coordinates
-    # are fine, the six are leads
-    assert models.suspect_places(rows, {"WRONG": 50000}, cfg) == set()
-    assert models.suspect_places(rows[:4], {"WRONG": 10}, cfg) == set()
+
+    def place(code: str, admdvs: str, lat: float, lon: float) -> dict[str, Any]:
+        return {"code": code, "admdvs": admdvs, "lat": lat, "lon": lon}
+
+    jinan = [place(f"J{i}", "370102", 36.65 + 0.02 * i, 117.0 + 0.03 * i) for i in range(5)]
+    # a Jinan pharmacy geocoded in Shanghai, and a real Shanghai hospital many rings use
+    wrong = place("JX", "370103", 31.23, 121.47)
+    shanghai = [place(f"S{i}", "310101", 31.2 + 0.01 * i, 121.4 + 0.02 * i) for i in range(3)]
+    assert models.suspect_places([*jinan, wrong, *shanghai], cfg) == {"JX"}
+    # two places of a city cannot tell which one is wrong
+    assert models.suspect_places([jinan[0], wrong], cfg) == set()
 
 
 def _cand(p: str, score: float) -> buyers.Candidate:
