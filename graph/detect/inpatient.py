@@ -374,29 +374,44 @@ def join_waves(
     addrs_of: dict[str, set[str]],
     cfg: InpatientConfig,
 ) -> list[list[Wave]]:
-    """Waves of one ring: a shared person or phone; a shared village at one institution,
-    or at two when each wave holds two households of it (one family from the village is
-    not the village); at one institution also the same pattern or surge days."""
+    """Waves of one ring: at one institution a shared person, a phone or village that
+    several of one wave hold, or the same scheme; across institutions two shared
+    persons, or a phone or village that several of each wave hold."""
     dsu = _DSU(len(waves))
-    owner: dict[str, int] = {}
-    village: dict[str, list[tuple[Wave, int]]] = defaultdict(list)
+    # tag -> the waves holding it, with how many of the wave's persons or homes hold it
+    holders: dict[str, list[tuple[Wave, int]]] = defaultdict(list)
     for w in waves:
         homes: dict[str, set[str]] = defaultdict(set)
         for p in sorted(w.persons):
+            holders[f"p:{p}"].append((w, 1))
             for k in keys_of[p]:
-                homes[k] |= addrs_of[p] or {p}
-            for tag in [f"p:{p}", *(f"t:{t}" for t in tels_of[p])]:
-                if tag in owner:
-                    dsu.union(owner[tag], w.idx)
-                else:
-                    owner[tag] = w.idx
-        for k, hs in homes.items():
-            village[k].append((w, len(hs)))
-    for ws_k in village.values():
-        for i, (a, na) in enumerate(ws_k):
-            for b, nb in ws_k[i + 1 :]:
-                if a.inst == b.inst or (na >= 2 and nb >= 2):
+                homes[f"k:{k}"] |= addrs_of[p] or {p}
+            for t in tels_of[p]:
+                homes[f"t:{t}"].add(p)
+        for tag, hs in homes.items():
+            holders[tag].append((w, len(hs)))
+    # at one institution a shared person joins two waves, and so does a phone or a
+    # village held by two homes of one of them (a recruiter's phone on several records,
+    # a village sending several; one household's phone or one neighbour is chance);
+    # across institutions (a ring using two hospitals) two persons in common, or a phone
+    # or a village that two homes of each wave hold
+    bridge: Counter[tuple[int, int]] = Counter()
+    for tag, ws_t in holders.items():
+        for i, (a, na) in enumerate(ws_t):
+            for b, nb in ws_t[i + 1 :]:
+                if a.idx == b.idx:
+                    continue
+                same = a.inst == b.inst
+                if tag.startswith("p:"):
+                    if same:
+                        dsu.union(a.idx, b.idx)
+                    else:
+                        bridge[(min(a.idx, b.idx), max(a.idx, b.idx))] += 1
+                elif (same and max(na, nb) >= 2) or min(na, nb) >= 2:
                     dsu.union(a.idx, b.idx)
+    for (x, y), n in bridge.items():
+        if n >= 2:
+            dsu.union(x, y)
     by_inst: dict[str, list[Wave]] = defaultdict(list)
     for w in waves:
         by_inst[w.inst].append(w)
