@@ -67,7 +67,15 @@ def seeded(
     if os.environ.get("FRAUDRINGS_TEST_REUSE_DATA") != "1" or not rows or rows[0]["n"] == 0:
         schema.reset(gw)
         tmp = tmp_path_factory.mktemp("webdrop")
-        generate(tmp / "drop", persons=2000, seed=11)
+        # one ring large enough to exceed the graph view's cap: a hospital filling its
+        # beds with new villagers, eight waves of 25
+        big_ring = {"waves": 8, "wave_size": 25, "admissions_per_recruit": 1.0, "hospitals": 1}
+        generate(
+            tmp / "drop",
+            persons=2000,
+            seed=11,
+            variation={"inpatient_recruitment": big_ring},
+        )
         Loader(gw, batch_size=5000, quarantine_root=tmp / "q", progress=False).load(tmp / "drop")
         run_all(gw)
     else:  # the tests change statuses: start again from new, unassigned leads
