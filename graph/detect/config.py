@@ -197,9 +197,6 @@ class TravelConfig(BaseModel):
     rail_overhead_h: float = Field(
         default=0.75, description="to the station, boarding, from the station"
     )
-    flight_km: float = Field(
-        default=800.0, description="kept for the record: flights are always considered"
-    )
     flight_kmh: float = Field(default=800.0, description="a domestic jet's block speed")
     flight_overhead_h: float = Field(
         default=3.0, description="to the airport, check-in, from the airport"

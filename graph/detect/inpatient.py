@@ -150,10 +150,10 @@ def daily_rate(stays: list[dict[str, Any]]) -> float:
     return max(sum(keep) / len(keep), 0.05)
 
 
-def surge_days(stays: list[dict[str, Any]], p: float) -> set[date]:
+def surge_days(stays: list[dict[str, Any]], p: float, lam: float | None = None) -> set[date]:
     """Days on which one institution admitted more persons than its own daily rate
-    explains (Poisson tail below ``p``)."""
-    lam = daily_rate(stays)
+    ``lam`` (by default :func:`daily_rate`) explains (Poisson tail below ``p``)."""
+    lam = daily_rate(stays) if lam is None else lam
     days = Counter(s["begntime"].date() for s in stays)
     return {d for d, n in days.items() if poisson_tail(n, lam) < p}
 
@@ -276,8 +276,9 @@ def find_waves(
     window = cfg.window_hours * 3600
     waves: list[Wave] = []
     for inst, ss in by_inst.items():
-        surge = surge_days(ss, cfg.surge_p)
-        need = tie_bits_needed(daily_rate(ss), cfg)
+        rate = daily_rate(ss)
+        surge = surge_days(ss, cfg.surge_p, rate)
+        need = tie_bits_needed(rate, cfg)
         dx = Counter((s["dise"] or "")[:3] for s in ss)
         # a shared diagnosis is worth what its rarity at this institution says
         dx_bits = {d: min(6.0, math.log2(len(ss) / n)) for d, n in dx.items() if d}
@@ -357,11 +358,19 @@ def _pattern(w: Wave, cfg: InpatientConfig) -> tuple[str, float, bool]:
     return dx, med, recruitable(w.stays, w.day)
 
 
-def same_scheme(a: Wave, b: Wave, cfg: InpatientConfig) -> bool:
+def same_scheme(
+    a: Wave,
+    b: Wave,
+    cfg: InpatientConfig,
+    patterns: dict[int, tuple[str, float, bool]] | None = None,
+) -> bool:
     """Two waves at one institution run by one scheme: short stays of the same templated
     length, of the people recruiters fill beds with, and the same leading diagnosis or
-    both on surge days. An employer's one-off health check is neither."""
-    (dxa, la, pa), (dxb, lb, pb) = _pattern(a, cfg), _pattern(b, cfg)
+    both on surge days. An employer's one-off health check is neither. ``patterns``
+    holds :func:`_pattern` by wave index when the caller has them."""
+    pat = patterns if patterns is not None else {}
+    (dxa, la, pa) = pat[a.idx] if a.idx in pat else _pattern(a, cfg)
+    (dxb, lb, pb) = pat[b.idx] if b.idx in pat else _pattern(b, cfg)
     if la < 0 or lb < 0 or max(la, lb) > cfg.short_stay_days or abs(la - lb) > 1.5:
         return False
     return pa and pb and (dxa == dxb or (a.surge and b.surge))
@@ -415,10 +424,11 @@ def join_waves(
     by_inst: dict[str, list[Wave]] = defaultdict(list)
     for w in waves:
         by_inst[w.inst].append(w)
+    patterns = {w.idx: _pattern(w, cfg) for w in waves}
     for ws in by_inst.values():
         for i, a in enumerate(ws):
             for b in ws[i + 1 :]:
-                if same_scheme(a, b, cfg):
+                if same_scheme(a, b, cfg, patterns):
                     dsu.union(a.idx, b.idx)
     groups: dict[int, list[Wave]] = defaultdict(list)
     for w in waves:

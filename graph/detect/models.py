@@ -5,12 +5,12 @@ lead drafts with named factors, evidence and the fund's share at risk.
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
+from graph.checkfacts import distance_km
 from graph.community import Projection, leiden
 from graph.detect.config import DeceasedConfig, PoolingConfig, SplitConfig, TravelConfig
 from graph.detect.timing import Timer
@@ -87,13 +87,6 @@ def deceased(gw: Gateway, cfg: DeceasedConfig, timer: Timer | None = None) -> li
 
 
 # --- spatiotemporal ------------------------------------------------------------------------
-def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(min(1.0, a)))
-
-
 def suspect_places(places: list[dict[str, Any]], cfg: TravelConfig) -> set[str]:
     """Institutions whose coordinates lie farther than ``suspect_km`` from the median
     position of the other places of their own city (first four digits of the region
@@ -110,7 +103,7 @@ def suspect_places(places: list[dict[str, Any]], cfg: TravelConfig) -> set[str]:
             rest = [q for q in ps if q is not p]
             lat = statistics.median(float(q["lat"]) for q in rest)
             lon = statistics.median(float(q["lon"]) for q in rest)
-            if _km(float(p["lat"]), float(p["lon"]), lat, lon) > cfg.suspect_km:
+            if distance_km(float(p["lat"]), float(p["lon"]), lat, lon) > cfg.suspect_km:
                 out.add(p["code"])
     return out
 
