@@ -14,11 +14,6 @@ RUN useradd --system --uid 10001 --home /app fraudrings
 
 COPY pyproject.toml README.md ./
 COPY fraudrings ./fraudrings
-COPY graph ./graph
-COPY ingest ./ingest
-COPY api ./api
-COPY queries ./queries
-COPY referral ./referral
 COPY web/app ./web/app
 COPY --from=web /web/node_modules ./web/node_modules
 # the CJK font of the referral PDFs (referral/fonts.py finds it here)

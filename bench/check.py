@@ -44,8 +44,8 @@ import httpx  # noqa: E402
 
 from bench import wrk  # noqa: E402
 from bench.api import bench_server, pct  # noqa: E402
+from fraudrings.graph.gateway import Gateway  # noqa: E402
 from fraudrings.settings import get_settings  # noqa: E402
-from graph.gateway import Gateway  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 
@@ -245,7 +245,7 @@ def chart(out: dict[str, Any], path: Path) -> None:
 def read_model(s: Any, gw: Gateway) -> dict[str, Any]:
     """The check's read model at the path the server will use, built now unless the file
     there is already the graph's (then reused): its build time is part of the result."""
-    from graph import checkfacts
+    from fraudrings.graph import checkfacts
 
     path = s.api_check_facts_path
     data = checkfacts.tokens(gw).data

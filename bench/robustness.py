@@ -38,14 +38,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from fraudrings.synth import generate, variation  # noqa: E402
-from graph.evaluate import (  # noqa: E402
+from fraudrings.graph.evaluate import (  # noqa: E402
     cell_meets_targets,
     combine_cells,
     evaluate,
     evaluate_cells,
     lookalikes_by_pattern,
 )
+from fraudrings.synth import generate, variation  # noqa: E402
 
 OUT = ROOT / "bench" / "results"
 FR = [sys.executable, "-m", "fraudrings.cli"]

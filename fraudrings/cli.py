@@ -31,13 +31,13 @@ def _settings() -> Any:
 
 
 def _gateway() -> Any:
-    from graph.gateway import Gateway
+    from fraudrings.graph.gateway import Gateway
 
     return Gateway.from_settings(_settings())
 
 
 def _server() -> Any:
-    from graph.server import LocalServer
+    from fraudrings.graph.server import LocalServer
 
     return LocalServer(_settings())
 
@@ -77,7 +77,7 @@ def cmd_neo4j(args: argparse.Namespace) -> int:
 
 # --- db ------------------------------------------------------------------------------------
 def cmd_db(args: argparse.Namespace) -> int:
-    from graph import schema
+    from fraudrings.graph import schema
 
     if args.action in ("backup", "restore"):
         return _backup_restore(args)
@@ -106,8 +106,8 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 
 def _backup_restore(args: argparse.Namespace) -> int:
-    from graph import backup
-    from graph.gateway import Gateway
+    from fraudrings.graph import backup
+    from fraudrings.graph.gateway import Gateway
 
     if not args.dir:
         raise CliError(f"db {args.action} needs a folder: fraudrings db {args.action} DIR", 2)
@@ -151,7 +151,7 @@ def _backup_restore(args: argparse.Namespace) -> int:
 
 # --- ingest --------------------------------------------------------------------------------
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from ingest.loader import write_report
+    from fraudrings.ingest.loader import write_report
 
     s = _settings()
     if args.initial:
@@ -167,7 +167,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _ingest_online(args: argparse.Namespace, s: Any, gw: Any) -> Any:
-    from ingest.loader import Loader
+    from fraudrings.ingest.loader import Loader
 
     with gw:
         loader = Loader(
@@ -180,8 +180,8 @@ def _ingest_online(args: argparse.Namespace, s: Any, gw: Any) -> Any:
 
 
 def _ingest_initial(args: argparse.Namespace, s: Any) -> Any:
-    from graph.gateway import Gateway
-    from ingest.offline import InitialLoad, InitialLoadError
+    from fraudrings.graph.gateway import Gateway
+    from fraudrings.ingest.offline import InitialLoad, InitialLoadError
 
     if not s.is_local_uri:
         raise CliError(
@@ -245,7 +245,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 # --- detect / leads / evaluate ------------------------------------------------------------
 def cmd_detect(args: argparse.Namespace) -> int:
-    from graph.detect import run_all
+    from fraudrings.graph.detect import run_all
 
     bar: Any = None
 
@@ -279,7 +279,7 @@ def cmd_detect(args: argparse.Namespace) -> int:
 
 
 def cmd_leads(args: argparse.Namespace) -> int:
-    from graph.leads import export
+    from fraudrings.graph.leads import export
 
     if args.action == "set-status":
         return cmd_leads_set_status(args)
@@ -296,7 +296,7 @@ def cmd_leads(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from graph.evaluate import evaluate, meets_targets, table
+    from fraudrings.graph.evaluate import evaluate, meets_targets, table
 
     try:
         truth = json.loads(Path(args.truth).read_text(encoding="utf-8"))
@@ -315,7 +315,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 # --- serve and users (the lead-query API, api/) ----------------------------------------
 def cmd_serve(args: argparse.Namespace) -> int:
-    from api.app import serve
+    from fraudrings.api.app import serve
     from fraudrings.settings import SettingsError
 
     try:
@@ -336,7 +336,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _print_enrolment(username: str, secret: str) -> None:
-    from api.security import qr_terminal, totp_uri
+    from fraudrings.api.security import qr_terminal, totp_uri
 
     uri = totp_uri(username, secret)
     print(f"TOTP enrolment of {username} (shown once; scan it into an authenticator app):")
@@ -354,7 +354,7 @@ def cmd_tls(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from api.store import AuditBroken, Store
+    from fraudrings.api.store import AuditBroken, Store
 
     s = _settings()
     store = Store(s.service_db)
@@ -390,8 +390,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_users(args: argparse.Namespace) -> int:
-    from api.security import hash_password, valid_region
-    from api.store import ROLES, Store, UserExists
+    from fraudrings.api.security import hash_password, valid_region
+    from fraudrings.api.store import ROLES, Store, UserExists
 
     store = Store(_settings().service_db)
     try:
@@ -434,7 +434,7 @@ def cmd_users(args: argparse.Namespace) -> int:
             _print_enrolment(u.username, u.totp_secret)
             return 0
         if args.action == "totp":
-            from api.security import new_totp_secret
+            from fraudrings.api.security import new_totp_secret
 
             secret = new_totp_secret()
             if not store.set_totp(args.name, secret):
@@ -453,14 +453,14 @@ def cmd_users(args: argparse.Namespace) -> int:
 
 # --- referral to public security (referral/) ----------------------------------------------
 def _store() -> Any:
-    from api.store import Store
+    from fraudrings.api.store import Store
 
     return Store(_settings().service_db)
 
 
 def cmd_leads_set_status(args: argparse.Namespace) -> int:
-    from graph.leads import STATUSES
-    from referral.leadstatus import StatusError, audit_cli, cli_user, set_status
+    from fraudrings.graph.leads import STATUSES
+    from fraudrings.referral.leadstatus import StatusError, audit_cli, cli_user, set_status
 
     if not args.lead_id or not args.status or not args.by:
         raise CliError("leads set-status needs LEAD_ID STATUS --by USER", EXIT_USAGE)
@@ -488,7 +488,7 @@ def cmd_leads_set_status(args: argparse.Namespace) -> int:
 
 
 def cmd_referral(args: argparse.Namespace) -> int:
-    from referral import package
+    from fraudrings.referral import package
 
     if args.action == "verify":
         v = package.verify(Path(args.target), expected_hash=args.hash)
@@ -500,9 +500,9 @@ def cmd_referral(args: argparse.Namespace) -> int:
 def _referral_create(args: argparse.Namespace) -> int:
     import getpass
 
-    from referral import config, service
-    from referral.fonts import FontMissing, find_font
-    from referral.leadstatus import StatusError, audit_cli, cli_user
+    from fraudrings.referral import config, service
+    from fraudrings.referral.fonts import FontMissing, find_font
+    from fraudrings.referral.leadstatus import StatusError, audit_cli, cli_user
 
     if not args.out:
         raise CliError("referral create needs --out DIR", EXIT_USAGE)
@@ -743,8 +743,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from graph.errors import GraphAuthError, GraphError, GraphUnavailable
-    from ingest.readers import DropError
+    from fraudrings.graph.errors import GraphAuthError, GraphError, GraphUnavailable
+    from fraudrings.ingest.readers import DropError
 
     args = build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func

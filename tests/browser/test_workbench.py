@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from api.routers.ui import VENDOR
+from fraudrings.api.routers.ui import VENDOR
 from tests.browser.conftest import Service, login, shot, wait_js
 
 pytestmark = pytest.mark.integration

@@ -25,12 +25,12 @@ import pyotp
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.security import hash_password
-from api.store import Store
+from fraudrings.api.app import create_app
+from fraudrings.api.security import hash_password
+from fraudrings.api.store import Store
+from fraudrings.graph import schema
+from fraudrings.graph.gateway import Gateway
 from fraudrings.settings import Settings
-from graph import schema
-from graph.gateway import Gateway
 
 SECRET = "test-secret-" + "x" * 60
 PASSWORD = "correct horse battery"

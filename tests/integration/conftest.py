@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from fraudrings.graph import schema
+from fraudrings.graph.gateway import Gateway
+from fraudrings.graph.server import LocalServer
 from fraudrings.settings import Settings
-from graph import schema
-from graph.gateway import Gateway
-from graph.server import LocalServer
 
 ROOT = Path(__file__).resolve().parents[2]
 

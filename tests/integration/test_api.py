@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 
-from graph.gateway import Gateway
-from graph.leads import bump_generation
+from fraudrings.graph.gateway import Gateway
+from fraudrings.graph.leads import bump_generation
 from tests.integration import api_world
 from tests.integration.api_world import JN_BOX, QD_BOX, SECRET, Api, login_form
 
@@ -521,7 +521,7 @@ def test_query_timeout_answers_504(api_factory: Callable[..., Api]) -> None:
 
 
 def test_missing_secret_fails_loudly(api: Api) -> None:
-    from api.app import create_app
+    from fraudrings.api.app import create_app
     from fraudrings.settings import SettingsError
 
     s = api.client.app.state.service.settings  # type: ignore[attr-defined]

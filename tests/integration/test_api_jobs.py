@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-import api.jobs
+import fraudrings.api.jobs as jobs_module
 from tests.integration import api_world
 from tests.integration.api_world import Api
 
@@ -76,13 +76,13 @@ def test_detection_not_available_is_a_clear_error(
     api_factory: Callable[..., Api], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     a = api_factory()
-    monkeypatch.setattr(api.jobs, "detection_entry", lambda: None)
+    monkeypatch.setattr(jobs_module, "detection_entry", lambda: None)
     r = a.post("admin_all", "/jobs", json={"kind": "detect"})
     assert r.status_code == 501 and "not available" in r.json()["detail"]
 
 
 def test_detection_job(api_factory: Callable[..., Api]) -> None:
-    if api.jobs.detection_entry() is None:
+    if jobs_module.detection_entry() is None:
         pytest.skip("graph.detect.run_all is not in this build")
     a = _api_with_drop(api_factory)
     ingest = a.post("admin_all", "/jobs", json={"kind": "ingest", "drop": "mini"}).json()

@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 import pytest
 
+from fraudrings.graph.gateway import Gateway
 from fraudrings.settings import Settings
-from graph.gateway import Gateway
 from tests.integration import api_world
 from tests.integration.api_world import Api
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from graph import schema
-from graph.detect import run_all
-from graph.gateway import Gateway
-from ingest.loader import Loader
+from fraudrings.graph import schema
+from fraudrings.graph.detect import run_all
+from fraudrings.graph.gateway import Gateway
+from fraudrings.ingest.loader import Loader
 from tests.aio import in_own_loop
 from tests.integration import api_world
 from tests.integration import world as hand

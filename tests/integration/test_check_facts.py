@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from api.service import Service
-from graph import checkfacts, schema
-from graph.detect import run_all
-from graph.gateway import Gateway
-from graph.leads import bump_generation
-from ingest.loader import Loader
+from fraudrings.api.service import Service
+from fraudrings.graph import checkfacts, schema
+from fraudrings.graph.detect import run_all
+from fraudrings.graph.gateway import Gateway
+from fraudrings.graph.leads import bump_generation
+from fraudrings.ingest.loader import Loader
 from tests.integration import api_world
 from tests.integration import world as hand
 from tests.integration.api_world import Api

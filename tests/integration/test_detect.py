@@ -10,11 +10,11 @@ from typing import Any
 import jsonschema
 import pytest
 
-from graph import schema
-from graph.detect import run_all
-from graph.gateway import Gateway
-from graph.leads import KINDS, TYPOLOGIES, export
-from ingest.loader import Loader
+from fraudrings.graph import schema
+from fraudrings.graph.detect import run_all
+from fraudrings.graph.gateway import Gateway
+from fraudrings.graph.leads import KINDS, TYPOLOGIES, export
+from fraudrings.ingest.loader import Loader
 from tests.integration import world
 
 pytestmark = pytest.mark.integration

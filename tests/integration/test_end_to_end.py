@@ -14,14 +14,14 @@ from typing import Any
 
 import pytest
 
-from api.routers.check import SettlementCheck, check_params, warnings_for
+from fraudrings.api.routers.check import SettlementCheck, check_params, warnings_for
+from fraudrings.graph import checkfacts, schema
+from fraudrings.graph.detect import run_all
+from fraudrings.graph.evaluate import evaluate, meets_targets
+from fraudrings.graph.gateway import Gateway
+from fraudrings.graph.leads import export
+from fraudrings.ingest.loader import Loader
 from fraudrings.synth import generate
-from graph import checkfacts, schema
-from graph.detect import run_all
-from graph.evaluate import evaluate, meets_targets
-from graph.gateway import Gateway
-from graph.leads import export
-from ingest.loader import Loader
 
 pytestmark = pytest.mark.integration
 

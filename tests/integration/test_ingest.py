@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from graph import schema
-from graph.gateway import Gateway
-from ingest.loader import Loader, write_report
+from fraudrings.graph import schema
+from fraudrings.graph.gateway import Gateway
+from fraudrings.ingest.loader import Loader, write_report
 from tests.conftest import to_gzip, to_parquet
 from tests.integration.conftest import counts
 
@@ -341,7 +341,7 @@ def test_a_cash_sale_to_an_unknown_buyer_loads(empty_db: Gateway, tmp_path: Path
 def test_a_box_resold_for_cash_without_a_return_is_sold_twice(
     empty_db: Gateway, tmp_path: Path
 ) -> None:
-    from graph.detect.recycled import walk
+    from fraudrings.graph.detect.recycled import walk
 
     load_cash(empty_db, tmp_path)
     hist = empty_db.read("box_history", {"code": BOX_A})

@@ -19,14 +19,14 @@ from typing import Any
 
 import pytest
 
+from fraudrings.graph import schema
+from fraudrings.graph.gateway import Gateway
+from fraudrings.graph.model import NODE_KEYS
+from fraudrings.graph.server import LocalServer
+from fraudrings.ingest.loader import Loader, LoadReport
+from fraudrings.ingest.offline import InitialLoad, InitialLoadError
 from fraudrings.settings import Settings
 from fraudrings.synth import generate
-from graph import schema
-from graph.gateway import Gateway
-from graph.model import NODE_KEYS
-from graph.server import LocalServer
-from ingest.loader import Loader, LoadReport
-from ingest.offline import InitialLoad, InitialLoadError
 from tests.integration.conftest import INSTANCE, ROOT
 from tests.integration.test_ingest import BOX_A, CASH_EXPECTED, PH1, write_cash_drop
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-import queries
-from graph.gateway import Gateway
+from fraudrings import queries
+from fraudrings.graph.gateway import Gateway
 
 pytestmark = pytest.mark.integration
 

@@ -14,18 +14,18 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.store import Store
 from fraudrings import cli
+from fraudrings.api.app import create_app
+from fraudrings.api.store import Store
+from fraudrings.graph import schema
+from fraudrings.graph.detect import run_all
+from fraudrings.graph.gateway import Gateway
+from fraudrings.graph.leads import export
+from fraudrings.ingest.loader import Loader
+from fraudrings.referral import package, service
+from fraudrings.referral.fonts import find_font
+from fraudrings.referral.rules import ROLE_ZH
 from fraudrings.settings import Settings
-from graph import schema
-from graph.detect import run_all
-from graph.gateway import Gateway
-from graph.leads import export
-from ingest.loader import Loader
-from referral import package, service
-from referral.fonts import find_font
-from referral.rules import ROLE_ZH
 from tests.integration import world
 from tests.integration.api_world import Api, api_settings, make_store
 

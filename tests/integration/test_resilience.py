@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from fraudrings.graph import backup, schema
+from fraudrings.graph.gateway import Gateway
+from fraudrings.graph.server import LocalServer
 from fraudrings.settings import Settings
 from fraudrings.synth import generate
-from graph import backup, schema
-from graph.gateway import Gateway
-from graph.server import LocalServer
 from tests.integration.conftest import ROOT
 
 pytestmark = pytest.mark.integration

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from graph import schema
-from graph.gateway import Gateway
+from fraudrings.graph import schema
+from fraudrings.graph.gateway import Gateway
 
 pytestmark = pytest.mark.integration
 

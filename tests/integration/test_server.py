@@ -6,9 +6,9 @@ import os
 
 import pytest
 
+from fraudrings.graph.gateway import Gateway
+from fraudrings.graph.server import LocalServer
 from fraudrings.settings import Settings
-from graph.gateway import Gateway
-from graph.server import LocalServer
 
 pytestmark = pytest.mark.integration
 
@@ -35,7 +35,7 @@ def test_listens_on_loopback_only(gw: Gateway, settings: Settings) -> None:
 
 
 def test_password_auth_is_on(server: LocalServer, settings: Settings) -> None:
-    from graph.errors import GraphAuthError
+    from fraudrings.graph.errors import GraphAuthError
 
     bad = Gateway(settings.neo4j_uri, "neo4j", "not-the-password")
     with pytest.raises(GraphAuthError):

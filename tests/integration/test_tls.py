@@ -17,11 +17,11 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from fraudrings.graph.errors import GraphError
+from fraudrings.graph.gateway import Gateway
+from fraudrings.graph.server import LocalServer
 from fraudrings.settings import Settings
 from fraudrings.tlscert import make_cert
-from graph.errors import GraphError
-from graph.gateway import Gateway
-from graph.server import LocalServer
 from tests.integration.conftest import ROOT
 
 pytestmark = pytest.mark.integration
@@ -97,7 +97,7 @@ def _free_port() -> int:
 def test_api_answers_https_only(tls_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     import uvicorn
 
-    from api.app import create_app
+    from fraudrings.api.app import create_app
 
     # no graph needed for /healthz; the app is built as `fraudrings serve` builds it
     app = create_app(tls_settings)
@@ -134,11 +134,11 @@ def test_serve_passes_the_certificate_to_uvicorn(
 ) -> None:
     import uvicorn
 
-    import api.app
+    from fraudrings.api import app as app_module
 
     seen: dict[str, object] = {}
-    monkeypatch.setattr(api.app, "get_settings", lambda: tls_settings)
+    monkeypatch.setattr(app_module, "get_settings", lambda: tls_settings)
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(kw))
-    api.app.serve(port=1)
+    app_module.serve(port=1)
     assert seen["ssl_certfile"] == str(tls_settings.tls_cert)
     assert seen["ssl_keyfile"] == str(tls_settings.tls_key)

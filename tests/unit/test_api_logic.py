@@ -12,9 +12,9 @@ from pathlib import Path
 import jwt
 import pytest
 
-from api.graphview import GraphBuilder, node_id
-from api.ratelimit import TokenBuckets
-from api.security import (
+from fraudrings.api.graphview import GraphBuilder, node_id
+from fraudrings.api.ratelimit import TokenBuckets
+from fraudrings.api.security import (
     SessionCache,
     TokenError,
     decode_token,
@@ -27,8 +27,13 @@ from api.security import (
     mask_props,
     verify_password,
 )
-from api.store import JobBusy, Store
-from api.workflow import WorkflowError, allowed_transitions, check_assign, check_transition
+from fraudrings.api.store import JobBusy, Store
+from fraudrings.api.workflow import (
+    WorkflowError,
+    allowed_transitions,
+    check_assign,
+    check_transition,
+)
 from fraudrings.settings import Settings, SettingsError
 
 KEY = "k" * 64
@@ -213,7 +218,7 @@ def test_secret_key_is_required_to_serve() -> None:
 
 # -- the answer cache ---------------------------------------------------------------------
 def test_answer_cache_token_ttl_and_size() -> None:
-    from api.cache import AnswerCache
+    from fraudrings.api.cache import AnswerCache
 
     now = [0.0]
     c = AnswerCache(max_bytes=100, ttl_s=10, clock=lambda: now[0])

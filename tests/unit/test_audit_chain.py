@@ -10,8 +10,8 @@ from pathlib import Path
 import pyotp
 import pytest
 
-from api.store import AuditBroken, Store
 from fraudrings import cli
+from fraudrings.api.store import AuditBroken, Store
 from fraudrings.settings import Settings
 
 
@@ -45,7 +45,7 @@ def test_chain_verifies_and_finds_the_first_changed_row(tmp_path: Path) -> None:
 
 
 def test_rehashed_row_breaks_the_next_link(tmp_path: Path) -> None:
-    from api.store import row_hash
+    from fraudrings.api.store import row_hash
 
     st = Store(tmp_path / "s.db")
     for i in range(6):

@@ -12,9 +12,9 @@ from typing import Any
 import jwt
 import pytest
 
-from api import batcher
-from api.batcher import BatcherClosed, MicroBatcher
-from api.security import ALGORITHM, TokenError, TokenVerifier, issue_token
+from fraudrings.api import batcher
+from fraudrings.api.batcher import BatcherClosed, MicroBatcher
+from fraudrings.api.security import ALGORITHM, TokenError, TokenVerifier, issue_token
 from tests.aio import in_own_loop
 
 SECRET = "s" * 48

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from api.checkfacts import FactsKeeper
-from graph.checkfacts import NULL_TIME, SCHEMA, CheckFacts, distance_km, from_us, to_us
-from graph.errors import GraphUnavailable
+from fraudrings.api.checkfacts import FactsKeeper
+from fraudrings.graph.checkfacts import NULL_TIME, SCHEMA, CheckFacts, distance_km, from_us, to_us
+from fraudrings.graph.errors import GraphUnavailable
 
 
 def t(s: str) -> int:

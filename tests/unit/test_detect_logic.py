@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from graph.community import Projection, leiden
-from graph.detect import buyers, inpatient, recycled
-from graph.detect.config import BuyerConfig, RecycledConfig
-from graph.evaluate import evaluate, meets_targets
-from graph.leads import LeadDraft, Member, match_existing, new_lead_id
+from fraudrings.graph.community import Projection, leiden
+from fraudrings.graph.detect import buyers, inpatient, recycled
+from fraudrings.graph.detect.config import BuyerConfig, RecycledConfig
+from fraudrings.graph.evaluate import evaluate, meets_targets
+from fraudrings.graph.leads import LeadDraft, Member, match_existing, new_lead_id
 
 T = datetime(2025, 3, 1, 10, 0)
 

@@ -14,8 +14,8 @@ import random
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from graph.detect import buyers, inpatient, models
-from graph.detect.config import (
+from fraudrings.graph.detect import buyers, inpatient, models
+from fraudrings.graph.detect.config import (
     BuyerConfig,
     InpatientConfig,
     PoolingConfig,

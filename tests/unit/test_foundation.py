@@ -7,10 +7,9 @@ import sys
 
 import pytest
 
-import queries
-from fraudrings import cli
+from fraudrings import cli, queries
+from fraudrings.graph import model, schema
 from fraudrings.settings import Settings, SettingsError, get_settings
-from graph import model, schema
 
 
 def test_missing_password_fails_loudly(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
@@ -56,7 +55,7 @@ def test_every_query_has_a_header_and_uses_params() -> None:
 
 
 def test_every_ingest_query_exists_for_every_file() -> None:
-    from ingest.validate import LOAD_ORDER
+    from fraudrings.ingest.validate import LOAD_ORDER
 
     for stem in LOAD_ORDER:
         assert queries.load(f"ingest_{stem}").writes

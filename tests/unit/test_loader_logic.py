@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ingest.loader import (
+from fraudrings.ingest.loader import (
     TRANSFORMS,
     FileReport,
     LoadReport,
@@ -15,8 +15,8 @@ from ingest.loader import (
     event_id,
     party_kind,
 )
-from ingest.quarantine import Quarantine, SeenKeys
-from ingest.validate import SPECS, reason_of, validate
+from fraudrings.ingest.quarantine import Quarantine, SeenKeys
+from fraudrings.ingest.validate import SPECS, reason_of, validate
 
 
 def test_party_kind_by_code_format() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from ingest.offline import CsvFile, Date, Sinks, Spill, Time, _import_args, read_spill
+from fraudrings.ingest.offline import CsvFile, Date, Sinks, Spill, Time, _import_args, read_spill
 
 
 def _rows(path: str) -> list[list[str]]:
@@ -88,7 +88,7 @@ def test_import_arguments_join_files_of_one_header(tmp_path: Path) -> None:
 
 
 def test_initial_load_gives_a_cash_sale_no_buyer_and_no_shared_party(tmp_path: Path) -> None:
-    from ingest.offline import map_file, reduce_events, reduce_keys
+    from fraudrings.ingest.offline import map_file, reduce_events, reduce_keys
 
     pharmacy, supplier = "P37010200001", "91370100MA3C000001"
     a, b = "81234567890123456789", "81234567890123456790"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest import readers
+from fraudrings.ingest import readers
 from tests.conftest import to_parquet
 
 CSV = '\ufeffsetl_id,psn_no,dise_codg\nS1,P1,"J18.9, pneumonia"\nS2,P2,"multi\nline"\nS3,P3\n'

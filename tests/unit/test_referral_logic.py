@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from fraudrings import cli
-from referral import config, package
-from referral.fonts import find_font
-from referral.model import BoxEvent, Drug, Line, Settlement
-from referral.rules import (
+from fraudrings.referral import config, package
+from fraudrings.referral.fonts import find_font
+from fraudrings.referral.model import BoxEvent, Drug, Line, Settlement
+from fraudrings.referral.rules import (
     Raw,
     build,
     buyer_pairs,

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from bench import robustness as rb
+from fraudrings.graph.evaluate import evaluate, evaluate_cells, lookalikes_by_pattern
 from fraudrings.synth.variation import CELLS, SPACE, space_markdown
-from graph.evaluate import evaluate, evaluate_cells, lookalikes_by_pattern
 
 
 def _truth() -> dict[str, Any]:

@@ -14,6 +14,14 @@ from typing import Any
 
 import pytest
 
+from fraudrings.graph.evaluate import (
+    bin_index,
+    bin_labels,
+    cell_meets_targets,
+    combine_cells,
+    evaluate,
+    evaluate_cells,
+)
 from fraudrings.synth import generate
 from fraudrings.synth.__main__ import main as synth_main
 from fraudrings.synth.variation import (
@@ -28,14 +36,6 @@ from fraudrings.synth.variation import (
     draw,
     from_args,
     parse_fix,
-)
-from graph.evaluate import (
-    bin_index,
-    bin_labels,
-    cell_meets_targets,
-    combine_cells,
-    evaluate,
-    evaluate_cells,
 )
 
 START = dt.date(2025, 1, 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ingest.validate import SPECS, reason_of, validate, warnings_of
+from fraudrings.ingest.validate import SPECS, reason_of, validate, warnings_of
 
 
 def settlement(**kw: str) -> dict[str, str]:
@@ -223,7 +223,7 @@ def test_a_reference_price_is_not_a_settlement_amount() -> None:
 
 
 def test_warnings_do_not_become_properties() -> None:
-    from ingest.loader import _t_settlements
+    from fraudrings.ingest.loader import _t_settlements
 
     clean, _ = validate(SPECS["settlements"], settlement(psn_cash_pay="-0.01"))
     assert not any(k.startswith("_") for k in _t_settlements(clean)["props"])

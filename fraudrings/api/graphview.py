@@ -1,0 +1,149 @@
+"""Turn rows from the graph into the API's shapes: node ids, display labels, masking.
+
+A node's public id is ``<kind>:<key>`` (``person:P001``); element ids of the database
+never leave the service. Phones and addresses are keys of their own nodes, so their
+ids are a short hash instead, and their text appears only in the (masked) label.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime
+from typing import Any, Final
+
+from fraudrings.api.schemas import GraphEdge, GraphNode, Subgraph
+from fraudrings.api.security import mask_props
+
+# main label -> (API kind, key property, display property)
+KINDS: Final[dict[str, tuple[str, str, str | None]]] = {
+    "Person": ("person", "psn_no", "psn_name"),
+    "Institution": ("institution", "fixmedins_code", "fixmedins_name"),
+    "Practitioner": ("practitioner", "prac_code", "prac_name"),
+    "Supplier": ("supplier", "entp_code", "entp_name"),
+    "Box": ("trace_code", "drug_trac_codg", None),
+    "Drug": ("drug", "med_list_codg", "list_name"),
+    "Settlement": ("settlement", "setl_id", None),
+    "FeeLine": ("fee_line", "feedetl_sn", None),
+    "BoxEvent": ("box_event", "event_id", "event_type"),
+    "Phone": ("phone", "tel", "tel"),
+    "Address": ("address", "addr", "addr"),
+    "Terminal": ("terminal", "terminal_id", None),
+    "Lead": ("lead", "lead_id", "typology"),
+    "LeadChange": ("lead_change", "change_id", None),
+}
+HASHED_KEYS: Final[frozenset[str]] = frozenset({"Phone", "Address"})
+REGION_PROP: Final[dict[str, str]] = {
+    "Person": "insu_admdvs",
+    "Institution": "admdvs",
+    "Supplier": "admdvs",
+}
+# Internal bookkeeping that a client has no use for.
+HIDDEN_PROPS: Final[frozenset[str]] = frozenset({"reasons_json", "communities"})
+
+
+def main_label(labels: list[str]) -> str:
+    for lb in labels:
+        if lb in KINDS:
+            return lb
+    return labels[0] if labels else "Node"
+
+
+def node_id(labels: list[str], props: dict[str, Any]) -> str:
+    lb = main_label(labels)
+    kind, key, _ = KINDS.get(lb, (lb.lower(), "", None))
+    value = props.get(key)
+    if lb in HASHED_KEYS and value is not None:
+        return f"{kind}:#{hashlib.sha1(str(value).encode()).hexdigest()[:12]}"
+    return f"{kind}:{value}"
+
+
+def jsonable(v: Any) -> Any:
+    if isinstance(v, datetime | date):
+        return v.isoformat()
+    if isinstance(v, list):
+        return [jsonable(x) for x in v]
+    if isinstance(v, dict):
+        return {k: jsonable(x) for k, x in v.items()}
+    if isinstance(v, float | int | str | bool) or v is None:
+        return v
+    return str(v)
+
+
+def public_props(labels: list[str], props: dict[str, Any], role: str) -> dict[str, Any]:
+    shown = {k: jsonable(v) for k, v in props.items() if k not in HIDDEN_PROPS}
+    return mask_props(shown, role)
+
+
+def display(labels: list[str], props: dict[str, Any]) -> str:
+    """``props`` already masked."""
+    lb = main_label(labels)
+    _, key, name_prop = KINDS.get(lb, ("", "", None))
+    name = props.get(name_prop) if name_prop else None
+    keyv = props.get(key)
+    if lb in HASHED_KEYS:
+        return str(name or "")
+    if name and keyv and name != keyv:
+        return f"{name} ({keyv})"
+    return str(keyv if keyv is not None else name or lb)
+
+
+def to_node(labels: list[str], props: dict[str, Any], role: str) -> GraphNode:
+    shown = public_props(labels, props, role)
+    return GraphNode(
+        id=node_id(labels, props),
+        type=main_label(labels),
+        labels=sorted(labels),
+        label=display(labels, shown),
+        properties=shown,
+    )
+
+
+class GraphBuilder:
+    """Collects nodes and edges by element id, emits them with public ids."""
+
+    def __init__(self, role: str, max_nodes: int) -> None:
+        self.role = role
+        self.max_nodes = max_nodes
+        self.nodes: dict[str, GraphNode] = {}  # element id -> node
+        self.edges: dict[str, tuple[str, str, str, str]] = {}  # rid -> (src eid, dst, type, label)
+        self.truncated = False
+
+    def add_node(self, eid: str, labels: list[str], props: dict[str, Any]) -> bool:
+        if eid in self.nodes:
+            return True
+        if len(self.nodes) >= self.max_nodes:
+            self.truncated = True
+            return False
+        self.nodes[eid] = to_node(labels, props, self.role)
+        return True
+
+    def add_edge(self, rid: str, src: str, dst: str, type_: str, label: str | None = None) -> None:
+        self.edges.setdefault(rid, (src, dst, type_, label or type_))
+
+    def public_id(self, eid: str) -> str:
+        return self.nodes[eid].id
+
+    def build(self) -> Subgraph:
+        edges = []
+        seen: set[str] = set()
+        for rid, (src, dst, type_, label) in self.edges.items():
+            if src not in self.nodes or dst not in self.nodes:
+                continue
+            s, t = self.nodes[src].id, self.nodes[dst].id
+            eid = f"{s}-{type_}-{t}"
+            if eid in seen:
+                eid = f"{eid}#{hashlib.sha1(rid.encode()).hexdigest()[:8]}"
+            seen.add(eid)
+            edges.append(GraphEdge(id=eid, source=s, target=t, type=type_, label=label))
+        return Subgraph(nodes=list(self.nodes.values()), edges=edges, truncated=self.truncated)
+
+
+def reasons(raw: str | None) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(raw or "[]")
+    except ValueError:
+        return []
+    if not isinstance(data, list):
+        return []
+    return [r for r in data if isinstance(r, dict) and "factor" in r]

@@ -1,0 +1,187 @@
+"""Pre-settlement check (事前提醒): warnings on a pending settlement, before it is paid.
+
+Institutions call this from their own systems at the counter, so it answers at once and
+never blocks a legitimate sale on an error of its own: when the graph cannot answer in
+time, the answer is "no warning, check unavailable" (``checked: false``), not an error.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from fraudrings.api.cache import JSONBytes
+from fraudrings.api.deps import User, audit_ids, get_service
+from fraudrings.api.problems import responses
+from fraudrings.graph.detect.config import TravelConfig
+
+if TYPE_CHECKING:
+    from fraudrings.api.service import Service
+
+log = logging.getLogger(__name__)
+PREFIX = "/check"
+PATH = "/settlement"
+router = APIRouter(prefix=PREFIX, tags=["check"], responses=responses(401, 422, 429))
+
+TRAVEL = TravelConfig()
+
+Code = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class CheckLine(BaseModel):
+    med_list_codg: str = Field(min_length=1, max_length=64)
+    cnt: float | None = Field(default=None, ge=0, le=10_000)
+    prd_days: int | None = Field(default=None, ge=0, le=3650)
+    drug_trac_codg: list[Code] = Field(default_factory=list, max_length=500)
+
+
+class SettlementCheck(BaseModel):
+    """A pending settlement, in the contract's names."""
+
+    psn_no: str = Field(min_length=1, max_length=64)
+    fixmedins_code: str = Field(min_length=1, max_length=64)
+    dr_codg: str | None = Field(default=None, max_length=64)
+    setl_time: datetime
+    lines: list[CheckLine] = Field(default_factory=list, max_length=200)
+
+
+class CheckWarning(BaseModel):
+    code: str = Field(
+        description="box_already_sold | open_lead | deceased | supply_overlap | impossible_travel"
+    )
+    message: str
+    reason: dict[str, Any] = Field(default_factory=dict)
+
+
+class CheckResult(BaseModel):
+    checked: bool = Field(description="false when the check could not run; never blocks a sale")
+    message: str | None = None
+    warnings: list[CheckWarning]
+
+
+def warnings_for(body: SettlementCheck, row: dict[str, Any]) -> list[CheckWarning]:
+    """The warnings one answer of check_settlements.cypher gives for a pending settlement."""
+    out: list[CheckWarning] = []
+    now = body.setl_time.replace(tzinfo=None)
+    for b in row.get("sold_boxes") or []:
+        out.append(
+            CheckWarning(
+                code="box_already_sold",
+                message=f"追溯码 {b['code']} 的药品已于 {b['sold_at']:%Y-%m-%d} "
+                "售出且未退货,疑似回流药",
+                reason={
+                    "drug_trac_codg": b["code"],
+                    "sold_at": b["sold_at"].isoformat(),
+                    "setl_id": b["setl_id"],
+                    "seller": b["seller"],
+                },
+            )
+        )
+    for lead in row.get("leads") or []:
+        out.append(
+            CheckWarning(
+                code="open_lead",
+                message=f"参保人是在查线索({lead['typology']})的成员",
+                reason={"typology": lead["typology"], "status": lead["status"]},
+            )
+        )
+    death = row.get("death_date")
+    if death is not None and death < now.date():
+        out.append(
+            CheckWarning(
+                code="deceased",
+                message=f"参保人已于 {death} 死亡",
+                reason={"death_date": death.isoformat()},
+            )
+        )
+    for s in row.get("in_supply") or []:
+        left = (s["supply_until"] - now).total_seconds() / 86400
+        out.append(
+            CheckWarning(
+                code="supply_overlap",
+                message=f"同一药品 {s['drug']} 上次所购尚可用 {left:.0f} 天",
+                reason={
+                    "med_list_codg": s["drug"],
+                    "last_dispensed": s["last_time"].isoformat(),
+                    "cnt": s["cnt"],
+                    "supply_until": s["supply_until"].isoformat(),
+                    "days_left": round(left, 1),
+                    "setl_id": s["setl_id"],
+                },
+            )
+        )
+    last = row.get("last_visit")
+    if last and last["inst"] != body.fixmedins_code and last["km"] >= TRAVEL.min_km:
+        hours = (now - last["left_at"]).total_seconds() / 3600
+        needed = TRAVEL.needed_hours(last["km"])
+        if 0 <= hours < needed:
+            out.append(
+                CheckWarning(
+                    code="impossible_travel",
+                    message=f"距上次在 {last['inst']} 结算仅 {hours:.1f} 小时,相距 "
+                    f"{last['km']:.0f} 公里",
+                    reason={
+                        "last_setl_id": last["setl_id"],
+                        "last_institution": last["inst"],
+                        "km": round(last["km"], 1),
+                        "hours": round(hours, 2),
+                        "hours_needed": round(needed, 2),
+                    },
+                )
+            )
+    return out
+
+
+def check_params(body: SettlementCheck) -> dict[str, Any]:
+    """The parameters of one check, for check_settlements.cypher and the read model."""
+    return {
+        "psn_no": body.psn_no,
+        "fixmedins_code": body.fixmedins_code,
+        "setl_time": body.setl_time.replace(tzinfo=None).isoformat(),
+        "codes": sorted({c for ln in body.lines for c in ln.drug_trac_codg}),
+        "drugs": sorted({ln.med_list_codg for ln in body.lines}),
+    }
+
+
+async def run_check(svc: Service, request: Request, body: SettlementCheck) -> CheckResult:
+    """The check of one pending settlement, for the route below and for the counter's
+    lane (``api/lane.py``). While the worker's read model is the graph's
+    (``api/checkfacts.py``) it answers from there, on the event loop (a few SQLite
+    lookups). Otherwise it waits for its batch (``api/batcher.py``), not for a thread
+    of its own, so concurrent counters share one Neo4j transaction. Any error or a batch
+    past the time limit answers "no warning, check unavailable"."""
+    audit_ids(request, [body.psn_no])
+    # its purpose is the settlement itself (recorded with the audit row)
+    request.state.audit_purpose = f"pre-settlement check of {body.psn_no}"
+    params = check_params(body)
+    model = svc.facts.current() if svc.facts is not None else None
+    if model is not None:
+        facts, members = model
+        try:
+            return CheckResult(
+                checked=True, warnings=warnings_for(body, facts.lookup(params, members))
+            )
+        except Exception:  # the graph still knows: ask it
+            log.exception("the check's read model failed; asking Neo4j")
+    try:
+        row = await svc.checks.run(params, timeout=svc.settings.api_check_timeout_s)
+        return CheckResult(checked=True, warnings=warnings_for(body, row))
+    except Exception:  # never block a sale on our own error (nor on our own slowness)
+        log.exception("pre-settlement check failed; answering 'check unavailable'")
+        return CheckResult(checked=False, message="no warning, check unavailable", warnings=[])
+
+
+@router.post(
+    PATH,
+    response_model=CheckResult,
+    summary="Warnings on a pending settlement before it is paid",
+)
+async def check_settlement(body: SettlementCheck, user: User, request: Request) -> JSONBytes:
+    """Served by the counter's lane (``api/lane.py``) unless ``FRAUDRINGS_API_CHECK_LANE``
+    is off; both run :func:`run_check` with the same authentication and audit."""
+    result = await run_check(get_service(request), request, body)
+    return JSONBytes(result.model_dump_json().encode())

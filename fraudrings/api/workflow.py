@@ -1,0 +1,90 @@
+"""The lead workflow: which status may follow which, and who may move a lead.
+
+::
+
+    new -> in_review -> confirmed -> referred
+                     -> dismissed -> in_review   (reopened by a supervisor)
+
+* analysts read leads and add notes; they move nothing.
+* investigators take a lead into review (it is assigned to them if nobody has it),
+  and confirm or dismiss the leads assigned to them (or nobody's);
+  they may assign an unassigned lead to themselves, or unassign themselves.
+* supervisors and admins do all of that on any lead of their region, assign anyone
+  (an active investigator or higher whose region covers the lead), refer confirmed
+  leads, and reopen dismissed ones.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from fraudrings.api.security import at_least
+
+TRANSITIONS: Final[dict[str, tuple[str, ...]]] = {
+    "new": ("in_review",),
+    "in_review": ("confirmed", "dismissed"),
+    "confirmed": ("referred",),
+    "dismissed": ("in_review",),
+    "referred": (),
+}
+# (from, to) -> the least role that may make the step
+NEEDS: Final[dict[tuple[str, str], str]] = {
+    ("new", "in_review"): "investigator",
+    ("in_review", "confirmed"): "investigator",
+    ("in_review", "dismissed"): "investigator",
+    ("confirmed", "referred"): "supervisor",
+    ("dismissed", "in_review"): "supervisor",
+}
+
+
+class WorkflowError(Exception):
+    """``status`` is the HTTP status to answer with (403 or 409)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def check_transition(
+    role: str, username: str, current: str, target: str, assignee: str | None
+) -> None:
+    if target not in TRANSITIONS.get(current, ()):
+        allowed = ", ".join(TRANSITIONS.get(current, ())) or "none"
+        raise WorkflowError(
+            409, f"a lead in status {current!r} cannot move to {target!r} (allowed: {allowed})"
+        )
+    need = NEEDS[(current, target)]
+    if not at_least(role, need):
+        raise WorkflowError(403, f"moving a lead from {current} to {target} needs role {need}")
+    if (
+        role == "investigator"
+        and current != "new"
+        and assignee is not None
+        and assignee != username
+    ):
+        raise WorkflowError(403, f"this lead is assigned to {assignee}, not to you")
+
+
+def allowed_transitions(role: str, username: str, current: str, assignee: str | None) -> list[str]:
+    out = []
+    for target in TRANSITIONS.get(current, ()):
+        try:
+            check_transition(role, username, current, target, assignee)
+        except WorkflowError:
+            continue
+        out.append(target)
+    return out
+
+
+def check_assign(role: str, username: str, current: str | None, new: str | None) -> None:
+    if at_least(role, "supervisor"):
+        return
+    if role == "investigator":
+        if new == username and current is None:
+            return  # take an unassigned lead
+        if new is None and current == username:
+            return  # give it back
+        raise WorkflowError(
+            403, "investigators may only take an unassigned lead or give back their own"
+        )
+    raise WorkflowError(403, "assigning leads needs role investigator or higher")
