@@ -165,14 +165,14 @@ def detect(
             d = _draft(ring, by_person, recyclers_by_seller, proj, links, cfg, i)
             if d.score >= (
                 cfg.min_score if len(ring) == 1 else cfg.min_group_score
-            ) and d.amount_at_risk >= cfg.min_amount * len(ring):
+            ) and d.amount_at_risk >= cfg.min_amount:
                 drafts.append(d)
         drafts.sort(key=lambda d: (-d.score, d.anchor()))
     return BuyerResult(drafts, len(cands), len(flagged), proj, len(groups))
 
 
 def _households(contacts: list[dict[str, Any]]) -> dict[str, str]:
-    """Person -> a household key: persons sharing a phone or an address are one household."""
+    """Person -> a household key: persons sharing an address are one household."""
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -183,6 +183,8 @@ def _households(contacts: list[dict[str, Any]]) -> dict[str, str]:
         return x
 
     for r in contacts:
+        if r["via"] != "address":
+            continue  # a phone on several homes' records is a collector's, not a family's
         a, b = find(r["a"]), find(r["b"])
         if a != b:
             parent[max(a, b)] = min(a, b)
@@ -200,8 +202,14 @@ def ring_members(
     ``min_score`` always does. One whose excess is only just above normal (``weak_score``)
     does only inside a ring of at least two households that act together (same-day
     pickups at one outlet, boxes resold by one outlet, a shared collector's phone): a
-    couple refilling together is one household and carries no weak member."""
-    strong = [p for p in group if max(c.score for c in by_person[p]) >= cfg.min_score]
+    couple refilling together is one household and carries no weak member. A buyer counts
+    as standing alone only with an excess worth ``min_amount`` to the fund: otherwise he
+    is in a ring only through its coordination, not through a relative in it."""
+    strong = [
+        p
+        for p in group
+        if any(c.score >= cfg.min_score and c.amount >= cfg.min_amount for c in by_person[p])
+    ]
     if len(group) == 1:
         return strong
     homes = {households.get(p, p) for p in group}
@@ -237,7 +245,12 @@ def build_projection(
                     visits[(ln["inst"], c.drug)].append((ln["time"], p))
     window = cfg.pickup_window_hours * 3600
     co: Counter[tuple[str, str]] = Counter()
-    for vs in visits.values():
+    fewest: dict[tuple[str, str], int] = {}
+    n_visits: Counter[tuple[str, str]] = Counter()  # (person, outlet): pickup days there
+    for (inst, _drug), vs in visits.items():
+        for p, n in Counter(p for _t, p in vs).items():
+            n_visits[(p, inst)] += n
+    for (inst, _drug), vs in visits.items():
         vs.sort()
         seen_days: set[tuple[str, str, Any]] = set()
         for i, (t, p) in enumerate(vs):
@@ -250,9 +263,12 @@ def build_projection(
                     if key not in seen_days:
                         seen_days.add(key)
                         co[(a, b)] += 1
+                        fewest[(a, b)] = min(
+                            fewest.get((a, b), 10**9), n_visits[(a, inst)], n_visits[(b, inst)]
+                        )
                 j += 1
     for (a, b), n in co.items():
-        if n >= cfg.min_co_pickups:
+        if n >= cfg.min_co_pickups and n >= cfg.min_co_pickup_share * fewest[(a, b)]:
             proj.add(a, b, float(n))
     # boxes resold by the same outlet
     by_outlet: dict[str, list[str]] = defaultdict(list)

@@ -27,9 +27,10 @@ class RecycledConfig(BaseModel):
 
 class BuyerConfig(BaseModel):
     min_unit_price: float = Field(
-        default=150.0,
-        description="resale pays from about ¥100 a box (the Nanchang ladder: ¥100 retail, "
-        "¥30 to the patient); tacrolimus, anlotinib, semaglutide cost far more",
+        default=0.0,
+        description="no floor on the box price: the over-quantity rule (超量开药) names none and "
+        "cases include antihypertensives and antidiabetics; what a buyer is worth enters "
+        "through min_amount",
     )
     include_key_monitored: bool = Field(
         default=True, description="key-monitored drugs (重点监控) are resold whatever their price"
@@ -48,8 +49,9 @@ class BuyerConfig(BaseModel):
     )
     min_amount: float = Field(
         default=100.0,
-        description="yuan of the fund's share of the excess per buyer: below it the resale "
-        "margin (40-60% of the price to the collector) pays for nothing",
+        description="yuan of the fund's share of the excess for a buyer standing alone, and "
+        "for a ring as a whole: below it the resale margin (40-60% of the price to the "
+        "collector) pays for nothing; a ring's members are held by its coordination",
     )
     normal_ratio: float = Field(
         default=1.15, description="the ratio factor starts here (on-time refills, a holiday)"
@@ -75,6 +77,12 @@ class BuyerConfig(BaseModel):
     )
     min_co_pickups: int = Field(
         default=2, description="meeting once at a pharmacy is chance; twice is a habit"
+    )
+    min_co_pickup_share: float = Field(
+        default=0.25,
+        description="share of the rarer visitor's pickups at that outlet made together: two "
+        "regulars of a busy pharmacy meet by chance on a few of their many visits; a "
+        "collector brings his recruits on a good part of theirs",
     )
     resolution: float = 1.0
     seed: int = 42
