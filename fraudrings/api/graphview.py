@@ -14,23 +14,24 @@ from typing import Any, Final
 
 from fraudrings.api.schemas import GraphEdge, GraphNode, Subgraph
 from fraudrings.api.security import mask_props
+from fraudrings.core.vocabulary import NODE_KINDS
+from fraudrings.graph.model import NODE_KEYS
 
+# the property a node is drawn with (its key when none)
+_DISPLAY: Final[dict[str, str | None]] = {
+    "Person": "psn_name",
+    "Institution": "fixmedins_name",
+    "Practitioner": "prac_name",
+    "Supplier": "entp_name",
+    "Drug": "list_name",
+    "BoxEvent": "event_type",
+    "Phone": "tel",
+    "Address": "addr",
+    "Lead": "typology",
+}
 # main label -> (API kind, key property, display property)
 KINDS: Final[dict[str, tuple[str, str, str | None]]] = {
-    "Person": ("person", "psn_no", "psn_name"),
-    "Institution": ("institution", "fixmedins_code", "fixmedins_name"),
-    "Practitioner": ("practitioner", "prac_code", "prac_name"),
-    "Supplier": ("supplier", "entp_code", "entp_name"),
-    "Box": ("trace_code", "drug_trac_codg", None),
-    "Drug": ("drug", "med_list_codg", "list_name"),
-    "Settlement": ("settlement", "setl_id", None),
-    "FeeLine": ("fee_line", "feedetl_sn", None),
-    "BoxEvent": ("box_event", "event_id", "event_type"),
-    "Phone": ("phone", "tel", "tel"),
-    "Address": ("address", "addr", "addr"),
-    "Terminal": ("terminal", "terminal_id", None),
-    "Lead": ("lead", "lead_id", "typology"),
-    "LeadChange": ("lead_change", "change_id", None),
+    lb: (kind, NODE_KEYS[lb], _DISPLAY.get(lb)) for lb, kind in NODE_KINDS.items()
 }
 HASHED_KEYS: Final[frozenset[str]] = frozenset({"Phone", "Address"})
 REGION_PROP: Final[dict[str, str]] = {

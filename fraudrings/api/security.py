@@ -32,8 +32,8 @@ import segno
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-ROLE_RANK: Final[dict[str, int]] = {"analyst": 0, "investigator": 1, "supervisor": 2, "admin": 3}
-UNMASKED_ROLES: Final[frozenset[str]] = frozenset({"investigator", "supervisor", "admin"})
+from fraudrings.core.vocabulary import ROLE_RANK, UNMASKED_ROLES
+
 ALGORITHM: Final[str] = "HS256"
 ISSUER: Final[str] = "fraudrings"
 REGION_RE: Final[re.Pattern[str]] = re.compile(r"^[0-9]{0,6}$")

@@ -14,9 +14,9 @@ from fraudrings.api.jobs import JobRunner
 from fraudrings.api.ratelimit import TokenBuckets
 from fraudrings.api.security import SessionCache, TokenVerifier
 from fraudrings.api.store import Store
+from fraudrings.core.settings import Settings
 from fraudrings.graph.gateway import Gateway, Row
 from fraudrings.graph.leads import bump_generation
-from fraudrings.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -31,16 +31,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
+from fraudrings.core.vocabulary import ROLES, sql_in
+
 log = logging.getLogger(__name__)
 
-ROLES: Final[tuple[str, ...]] = ("analyst", "investigator", "supervisor", "admin")
 GENESIS: Final[str] = "0" * 64
 MIN_RETENTION_DAYS: Final[int] = 184
 
-_SCHEMA = """
+_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS users (
     username      TEXT PRIMARY KEY,
-    role          TEXT NOT NULL CHECK (role IN ('analyst','investigator','supervisor','admin')),
+    role          TEXT NOT NULL CHECK (role IN ({sql_in(ROLES)})),
     region        TEXT NOT NULL,
     password_hash TEXT NOT NULL,
     active        INTEGER NOT NULL DEFAULT 1,

@@ -391,7 +391,7 @@ def open_leads(gw: Gateway, timeout: float | None = None) -> dict[str, list[Row]
 def main(argv: list[str] | None = None) -> int:
     """Build the read model at OUT unless another build holds the lock. Exit status: 0
     built (or someone else is building), 3 the graph changed meanwhile, 1 an error."""
-    from fraudrings.settings import get_settings
+    from fraudrings.core.settings import get_settings
 
     ap = argparse.ArgumentParser(prog="python -m graph.checkfacts", description=__doc__)
     ap.add_argument("out", type=Path)

@@ -4,7 +4,8 @@
 // and the person's last visit before this one with the distance between the two places.
 // The API sends the checks that arrive while the previous batch runs (api/batcher.py),
 // so one transaction serves many counters. Everything starts from a unique-key seek.
-// params: $checks [{i, psn_no, fixmedins_code, setl_time (ISO text), codes: [..], drugs: [..]}]
+// params: $checks [{i, psn_no, fixmedins_code, setl_time (ISO text), codes: [..], drugs: [..]}],
+//   $open_statuses (from the vocabulary, added by the gateway)
 // mode: read
 UNWIND $checks AS c
 CALL (c) {
@@ -13,7 +14,7 @@ CALL (c) {
   WITH c, p, here, localdatetime(c.setl_time) AS now
   CALL (p) {
     OPTIONAL MATCH (l:Lead)-[:INVOLVES]->(p)
-    WHERE l.active AND l.status IN ['new', 'in_review', 'confirmed']
+    WHERE l.active AND l.status IN $open_statuses
     RETURN collect(DISTINCT CASE WHEN l IS NULL THEN null
                             ELSE {lead_id: l.lead_id, typology: l.typology, status: l.status} END) AS leads
   }

@@ -26,12 +26,12 @@ from pydantic import SecretStr
 from fraudrings.api.app import create_app
 from fraudrings.api.security import hash_password
 from fraudrings.api.store import Store
+from fraudrings.core.settings import Settings
 from fraudrings.graph import schema
 from fraudrings.graph.detect import run_all
 from fraudrings.graph.gateway import Gateway
 from fraudrings.graph.server import LocalServer
 from fraudrings.ingest.loader import Loader
-from fraudrings.settings import Settings
 from fraudrings.synth import generate
 from tests.integration.api_world import PURPOSE, login_form, totp_code
 from tests.integration.conftest import server, settings  # noqa: F401  (fixtures)

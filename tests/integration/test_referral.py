@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from fraudrings import cli
 from fraudrings.api.app import create_app
 from fraudrings.api.store import Store
+from fraudrings.core.settings import Settings
 from fraudrings.graph import schema
 from fraudrings.graph.detect import run_all
 from fraudrings.graph.gateway import Gateway
@@ -25,7 +26,6 @@ from fraudrings.ingest.loader import Loader
 from fraudrings.referral import package, service
 from fraudrings.referral.fonts import find_font
 from fraudrings.referral.rules import ROLE_ZH
-from fraudrings.settings import Settings
 from tests.integration import world
 from tests.integration.api_world import Api, api_settings, make_store
 

@@ -34,7 +34,7 @@ from fraudrings.api.workflow import (
     check_assign,
     check_transition,
 )
-from fraudrings.settings import Settings, SettingsError
+from fraudrings.core.settings import Settings, SettingsError
 
 KEY = "k" * 64
 

@@ -12,7 +12,7 @@ import pytest
 
 from fraudrings import cli
 from fraudrings.api.store import AuditBroken, Store
-from fraudrings.settings import Settings
+from fraudrings.core.settings import Settings
 
 
 def _row(st: Store, i: int, at: str | None = None) -> int:
