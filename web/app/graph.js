@@ -605,12 +605,22 @@ export class GraphPanel {
     });
     const sel = hit.union(edges).union(edges.connectedNodes());
     if (sel.empty()) return;
+    this.reveal();
     cy.elements().addClass("faded");
     sel.removeClass("faded").addClass("focus");
     cy.animate({ fit: { eles: sel, padding: 80 }, duration: 300 });
   }
 
+  /** Scroll the page so the whole graph canvas is on screen (an evidence line or a
+   * member clicked lower down the page must not highlight nodes off screen). */
+  reveal() {
+    const r = this.cyEl.getBoundingClientRect();
+    if (r.top >= 0 && r.bottom <= window.innerHeight) return;
+    this.root.scrollIntoView({ block: "start", behavior: "instant" });
+  }
+
   selectById(id) {
+    this.reveal();
     const n = this.cy.getElementById(id);
     if (n.nonempty()) {
       this.cy.nodes().unselect();
