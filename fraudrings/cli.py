@@ -338,7 +338,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _print_enrolment(username: str, secret: str) -> None:
-    from fraudrings.api.security import qr_terminal, totp_uri
+    from fraudrings.casework.totp import qr_terminal, totp_uri
 
     uri = totp_uri(username, secret)
     print(f"TOTP enrolment of {username} (shown once; scan it into an authenticator app):")
@@ -356,7 +356,7 @@ def cmd_tls(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from fraudrings.api.store import AuditBroken, Store
+    from fraudrings.casework.store import AuditBroken, Store
 
     s = _settings()
     store = Store(s.service_db)
@@ -392,8 +392,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_users(args: argparse.Namespace) -> int:
-    from fraudrings.api.security import hash_password, valid_region
-    from fraudrings.api.store import Store, UserExists
+    from fraudrings.casework.passwords import hash_password
+    from fraudrings.casework.roles import valid_region
+    from fraudrings.casework.store import Store, UserExists
 
     store = Store(_settings().service_db)
     try:
@@ -436,7 +437,7 @@ def cmd_users(args: argparse.Namespace) -> int:
             _print_enrolment(u.username, u.totp_secret)
             return 0
         if args.action == "totp":
-            from fraudrings.api.security import new_totp_secret
+            from fraudrings.casework.totp import new_totp_secret
 
             secret = new_totp_secret()
             if not store.set_totp(args.name, secret):
@@ -455,7 +456,7 @@ def cmd_users(args: argparse.Namespace) -> int:
 
 # --- referral to public security (referral/) ----------------------------------------------
 def _store() -> Any:
-    from fraudrings.api.store import Store
+    from fraudrings.casework.store import Store
 
     return Store(_settings().service_db)
 

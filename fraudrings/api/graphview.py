@@ -12,8 +12,8 @@ import json
 from datetime import date, datetime
 from typing import Any, Final
 
+from fraudrings.api.masking import mask_props
 from fraudrings.api.schemas import GraphEdge, GraphNode, Subgraph
-from fraudrings.api.security import mask_props
 from fraudrings.core.vocabulary import NODE_KINDS
 from fraudrings.graph.model import NODE_KEYS
 

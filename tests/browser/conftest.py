@@ -24,8 +24,8 @@ import pytest
 from pydantic import SecretStr
 
 from fraudrings.api.app import create_app
-from fraudrings.api.security import hash_password
-from fraudrings.api.store import Store
+from fraudrings.casework.passwords import hash_password
+from fraudrings.casework.store import Store
 from fraudrings.core.settings import Settings
 from fraudrings.graph import schema
 from fraudrings.graph.detect import run_all

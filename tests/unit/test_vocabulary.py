@@ -8,9 +8,10 @@ import sqlite3
 import typing
 
 from fraudrings import queries
-from fraudrings.api import graphview, schemas, security
-from fraudrings.api import workflow as api_workflow
-from fraudrings.api.store import Store
+from fraudrings.api import graphview, masking, schemas
+from fraudrings.casework import roles
+from fraudrings.casework import workflow as api_workflow
+from fraudrings.casework.store import Store
 from fraudrings.core import vocabulary as v
 from fraudrings.graph import leads, model
 from fraudrings.referral.model import TYPOLOGY_ZH
@@ -43,10 +44,11 @@ def test_leads_and_typology_tables_cover_every_typology() -> None:
 
 
 def test_roles_rank_and_masking() -> None:
-    assert [r for r, _ in sorted(security.ROLE_RANK.items(), key=lambda x: x[1])] == list(v.ROLES)
-    assert {"investigator", "supervisor", "admin"} == security.UNMASKED_ROLES
-    assert security.needs_mask("analyst")
-    assert not any(security.needs_mask(r) for r in v.ROLES[1:])
+    assert [r for r, _ in sorted(roles.ROLE_RANK.items(), key=lambda x: x[1])] == list(v.ROLES)
+    assert roles.at_least("admin", "supervisor") and not roles.at_least("analyst", "investigator")
+    assert {"investigator", "supervisor", "admin"} == masking.UNMASKED_ROLES
+    assert masking.needs_mask("analyst")
+    assert not any(masking.needs_mask(r) for r in v.ROLES[1:])
 
 
 def test_workflow_moves_only_between_known_statuses() -> None:
