@@ -100,23 +100,37 @@ def to_node(labels: list[str], props: dict[str, Any], role: str) -> GraphNode:
     )
 
 
-class GraphBuilder:
-    """Collects nodes and edges by element id, emits them with public ids."""
+# Nodes that stand for one event (a settlement, a box movement, a fee line): the only ones
+# a ring picture may leave out. Parties and what links them (phones, addresses, terminals,
+# boxes) are always drawn.
+EVENT_LABELS: Final[frozenset[str]] = frozenset({"Settlement", "BoxEvent", "FeeLine"})
 
-    def __init__(self, role: str, max_nodes: int) -> None:
+
+class GraphBuilder:
+    """Collects nodes and edges by element id, emits them with public ids.
+
+    ``max_nodes`` caps the nodes in all; with ``events_only`` it caps only the event
+    nodes (a lead's ring: every member and every linking node is kept, however many)."""
+
+    def __init__(self, role: str, max_nodes: int, *, events_only: bool = False) -> None:
         self.role = role
         self.max_nodes = max_nodes
+        self.events_only = events_only
         self.nodes: dict[str, GraphNode] = {}  # element id -> node
         self.edges: dict[str, tuple[str, str, str, str]] = {}  # rid -> (src eid, dst, type, label)
         self.truncated = False
+        self.n_events = 0
 
     def add_node(self, eid: str, labels: list[str], props: dict[str, Any]) -> bool:
         if eid in self.nodes:
             return True
-        if len(self.nodes) >= self.max_nodes:
+        event = main_label(labels) in EVENT_LABELS
+        counted = self.n_events if self.events_only else len(self.nodes)
+        if (event or not self.events_only) and counted >= self.max_nodes:
             self.truncated = True
             return False
         self.nodes[eid] = to_node(labels, props, self.role)
+        self.n_events += event
         return True
 
     def add_edge(self, rid: str, src: str, dst: str, type_: str, label: str | None = None) -> None:

@@ -5,7 +5,13 @@
 // institution). Held to the access policy like api_lead_get: links start only from
 // members the caller's region sees whole, and pass only through nodes it may see; the
 // member at the other end is one api_lead_get returned (whole or as a party).
-// params: $lead_id, $region, $per_member (links kept per member), $limit (links in all)
+// The ring's structure comes whole: every member's phone and address shared with another
+// member, each person's link to a terminal another member's card also went through, each
+// person's link to the member institutions they settled at (VISITED) and each box's to
+// the members it passed between (MOVED), one per pair, and practitioners' workplaces.
+// Only the links through events (settlements, box events, fee lines) are capped:
+// $per_member per member and $limit in all, every member's first before anyone's second.
+// params: $lead_id, $region, $per_member (event links kept per member), $limit (event links in all)
 // mode: read
 MATCH (l:Lead {lead_id: $lead_id})
 WHERE coalesce(l.region, '') STARTS WITH $region
@@ -49,13 +55,42 @@ CALL (a, ms) {
   MATCH (a:Practitioner)-[r:WORKS_AT]->(b)
   WHERE b IN ms
   RETURN [{rid: elementId(r), type: type(r), src: elementId(a), dst: elementId(b)}] AS rels,
-         [] AS via
+         [] AS via, 0 AS pri
   LIMIT $per_member
+  UNION
+  MATCH (a:Person)-[r1:HAS_PHONE|LIVES_AT]->(x)
+  WHERE EXISTS { MATCH (x)<-[:HAS_PHONE|LIVES_AT]-(b) WHERE b IN ms AND b <> a }
+  RETURN [{rid: elementId(r1), type: type(r1), src: elementId(a), dst: elementId(x)}] AS rels,
+         [{eid: elementId(x), labels: labels(x), props: properties(x)}] AS via, 0 AS pri
+  UNION
+  MATCH (a:Person)-[:SETTLED]->(:Settlement)-[:VIA_TERMINAL]->(x:Terminal)
+  WHERE EXISTS { MATCH (x)<-[:VIA_TERMINAL]-(:Settlement)<-[:SETTLED]-(b) WHERE b IN ms AND b <> a }
+    AND ($region = '' OR EXISTS {
+          MATCH (s:Settlement)-[:VIA_TERMINAL]->(x)
+          WHERE EXISTS { MATCH (s)-[:AT]->(w:Institution) WHERE coalesce(w.admdvs, '') STARTS WITH $region } })
+  WITH DISTINCT a, x
+  RETURN [{rid: 'used:' + elementId(a) + '>' + elementId(x), type: 'USED_TERMINAL',
+           src: elementId(a), dst: elementId(x)}] AS rels,
+         [{eid: elementId(x), labels: labels(x), props: properties(x)}] AS via, 0 AS pri
+  UNION
+  MATCH (a:Person)-[:SETTLED]->(:Settlement)-[:AT]->(b)
+  WHERE b IN ms
+  WITH DISTINCT a, b
+  RETURN [{rid: 'visited:' + elementId(a) + '>' + elementId(b), type: 'VISITED',
+           src: elementId(a), dst: elementId(b)}] AS rels,
+         [] AS via, 0 AS pri
+  UNION
+  MATCH (a:Box)-[:HAS_EVENT]->(:BoxEvent)-[:FROM|TO]->(b)
+  WHERE b IN ms AND b <> a
+  WITH DISTINCT a, b
+  RETURN [{rid: 'moved:' + elementId(a) + '>' + elementId(b), type: 'MOVED',
+           src: elementId(a), dst: elementId(b)}] AS rels,
+         [] AS via, 0 AS pri
   UNION
   CALL (a) {
     WITH a WHERE a:Person OR a:Box
     MATCH (a)-[r1]-(x)
-    WHERE NOT (x:Lead OR x:LeadChange OR x:Drug OR x:Institution OR x:Referral)
+    WHERE NOT (x:Lead OR x:LeadChange OR x:Drug OR x:Institution OR x:Referral OR x:Phone OR x:Address)
       AND
         ($region = ''
          OR (x:Person AND coalesce(x.insu_admdvs, '') STARTS WITH $region)
@@ -94,8 +129,13 @@ CALL (a, ms) {
            dst: elementId(endNode(r1))},
           {rid: elementId(r2), type: type(r2), src: elementId(startNode(r2)),
            dst: elementId(endNode(r2))}] AS rels,
-         [{eid: elementId(x), labels: labels(x), props: properties(x)}] AS via
+         [{eid: elementId(x), labels: labels(x), props: properties(x)}] AS via, 1 AS pri
   LIMIT $per_member
 }
-RETURN rels, via
-LIMIT $limit
+WITH a, pri, collect({rels: rels, via: via}) AS rs
+UNWIND range(0, size(rs) - 1) AS i
+WITH pri, i, rs[i] AS row
+ORDER BY pri, i
+WITH pri, collect(row) AS rows
+UNWIND (CASE WHEN pri = 0 THEN rows ELSE rows[0..$limit] END) AS row
+RETURN row.rels AS rels, row.via AS via

@@ -122,3 +122,51 @@ def test_evidence_click_brings_the_graph_on_screen_at_1366x768(page: Any, servic
     assert page.evaluate("window.__graph.cy.nodes('.focus').length") > 0
     shot(page, "22-evidence-focus-1366")
     assert page.errors == []
+
+
+TYPOLOGIES = (
+    "prescription_buyer",
+    "recycled_drug",
+    "inpatient_recruitment",
+    "card_pooling",
+    "spatiotemporal",
+    "deceased_claims",
+    "split_admission",
+)
+EVENT_KINDS = "['settlement', 'event', 'feeline']"
+
+
+def test_every_typology_draws_all_members_linked_and_counts_parties(
+    page: Any, service: Service
+) -> None:
+    login(page, service)
+    for typ in TYPOLOGIES:
+        lead = _lead(service, typology=typ)
+        detail = service.get("inv", f"/leads/{lead['lead_id']}")
+        page.goto(f"{service.url}/#/lead/{lead['lead_id']}")
+        _graph_ready(page)
+        members = {f"{m['kind']}:{m['id']}" for m in detail["members"]}
+        drawn = set(page.evaluate("window.__graph.cy.nodes().map(n => n.id())"))
+        assert members <= drawn, (typ, members - drawn)
+        isolated = set(
+            page.evaluate(
+                "window.__graph.cy.nodes().filter(n => n.degree(false) === 0).map(n => n.id())"
+            )
+        )
+        assert not (isolated & members), (typ, isolated & members)
+        nodes = "[...window.__graph.nodes.values()]"
+        parties = page.evaluate(f"{nodes}.filter(n => !{EVENT_KINDS}.includes(n.kind)).length")
+        status = page.locator("#lead-graph .shown")
+        assert status.get_attribute("data-parties") == str(parties), typ
+        assert f"全部 {parties} 个参与方" in status.inner_text(), typ
+        events = page.evaluate(
+            f"window.__graph.cy.nodes().filter(n => {EVENT_KINDS}.includes(n.data('kind'))).length"
+        )
+        assert events <= 150, typ
+        if typ == "card_pooling":  # the shared terminal is drawn, linked to the cards' holders
+            term = page.evaluate(
+                "window.__graph.cy.nodes('[kind = \"terminal\"]').map(n => n.degree(false))"
+            )
+            assert term and max(term) >= 2, term
+        shot(page, f"30-ring-{typ}")
+    assert page.errors == []

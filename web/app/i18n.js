@@ -75,7 +75,8 @@ const zh = {
   "graph.kinds": "节点类型", "graph.from": "起", "graph.to": "止",
   "graph.fit": "适应窗口", "graph.relayout": "重新布局", "graph.merge": "合并事件为连线",
   "graph.png": "导出 PNG", "graph.svg": "导出 SVG",
-  "graph.shown": "显示 {n} / {m} 个节点", "graph.truncated": "（服务端已截断）",
+  "graph.shown": "显示 {n} / {m} 个节点", "graph.truncated": "（服务端已截断事件）",
+  "graph.parties": "全部 {p} 个参与方（其中成员 {m} 个）均已显示", "graph.events": "；事件 {n} / {m}",
   "graph.folded_boxes": "，另有 {n} 个药盒已并入连线（见成员列表）",
   "graph.expand": "展开邻居", "graph.expanding": "展开中…", "graph.expanded": "新增 {n} 个节点",
   "graph.boxhistory": "追溯码历史", "graph.center": "居中", "graph.profile": "档案",
@@ -103,7 +104,7 @@ const zh = {
   "rel.FOR_DRUG": "药品", "rel.PRESCRIBED_BY": "开方", "rel.DISPENSED": "发药",
   "rel.WORKS_AT": "执业于", "rel.HAS_PHONE": "电话", "rel.LIVES_AT": "住址",
   "rel.HAS_EVENT": "流转", "rel.FROM": "出", "rel.TO": "入", "rel.FOR_SETTLEMENT": "对应结算",
-  "rel.INVOLVES": "涉及",
+  "rel.INVOLVES": "涉及", "rel.USED_TERMINAL": "刷卡终端", "rel.MOVED": "经手", "rel.VISITED": "就诊/购药",
 };
 
 const en = {
@@ -166,7 +167,8 @@ const en = {
   "graph.kinds": "Node kinds", "graph.from": "From", "graph.to": "To", "graph.fit": "Fit",
   "graph.relayout": "Re-layout", "graph.merge": "Merge events into edges",
   "graph.png": "Export PNG", "graph.svg": "Export SVG",
-  "graph.shown": "showing {n} / {m} nodes", "graph.truncated": " (cut by the server)",
+  "graph.shown": "showing {n} / {m} nodes", "graph.truncated": " (events cut by the server)",
+  "graph.parties": "all {p} parties shown ({m} members)", "graph.events": "; events {n} / {m}",
   "graph.folded_boxes": ", {n} more boxes folded into the edges (see the members)",
   "graph.expand": "Expand neighbours", "graph.expanding": "Expanding…",
   "graph.expanded": "{n} nodes added", "graph.boxhistory": "Box history",
@@ -195,7 +197,7 @@ const en = {
   "rel.FOR_DRUG": "drug", "rel.PRESCRIBED_BY": "prescribed by", "rel.DISPENSED": "dispensed",
   "rel.WORKS_AT": "works at", "rel.HAS_PHONE": "phone", "rel.LIVES_AT": "lives at",
   "rel.HAS_EVENT": "event", "rel.FROM": "from", "rel.TO": "to", "rel.FOR_SETTLEMENT": "settlement",
-  "rel.INVOLVES": "involves",
+  "rel.INVOLVES": "involves", "rel.USED_TERMINAL": "card used at", "rel.MOVED": "handled", "rel.VISITED": "settled at",
 };
 
 const DICTS = { zh, en };

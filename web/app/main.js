@@ -262,7 +262,7 @@ async function leadView(leadId) {
       </div>
     </div>`;
 
-  const graph = new GraphPanel($("#lead-graph"), { members, evidence: lead.evidence, cap: 150 });
+  const graph = new GraphPanel($("#lead-graph"), { members, evidence: lead.evidence, cap: 150, capEvents: true });
   window.__graph = graph; // for tests and the console
   graph.add(lead.subgraph);
   graph.render();

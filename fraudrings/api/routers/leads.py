@@ -145,7 +145,7 @@ def load_lead(svc: Service, user: Principal, lead_id: str) -> LeadPublic:
         raise not_found()
     row = rows[0]
     lead: dict[str, Any] = row["lead"]
-    g = GraphBuilder(user.role, svc.settings.api_max_nodes)
+    g = GraphBuilder(user.role, svc.settings.api_max_nodes, events_only=True)
     g.add_node(row["eid"], ["Lead"], lead)
     for m in row["members"]:
         if g.add_node(m["eid"], m["labels"], m["props"]):
