@@ -1,5 +1,5 @@
 // Pre-settlement check (事前提醒) of a batch of pending settlements, in one read: for
-// each, the person (death date, open leads), each scanned box's last sale/return (a box
+// each, the person (death date, insurance region, open leads), each scanned box's last sale/return (a box
 // already sold and not returned), the same drugs still in supply from earlier lines,
 // and the person's last visit before this one with the distance between the two places.
 // The API sends the checks that arrive while the previous batch runs (api/batcher.py),
@@ -65,7 +65,8 @@ CALL (c) {
            })) AS last_visit
   }
   RETURN p IS NOT NULL AS known_person, p.death_date AS death_date,
+         p.insu_admdvs AS insu_admdvs,
          here IS NOT NULL AS known_institution, leads, sold_boxes, in_supply, last_visit
 }
-RETURN c.i AS i, known_person, death_date, known_institution, leads, sold_boxes, in_supply,
-       last_visit
+RETURN c.i AS i, known_person, death_date, insu_admdvs, known_institution, leads, sold_boxes,
+       in_supply, last_visit
