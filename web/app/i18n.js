@@ -104,6 +104,10 @@ const zh = {
   "rel.FOR_DRUG": "药品", "rel.PRESCRIBED_BY": "开方", "rel.DISPENSED": "发药",
   "rel.WORKS_AT": "执业于", "rel.HAS_PHONE": "电话", "rel.LIVES_AT": "住址",
   "rel.HAS_EVENT": "流转", "rel.FROM": "出", "rel.TO": "入", "rel.FOR_SETTLEMENT": "对应结算",
+  "map.title": "时空异常：不可能的两地结算", "map.none": "证据中没有成对的结算",
+  "map.no_coords": "相关机构没有坐标", "map.trip": "{km} 公里 · 间隔 {h} 小时（至少需 {need} 小时）×{n}",
+  "map.from": "前一次结算", "map.to": "后一次结算", "map.km": "距离（公里）",
+  "map.hours": "间隔（小时）", "map.need": "最短所需（小时）",
   "rel.INVOLVES": "涉及", "rel.USED_TERMINAL": "刷卡终端", "rel.MOVED": "经手", "rel.VISITED": "就诊/购药",
 };
 
@@ -197,6 +201,10 @@ const en = {
   "rel.FOR_DRUG": "drug", "rel.PRESCRIBED_BY": "prescribed by", "rel.DISPENSED": "dispensed",
   "rel.WORKS_AT": "works at", "rel.HAS_PHONE": "phone", "rel.LIVES_AT": "lives at",
   "rel.HAS_EVENT": "event", "rel.FROM": "from", "rel.TO": "to", "rel.FOR_SETTLEMENT": "settlement",
+  "map.title": "Impossible travel: settlement pairs too far apart in time",
+  "map.none": "No settlement pair in the evidence", "map.no_coords": "The institutions have no coordinates",
+  "map.trip": "{km} km · {h} h apart (needs {need} h) ×{n}", "map.from": "Earlier settlement",
+  "map.to": "Later settlement", "map.km": "Distance (km)", "map.hours": "Apart (h)", "map.need": "Needs at least (h)",
   "rel.INVOLVES": "involves", "rel.USED_TERMINAL": "card used at", "rel.MOVED": "handled", "rel.VISITED": "settled at",
 };
 

@@ -5,6 +5,7 @@ import * as api from "./api.js";
 import { t, tv, translate, getLang, setLang, fmtMoney, fmtDate, fmtTime } from "./i18n.js";
 import { GraphPanel, KINDS, esc, splitId, nodeDate, registerExtensions } from "./graph.js";
 import { renderTimeline } from "./timeline.js";
+import { renderTravelMap } from "./map.js";
 
 const $ = (s, root = document) => root.querySelector(s);
 const STATUSES = ["new", "in_review", "confirmed", "dismissed", "referred"];
@@ -236,6 +237,7 @@ async function leadView(leadId) {
     </div>
     <div class="lead-body">
       <div class="lead-main">
+        ${lead.typology === "spatiotemporal" ? `<div class="card"><h3>${t("map.title")}</h3><div id="travel-map"></div></div>` : ""}
         <div id="lead-graph" class="card"></div>
         <div class="card"><h3>${t("lead.timeline")}</h3><div id="lead-timeline"></div></div>
       </div>
@@ -285,6 +287,7 @@ async function leadView(leadId) {
   const more = $("#evidence-more");
   if (more) more.addEventListener("click", () => { root.querySelectorAll("table.evidence tr[hidden]").forEach((x) => { x.hidden = false; }); more.remove(); });
 
+  if (lead.typology === "spatiotemporal") await renderTravelMap($("#travel-map"), lead, graph);
   await leadTimeline(lead, graph);
 }
 
