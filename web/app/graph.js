@@ -558,6 +558,7 @@ export class GraphPanel {
         + (v.foldedBoxes ? t("graph.folded_boxes", { n: v.foldedBoxes }) : "")
         + (this.truncated ? t("graph.truncated") : "");
       status.dataset.parties = String(v.parties);
+      status.dataset.events = String(evShown);
       this.root.querySelector(".more").hidden = v.totalEvents <= this.cap;
     } else {
       status.textContent = t("graph.shown", { n: shown - v.foldedBoxes, m: v.total })
