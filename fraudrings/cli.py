@@ -429,9 +429,13 @@ def cmd_users(args: argparse.Namespace) -> int:
                     EXIT_USAGE,
                 )
             try:
-                u = store.add_user(args.name, args.role, args.region, hashed)
+                u = store.add_user(
+                    args.name, args.role, args.region, hashed, institutions=args.institution
+                )
             except UserExists as exc:
                 raise CliError(str(exc), EXIT_FAIL) from None
+            except ValueError as exc:
+                raise CliError(str(exc), EXIT_USAGE) from None
             print(f"user {u.username} added: role {u.role}, region {u.region or '(all)'}")
             assert u.totp_secret
             _print_enrolment(u.username, u.totp_secret)
@@ -722,6 +726,13 @@ def build_parser() -> argparse.ArgumentParser:
     us.add_argument("--role", choices=ROLES)
     us.add_argument("--region", help="division-code prefix the user sees ('' = everything)")
     us.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    us.add_argument(
+        "--institution",
+        action="append",
+        default=[],
+        metavar="FIXMEDINS_CODE",
+        help="role institution: an institution code its counters check (repeat for several)",
+    )
     us.set_defaults(func=cmd_users)
 
     au = sub.add_parser(

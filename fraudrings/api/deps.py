@@ -14,6 +14,7 @@ from fastapi.security import OAuth2PasswordBearer
 from fraudrings.api.problems import ProblemError
 from fraudrings.casework.roles import at_least
 from fraudrings.casework.tokens import TokenError
+from fraudrings.core.vocabulary import INSTITUTION
 
 if TYPE_CHECKING:
     from fraudrings.api.service import Service
@@ -26,6 +27,8 @@ class Principal:
     username: str
     role: str
     region: str
+    # an institution's counter: the fixmedins_codes it may check (None: staff)
+    institutions: tuple[str, ...] | None = None
 
     @property
     def scope(self) -> dict[str, Any]:
@@ -72,7 +75,8 @@ def authenticate(svc: Service, request: Request, token: str | None) -> Principal
         why = svc.store.use_session(jti, username, svc.settings.api_idle_minutes)
         if why:
             raise _unauthorized(why)
-        p = Principal(user.username, user.role, user.region)
+        codes = user.institutions if user.role == INSTITUTION else None
+        p = Principal(user.username, user.role, user.region, codes)
         svc.sessions.put(jti, p)
     request.state.jti = jti
     request.state.principal = p
@@ -106,7 +110,11 @@ def require(minimum: str) -> Callable[..., Awaitable[Principal]]:
     return dep
 
 
-User = Annotated[Principal, Depends(current_user)]
+# Any signed-in account, an institution's counter included: the pre-settlement check and
+# the account's own sign-out, profile and second factor.
+Caller = Annotated[Principal, Depends(current_user)]
+# The staff (analysts and above): every route that reads or changes case data.
+User = Annotated[Principal, Depends(require("analyst"))]
 Investigator = Annotated[Principal, Depends(require("investigator"))]
 Supervisor = Annotated[Principal, Depends(require("supervisor"))]
 Admin = Annotated[Principal, Depends(require("admin"))]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -238,6 +238,11 @@ class UserCreate(BaseModel):
     role: Role
     region: str = Field(pattern=REGION_PATTERN, description="division-code prefix; '' = all")
     password: str = Field(min_length=10, max_length=256)
+    institutions: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list,
+        max_length=100,
+        description="role institution only: the fixmedins_codes its counters check",
+    )
 
 
 class UserPublic(BaseModel):

@@ -46,12 +46,16 @@ LeadAction = Literal["transition", "assign", "note"]
 LEAD_ACTIONS: Final[tuple[str, ...]] = get_args(LeadAction)
 
 # -- people -----------------------------------------------------------------------------
-# lowest to highest: each role may do what the ones below it may
-Role = Literal["analyst", "investigator", "supervisor", "admin"]
+# The staff's roles, lowest to highest: each may do what the ones below it may. Then an
+# institution's counter: it only asks the pre-settlement check, for its own institution
+# codes, and ranks nowhere (it reads no lead, entity, job or audit row).
+Role = Literal["analyst", "investigator", "supervisor", "admin", "institution"]
 ROLES: Final[tuple[str, ...]] = get_args(Role)
-ROLE_RANK: Final[dict[str, int]] = {r: i for i, r in enumerate(ROLES)}
+STAFF_ROLES: Final[tuple[str, ...]] = ("analyst", "investigator", "supervisor", "admin")
+INSTITUTION: Final[str] = "institution"
+ROLE_RANK: Final[dict[str, int]] = {r: i for i, r in enumerate(STAFF_ROLES)}
 # roles that see personal data whole (analysts see it masked)
-UNMASKED_ROLES: Final[frozenset[str]] = frozenset(ROLES[ROLE_RANK["investigator"] :])
+UNMASKED_ROLES: Final[frozenset[str]] = frozenset(STAFF_ROLES[ROLE_RANK["investigator"] :])
 
 # -- graph ------------------------------------------------------------------------------
 # a lead's member kinds, as the lead export and the API name them

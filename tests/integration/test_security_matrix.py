@@ -49,7 +49,8 @@ MIN_ROLE: dict[tuple[str, str], str | None] = {
     ("GET", "/entities/{kind}/{entity_id}/neighbourhood"): "analyst",
     ("GET", "/entities/{kind}/{entity_id}/paths"): "analyst",
     ("GET", "/entities/trace_code/{code}/history"): "analyst",
-    ("POST", "/check/settlement"): "analyst",
+    ("POST", "/check/settlement"): "analyst",  # and institution accounts (own codes)
+    ("GET", "/check/hits"): "investigator",
     ("GET", "/jobs"): "supervisor",
     ("POST", "/jobs"): "supervisor",
     ("GET", "/jobs/{job_id}"): "supervisor",
@@ -57,6 +58,8 @@ MIN_ROLE: dict[tuple[str, str], str | None] = {
     ("GET", "/audit/export"): "supervisor",
     ("GET", "/audit/verify"): "supervisor",
 }
+# operations on the whole country: refused (403) to every user of a region
+NATIONAL_ONLY = {("POST", "/jobs")}
 # role -> a user of that role in Jinan (3701); the "other region" is Qingdao (3702)
 ROLE_USER = {
     "analyst": "ana_jn",
@@ -89,7 +92,10 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/jobs"): {"kind": "ingest", "drop": "no-such-drop"},
     ("POST", "/check/settlement"): {},
 }
-QUERY = {"/entities/{kind}/{entity_id}/paths": {"to_kind": "institution", "to_id": "H370100000001"}}
+QUERY = {
+    "/entities/{kind}/{entity_id}/paths": {"to_kind": "institution", "to_id": "H370100000001"},
+    "/check/hits": {"lead_id": "LD-JN-1"},
+}
 # the world's personal data in full: none of it may reach an analyst
 SECRETS_RE = re.compile(
     r"370102199001011234|370102198502023456|370202197003035678|13812345678|13987654321"
@@ -197,8 +203,10 @@ def test_authorization_matrix(mx: Api, role: str) -> None:
         own = _call(mx, user, method, path, 0, ANALYST_TEXTS)
         if not allowed and own.status_code != 403:
             problems.append(f"{role} {method} {path}: {own.status_code}, expected 403")
-        if allowed and own.status_code in (401, 403):
+        if allowed and own.status_code in (401, 403) and (method, path) not in NATIONAL_ONLY:
             problems.append(f"{role} {method} {path}: refused {own.status_code}")
+        if (method, path) in NATIONAL_ONLY and own.status_code != 403:
+            problems.append(f"{role} {method} {path}: a regional user got {own.status_code}")
         if allowed and own.status_code == 404 and path not in OWN_MISSING:
             problems.append(f"{role} {method} {path}: own object 404")
         if own.status_code >= 500:
@@ -276,3 +284,51 @@ def test_no_unmasked_personal_data_reaches_an_analyst(mx: Api, logs: Recorder) -
     # an investigator sees them whole (the scan would catch a leak)
     inv = mx.get("inv_jn", "/entities/person/P001").text
     assert SECRETS_RE.search(inv)
+
+
+# what an institution's counter may call besides the check: its own account
+INSTITUTION_OPEN = {
+    ("POST", "/auth/logout"),
+    ("GET", "/users/me"),
+    ("POST", "/users/me/totp"),
+    ("POST", "/check/settlement"),
+}
+
+
+def test_an_institution_account_reaches_the_check_for_its_own_codes_only(
+    mx: Api, api_factory: Callable[..., Api]
+) -> None:
+    h = mx.store.get_user("admin_all").password_hash  # type: ignore[union-attr]
+    mx.store.add_user("inst_jn", "institution", "3701", h, institutions=["P370100000002"])
+    problems = []
+    for (method, path), minimum in sorted(MIN_ROLE.items()):
+        if minimum is None or (method, path) in INSTITUTION_OPEN:
+            continue
+        r = _call(mx, "inst_jn", method, path, 0, [])
+        if r.status_code != 403:
+            problems.append(f"institution {method} {path}: {r.status_code}")
+    assert not problems, "\n".join(problems)
+    assert mx.get("inst_jn", "/users/me").json()["role"] == "institution"
+    # the check itself, with a limit a busy test machine cannot turn into "unavailable"
+    a = api_factory(api_check_timeout_s=30)
+    a.store.add_user("inst_jn", "institution", "3701", h, institutions=["P370100000002"])
+    own = {"psn_no": "P002", "fixmedins_code": "P370100000002", "setl_time": "2025-06-01T09:00:00"}
+    r = a.post("inst_jn", "/check/settlement", json=own)
+    assert r.status_code == 200, r.text
+    assert r.json()["checked"] is True, r.text
+    assert sorted(w["code"] for w in r.json()["warnings"]) == ["deceased", "manual_review"]
+    assert "LD-JN-1" not in r.text and "recycled_drug" not in r.text
+    other = a.post("inst_jn", "/check/settlement", json={**own, "fixmedins_code": "H370100000001"})
+    assert other.status_code == 403
+    assert "P002" not in other.text
+    # staff accounts have no institution codes, institution accounts always some
+    with pytest.raises(ValueError):
+        mx.store.add_user("inst_none", "institution", "3701", h)
+    with pytest.raises(ValueError):
+        mx.store.add_user("ana_codes", "analyst", "3701", h, institutions=["P370100000002"])
+    made = mx.post(
+        "admin_all",
+        "/users",
+        json={"username": "inst_x", "role": "institution", "region": "3701", "password": "p" * 12},
+    )
+    assert made.status_code == 422

@@ -44,11 +44,17 @@ def test_leads_and_typology_tables_cover_every_typology() -> None:
 
 
 def test_roles_rank_and_masking() -> None:
-    assert [r for r, _ in sorted(roles.ROLE_RANK.items(), key=lambda x: x[1])] == list(v.ROLES)
+    assert [r for r, _ in sorted(roles.ROLE_RANK.items(), key=lambda x: x[1])] == list(
+        v.STAFF_ROLES
+    )
+    # an institution's counter ranks nowhere: below every minimum a route asks
+    assert set(v.ROLES) - set(v.STAFF_ROLES) == {v.INSTITUTION}
+    assert not any(roles.at_least(v.INSTITUTION, r) for r in v.STAFF_ROLES)
+    assert masking.needs_mask(v.INSTITUTION)
     assert roles.at_least("admin", "supervisor") and not roles.at_least("analyst", "investigator")
     assert {"investigator", "supervisor", "admin"} == masking.UNMASKED_ROLES
     assert masking.needs_mask("analyst")
-    assert not any(masking.needs_mask(r) for r in v.ROLES[1:])
+    assert not any(masking.needs_mask(r) for r in v.STAFF_ROLES[1:])
 
 
 def test_workflow_moves_only_between_known_statuses() -> None:
@@ -86,7 +92,8 @@ def test_store_check_refuses_a_role_outside_the_vocabulary(tmp_path: typing.Any)
     store = Store(tmp_path / "s.db")
     try:
         for role in v.ROLES:
-            store.add_user(f"u-{role}", role, "", "h")
+            codes = ["H370100000001"] if role == v.INSTITUTION else []
+            store.add_user(f"u-{role}", role, "", "h", institutions=codes)
         db = sqlite3.connect(tmp_path / "s.db")
         try:
             db.execute(

@@ -15,7 +15,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Request, Response
 
-from fraudrings.api.deps import Admin, User, audit_ids, get_service
+from fraudrings.api.deps import Admin, Caller, audit_ids, get_service
 from fraudrings.api.problems import ProblemError, responses
 from fraudrings.api.schemas import (
     Token,
@@ -118,7 +118,7 @@ def token(
     summary="Sign out: the token is revoked at once",
     responses=responses(401, 429),
 )
-def logout(request: Request, user: User) -> Response:
+def logout(request: Request, user: Caller) -> Response:
     svc = get_service(request)
     svc.store.revoke_session(request.state.jti, "logout")
     svc.sessions.drop(request.state.jti)
@@ -126,7 +126,7 @@ def logout(request: Request, user: User) -> Response:
 
 
 @users.get("/me", response_model=UserPublic, summary="The caller's own account")
-def me(request: Request, user: User) -> UserPublic:
+def me(request: Request, user: Caller) -> UserPublic:
     u = get_service(request).store.get_user(user.username)
     assert u is not None
     return _public(u)
@@ -150,7 +150,7 @@ def list_users(request: Request, user: Admin) -> UserList:
     summary="A new TOTP secret for your own account (password and current code needed)",
     responses=responses(403, 422),
 )
-def renew_own_totp(request: Request, user: User, body: TotpRenew) -> TotpEnrolment:
+def renew_own_totp(request: Request, user: Caller, body: TotpRenew) -> TotpEnrolment:
     svc = get_service(request)
     u = svc.store.get_user(user.username)
     assert u is not None
@@ -200,9 +200,17 @@ def create_user(request: Request, user: Admin, body: UserCreate) -> UserCreated:
             403, "you can only create users inside your own region", slug="forbidden"
         )
     try:
-        u = svc.store.add_user(body.username, body.role, body.region, hash_password(body.password))
+        u = svc.store.add_user(
+            body.username,
+            body.role,
+            body.region,
+            hash_password(body.password),
+            institutions=body.institutions,
+        )
     except UserExists as exc:
         raise ProblemError(409, str(exc), slug="conflict") from None
+    except ValueError as exc:  # an institution account without codes, or codes on staff
+        raise ProblemError(422, str(exc), slug="validation") from None
     audit_ids(request, [f"user:{u.username}"])
     assert u.totp_secret
     return UserCreated(**_public(u).model_dump(), totp=enrolment(u.username, u.totp_secret))

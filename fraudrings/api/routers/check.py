@@ -22,7 +22,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from fraudrings.api.cache import JSONBytes
-from fraudrings.api.deps import Investigator, Principal, User, audit_ids, get_service
+from fraudrings.api.deps import Caller, Investigator, Principal, audit_ids, get_service
 from fraudrings.api.problems import ProblemError, responses
 from fraudrings.graph.detect.config import TravelConfig
 
@@ -223,7 +223,7 @@ async def run_check(svc: Service, request: Request, body: SettlementCheck) -> Ch
     response_model=CheckResult,
     summary="Warnings on a pending settlement before it is paid",
 )
-async def check_settlement(body: SettlementCheck, user: User, request: Request) -> JSONBytes:
+async def check_settlement(body: SettlementCheck, user: Caller, request: Request) -> JSONBytes:
     """Served by the counter's lane (``api/lane.py``) unless ``FRAUDRINGS_API_CHECK_LANE``
     is off; both run :func:`run_check` with the same authentication and audit."""
     result = await run_check(get_service(request), request, body)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from fraudrings.casework.store.base import Database, now
-from fraudrings.core.vocabulary import ROLES
+from fraudrings.core.vocabulary import INSTITUTION, ROLES
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,7 @@ class User:
     created_at: str
     totp_secret: str | None = None
     locked_until: str | None = None
+    institutions: tuple[str, ...] = ()  # an institution account's fixmedins_codes
 
     @property
     def locked(self) -> bool:
@@ -41,18 +44,25 @@ class UserStore(Database):
         region: str,
         password_hash: str,
         totp_secret: str | None = None,
+        institutions: Sequence[str] = (),
     ) -> User:
         """A new account; its TOTP secret is made here unless given (read it back from the
-        returned user to show the enrolment once)."""
+        returned user to show the enrolment once). An institution's account names the
+        institution codes it checks settlements for (at least one); no other role has any."""
         from fraudrings.casework.totp import new_totp_secret
 
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r} (one of {', '.join(ROLES)})")
+        codes = sorted({c.strip() for c in institutions if c.strip()})
+        if (role == INSTITUTION) != bool(codes):
+            raise ValueError(
+                f"the role {INSTITUTION} needs its institution codes, and only it has any"
+            )
         try:
             with self._tx() as db:
                 db.execute(
                     "INSERT INTO users (username, role, region, password_hash, created_at, "
-                    "totp_secret) VALUES (?,?,?,?,?,?)",
+                    "totp_secret, institutions) VALUES (?,?,?,?,?,?,?)",
                     (
                         username,
                         role,
@@ -60,6 +70,7 @@ class UserStore(Database):
                         password_hash,
                         now(),
                         totp_secret or new_totp_secret(),
+                        json.dumps(codes),
                     ),
                 )
         except sqlite3.IntegrityError:
@@ -143,4 +154,5 @@ def _user(r: sqlite3.Row) -> User:
         created_at=r["created_at"],
         totp_secret=r["totp_secret"],
         locked_until=r["locked_until"],
+        institutions=tuple(json.loads(r["institutions"] or "[]")),
     )
