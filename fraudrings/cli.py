@@ -207,6 +207,31 @@ def _ingest_initial(args: argparse.Namespace, s: Any) -> Any:
         raise CliError(str(exc), EXIT_USAGE) from None
 
 
+# --- lake ----------------------------------------------------------------------------------
+def cmd_lake(args: argparse.Namespace) -> int:
+    from fraudrings.ingest.loader import write_report
+    from fraudrings.lake.errors import LakeError
+    from fraudrings.lake.ingest import LakeIngest
+
+    s = _settings()
+    lake = LakeIngest(
+        lake_dir=Path(args.lake or s.lake_dir),
+        quarantine_root=Path(args.quarantine or s.quarantine_dir),
+        memory_limit_mb=s.lake_memory_mb,
+        threads=s.lake_threads,
+    )
+    try:
+        report = lake.run(Path(args.drop))
+    except LakeError as exc:  # a drop the contract cannot read is a DropError (exit 2)
+        raise CliError(str(exc)) from None
+    print(report.table())
+    print(f"lake: {report.extra['lake_dir']}, rows written {report.extra['lake_rows_written']}")
+    if args.report:
+        write_report(report, Path(args.report))
+        print(f"report written to {args.report}")
+    return 0
+
+
 # --- generate ------------------------------------------------------------------------------
 def cmd_generate(args: argparse.Namespace) -> int:
     from fraudrings.synth import generate
@@ -637,6 +662,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     variation.add_arguments(g)
     g.set_defaults(func=cmd_generate)
+
+    lk = sub.add_parser(
+        "lake",
+        help="land a drop in the Parquet lake (DuckDB), checked as the contract says",
+        description="ingest DROP: check every file of DROP (the same rules, quarantine "
+        "files and report as `fraudrings ingest`), append the rows the lake does not hold "
+        "yet to <lake>/<table>/region=<code>/month=<YYYY-MM>/ (FRAUDRINGS_LAKE_DIR), and "
+        "placeholders for parties no registry file holds. Loading a drop twice adds nothing.",
+    )
+    lk.add_argument("action", choices=["ingest"])
+    lk.add_argument("drop", help="folder of the drop")
+    lk.add_argument("--lake", help="the lake's folder (default FRAUDRINGS_LAKE_DIR, data/lake)")
+    lk.add_argument("--report", help="also write the load report as JSON to this file")
+    lk.add_argument("--quarantine", help="folder for quarantined rows (default data/quarantine)")
+    lk.set_defaults(func=cmd_lake)
 
     dt = sub.add_parser(
         "detect",

@@ -57,6 +57,13 @@ class Settings(BaseSettings):
     batch_size: int = 5000
     quarantine_dir: Path = Path("data/quarantine")
 
+    # --- The lake (fraudrings/lake/, `fraudrings lake ingest`): drops land in Parquet under
+    # lake_dir through DuckDB, whose memory is capped at lake_memory_mb (beyond it spills to
+    # lake_dir/.tmp); lake_threads 0 = one per core.
+    lake_dir: Path = Path("data/lake")
+    lake_memory_mb: int = 1024
+    lake_threads: int = 0
+
     # --- The lead-query API (`fraudrings serve`); see api/ and the README
     # Signs the bearer tokens (HS256). Required to serve; `scripts/bootstrap` writes a
     # random one to .env. At least 32 characters.
@@ -147,6 +154,8 @@ class Settings(BaseSettings):
             raise ValueError("NEO4J_PASSWORD is empty")
         if self.batch_size < 1:
             raise ValueError("FRAUDRINGS_BATCH_SIZE must be positive")
+        if self.lake_memory_mb < 64 or self.lake_threads < 0:
+            raise ValueError("FRAUDRINGS_LAKE_MEMORY_MB must be at least 64, LAKE_THREADS >= 0")
         if self.api_token_minutes < 1:
             raise ValueError("FRAUDRINGS_API_TOKEN_MINUTES must be positive")
         if self.audit_retention_days < 184:

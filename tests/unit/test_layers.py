@@ -1,7 +1,7 @@
 """No import runs from a lower floor of the package to a higher one.
 
 Floors, top to bottom: the command line; the API and referral; casework (workflow,
-credentials, the service store); the graph, ingest, queries and the generator; core
+credentials, the service store); the graph, ingest, the lake, queries and the generator; core
 (settings, vocabulary). A module may import its own floor and the floors below.
 """
 
@@ -18,6 +18,7 @@ FLOORS: dict[str, int] = {
     "core": 0,
     "graph": 1,
     "ingest": 1,
+    "lake": 1,
     "queries": 1,
     "synth": 1,
     "tlscert": 1,

@@ -1,0 +1,6 @@
+-- No movement problems: the file is not trace_events (an empty lake_party_problems).
+-- Parameters: none. Slots: none.
+CREATE OR REPLACE TEMP TABLE lake_party_problems AS
+SELECT CAST(NULL AS BIGINT) AS rn,
+       CAST([] AS STRUCT(reason VARCHAR, detail VARCHAR)[]) AS problems
+WHERE false;
