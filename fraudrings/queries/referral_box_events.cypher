@@ -4,7 +4,8 @@
 // parties held to the access policy as in api_box_history: a party is named when the
 // region sees it whole or the other side of the movement is an institution of the
 // region; otherwise only its kind is given (and the settlement of a movement with no
-// named party is withheld).
+// named party is withheld). The box's drug's reference price prices a sale without a fee
+// line.
 // params: $codes, $region
 // mode: read
 UNWIND $codes AS code
@@ -13,9 +14,11 @@ WHERE $region = ''
    OR EXISTS {
         MATCH (b)-[:HAS_EVENT]->(:BoxEvent)-[:FROM|TO]->(w:Institution)
         WHERE coalesce(w.admdvs, '') STARTS WITH $region }
+OPTIONAL MATCH (b)-[:FOR_DRUG]->(d:Drug)
+WITH b, e, head(collect(d.pric_ref)) AS pric_ref
 OPTIONAL MATCH (e)-[:FROM]->(f)
 OPTIONAL MATCH (e)-[:TO]->(t)
-WITH b, e, f, t,
+WITH b, e, f, t, pric_ref,
      ($region = '' OR f IS NULL
           OR (f:Person AND coalesce(f.insu_admdvs, '') STARTS WITH $region)
           OR ((f:Institution OR f:Supplier) AND coalesce(f.admdvs, '') STARTS WITH $region)
@@ -36,4 +39,5 @@ RETURN b.drug_trac_codg AS code,
        CASE WHEN show_f THEN coalesce(f.psn_no, f.fixmedins_code, f.entp_code) END AS from_code,
        CASE WHEN t:Person THEN 'person' WHEN t:Institution THEN 'institution'
             WHEN t:Supplier THEN 'supplier' END AS to_kind,
-       CASE WHEN show_t THEN coalesce(t.psn_no, t.fixmedins_code, t.entp_code) END AS to_code
+       CASE WHEN show_t THEN coalesce(t.psn_no, t.fixmedins_code, t.entp_code) END AS to_code,
+       pric_ref

@@ -107,6 +107,7 @@ def _events(gw: Gateway, codes: list[str], region: str) -> list[BoxEvent]:
             to_kind=r["to_kind"],
             to_code=r["to_code"],
             setl_id=r["setl_id"],
+            pric_ref=r.get("pric_ref"),
         )
         for r in gw.read("referral_box_events", {"codes": codes, "region": region})
     ]

@@ -54,6 +54,11 @@ class Funds(BaseModel):
     def rounded(self) -> Funds:
         return Funds(**{f: cents(getattr(self, f)) for f in FUNDS})
 
+    def fund(self) -> float:
+        """What the fund paid (基金支付): pooled fund, critical illness and medical
+        assistance, without the personal account; unrounded."""
+        return self.hifp + self.hifmi + self.maf
+
     def total(self, include_acct: bool = True) -> float:
         t = self.hifp + self.hifmi + self.maf + (self.acct if include_acct else 0.0)
         return cents(t)
@@ -147,6 +152,7 @@ class BoxEvent(BaseModel):
     to_kind: str | None
     to_code: str | None
     setl_id: str | None
+    pric_ref: float | None = None  # the box's drug's reference price
 
 
 class Crossed(BaseModel):
@@ -197,6 +203,17 @@ class Jurisdiction(BaseModel):
     includes_personal_account: bool
 
 
+class Related(BaseModel):
+    """关联结算总额: every settlement in the package (the suspect ones and those read
+    around them: a pair's first visit, a buyer's other purchases, a box's other sales)."""
+
+    settlements: int
+    medfee: float  # 医疗费总额
+    fund: float  # 基金支付
+    acct: float  # 个人账户
+    cash: float  # 个人现金
+
+
 class Evidence(BaseModel):
     schema_version: str = SCHEMA_VERSION
     lead: LeadInfo
@@ -211,6 +228,10 @@ class Evidence(BaseModel):
     amounts: list[PartyAmount]
     totals: Funds
     total_fraud_amount: float
+    # 涉案金额: what the fund paid for the suspect part, each item once (the lead's
+    # amount_at_risk in the queue and on the lead page); without the personal account
+    case_amount: float
+    related: Related
     timeline: list[TimelineEntry]
     links: list[Link]
     provisions: dict[str, dict[str, str]]

@@ -124,6 +124,22 @@ def register_font(font: Font) -> str:
     return FONT_NAME
 
 
+def fraud_relation(ev: Evidence) -> str:
+    """How the legal total relates to the case amount (the personal account)."""
+    acct = ev.totals.acct if ev.jurisdiction.includes_personal_account else 0.0
+    if abs(acct) < 0.005:
+        return f"涉案金额 {money(ev.case_amount)}"
+    return f"涉案金额 {money(ev.case_amount)} + 个人账户支付 {money(acct)}"
+
+
+def related_text(ev: Evidence) -> str:
+    r = ev.related
+    return (
+        f"{r.settlements} 笔结算,医疗费 {money(r.medfee)} 元,其中基金支付 {money(r.fund)} 元、"
+        f"个人账户 {money(r.acct)} 元、个人现金 {money(r.cash)} 元"
+    )
+
+
 def money(x: float) -> str:
     return f"{x:,.2f}"
 
@@ -196,12 +212,9 @@ def pdf(ev: Evidence, png: bytes, font: Font, files: Sequence[str]) -> bytes:
                 ["管辖地区", f"{lead.region or '-'}({j.name})"],
                 ["发生期间", f"{lead.first_seen or '-'} 至 {lead.last_seen or '-'}"],
                 ["涉案人员/单位", f"{len(ev.parties)} 个"],
-                [
-                    "基金损失合计",
-                    f"{money(ev.total_fraud_amount)} 元("
-                    + ",".join(f"{FUND_ZH[f]} {money(getattr(ev.totals, f))}" for f in FUNDS)
-                    + ")",
-                ],
+                ["涉案金额(基金支付)", f"{money(ev.case_amount)} 元"],
+                ["认定诈骗金额合计", f"{money(ev.total_fraud_amount)} 元({fraud_relation(ev)})"],
+                ["关联结算总额", related_text(ev)],
                 ["线索评分", f"{lead.score:.2f}"],
                 ["证据版本(SHA-256)", ev.evidence_version],
             ],
@@ -213,7 +226,8 @@ def pdf(ev: Evidence, png: bytes, font: Font, files: Sequence[str]) -> bytes:
             f"{lead.first_seen or ''} 至 {lead.last_seen or ''} 期间,涉及 "
             f"{sum(1 for p in ev.parties if p.kind == 'person')} 名人员、"
             f"{sum(1 for p in ev.parties if p.kind != 'person')} 家机构/单位,"
-            f"按下文规则认定基金损失合计 {money(ev.total_fraud_amount)} 元。主要依据:"
+            f"涉案金额(基金为可疑部分支付的金额){money(ev.case_amount)} 元,"
+            f"按下文规则认定诈骗金额合计 {money(ev.total_fraud_amount)} 元。主要依据:"
         ),
     ]
     for r in lead.reasons:
@@ -247,7 +261,17 @@ def pdf(ev: Evidence, png: bytes, font: Font, files: Sequence[str]) -> bytes:
             [20, 12, 20, 18, 28, 19, 22, 12, 25],
         )
     )
-    story += [P("三、涉案金额及认定规则", h2), P("认定规则:" + ev.rule, small), Spacer(1, 2 * mm)]
+    story += [
+        P("三、涉案金额及认定规则", h2),
+        P(
+            f"涉案金额 {money(ev.case_amount)} 元:基金(统筹基金、大病保险、医疗救助)为线索可疑"
+            "部分支付的金额,每笔结算或药盒只计一次,与线索列表及线索页面所示金额为同一数字。"
+            f"认定诈骗金额合计 {money(ev.total_fraud_amount)} 元 = {fraud_relation(ev)}。"
+            f"关联结算总额:{related_text(ev)},包括可疑部分及其前后相关的结算,仅供参考。"
+        ),
+        P("认定规则:" + ev.rule, small),
+        Spacer(1, 2 * mm),
+    ]
     rows = []
     for a in ev.amounts:
         p = parties[a.party]

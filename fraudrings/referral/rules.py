@@ -49,6 +49,7 @@ from fraudrings.referral.model import (
     Link,
     Party,
     PartyAmount,
+    Related,
     Settlement,
     TimelineEntry,
     cents,
@@ -114,11 +115,11 @@ def referral_role(typology: str, lead_roles: Iterable[str], flagged_buyer: bool 
 # -- rules ----------------------------------------------------------------------------------
 RULES: Final[dict[str, str]] = {
     "prescription_buyer": (
-        "职业开药人:按人按高值药品计算。非自用部分(其购得后被再次销售的药盒)按该药盒结算中基金"
-        "支付份额全额计入;其余药盒中超出合理自用量的部分计入:超量天数 = 供药天数(盒数 ÷ 日用量)"
-        " − 合理用药天数(首末次购药间隔天数 + 平均每次供药天数),折算盒数 = 超量天数 × 日用量,"
-        "按本人每盒基金支付份额计价。再次销售上述药盒的机构:计入再次销售结算中的基金支付份额,"
-        "并以药盒金额计收购、销售骗保药品金额。"
+        "职业开药人:按人按高值药品计算超出合理自用的部分。购药倍数 = 供药天数(盒数 ÷ 日用量)"
+        " ÷ 合理用药天数(首末次购药间隔天数 + 平均每次供药天数),再除以该药常规购药人的倍数"
+        "(下四分位数,至少为 1);计入本人该药全部购药明细基金支付份额的 (1 − 1/购药倍数)。"
+        "再次销售上述药盒的机构:以药盒金额计收购、销售骗保药品金额(再次销售结算的基金支付"
+        "计入对应的倒卖回流药线索)。"
     ),
     "recycled_drug": (
         "倒卖回流药:以回流药盒为准。首次购药的参保人:计入该药盒首次销售结算中的基金支付份额;"
@@ -129,7 +130,20 @@ RULES: Final[dict[str, str]] = {
         "拉拢、诱导住院:以批次集中入院的住院结算为准,按结算中各项基金支付全额计入。被招揽住院的"
         "参保人:计入本人的批次住院结算;组织者及涉案医疗机构:计入全部批次住院结算。"
     ),
+    "spatiotemporal": (
+        "时空异常:以时间上不可能到达的两次就医/购药中的后一笔结算为准,按结算中各项基金支付"
+        "全额计入;前一笔结算列为关联结算。参保人及涉案机构:计入全部后一笔结算。"
+    ),
+    "split_admission": (
+        "分解住院:以出院后短期内再次入院的住院结算为准,按结算中各项基金支付全额计入;前一次"
+        "住院列为关联结算。患者:计入本人的再次入院结算;涉案机构:计入全部再次入院结算。"
+    ),
     "default": "按线索证据所列结算中各项基金支付份额计入;机构计入全部所列结算。",
+}
+# typologies whose evidence names pairs of settlements; the later one is the suspect part
+PAIR_TYPOLOGIES: Final[dict[str, str]] = {
+    "spatiotemporal": "时间上不可能到达的后一笔结算",
+    "split_admission": "分解住院的再次入院结算",
 }
 FUND_NOTE: Final[str] = (
     "基金按结算数据拆分:统筹基金(hifp_pay)、大病保险(hifmi_pay)、医疗救助(maf_pay)、"
@@ -140,7 +154,10 @@ _SETTLEMENT_RE: Final = re.compile(r"settlement:(\S+)")
 _SETL_RE: Final = re.compile(r"\bsetl ([^\s,)]+)")
 _BOX_RE: Final = re.compile(r"\bbox:(\S+)")
 _PATTERN_RE: Final = re.compile(r"^pattern:(\S+) drug (\S+)")
+_RATIO_RE: Final = re.compile(r", ratio ([0-9.eE+-]+)$")
 _WAVE_RE: Final = re.compile(r"^settlement:(\S+) wave ")
+_RESALE_RE: Final = re.compile(r"^box:\S+ sale:(\S+) .* -> resale:(\S+) ")
+_LATER_RE: Final = re.compile(r"^settlement:\S+ .* -> settlement:(\S+) ")
 _LINK_PAIR_RE: Final = re.compile(r"^link:(\S+)<->(\S+) (.*)$")
 _LINK_PHONE_RE: Final = re.compile(r"^link:(\S+) phone (\S+) on records of (.+)$")
 
@@ -160,12 +177,30 @@ def box_codes(evidence: Iterable[str]) -> list[str]:
 
 def buyer_pairs(evidence: Iterable[str]) -> list[tuple[str, str]]:
     """(person, drug) pairs of a prescription-buyer lead's ``pattern:`` evidence."""
-    out = set()
+    return sorted({(p, d) for p, d, _ in buyer_patterns(evidence)})
+
+
+def buyer_patterns(evidence: Iterable[str]) -> list[tuple[str, str, float | None]]:
+    """(person, drug, ratio to the drug's norm) of each ``pattern:`` evidence line; the
+    ratio is None in evidence that does not state it."""
+    out: dict[tuple[str, str], float | None] = {}
     for e in evidence:
         m = _PATTERN_RE.match(e)
         if m:
-            out.add((m.group(1), m.group(2)))
-    return sorted(out)
+            r = _RATIO_RE.search(e)
+            out[(m.group(1), m.group(2))] = float(r.group(1)) if r else None
+    return [(p, d, out[(p, d)]) for p, d in sorted(out)]
+
+
+def resale_pairs(evidence: Iterable[str]) -> set[tuple[str, str]]:
+    """(sale, resale) event ids of a recycled-drug lead's evidence."""
+    return {(m.group(1), m.group(2)) for e in evidence if (m := _RESALE_RE.match(e))}
+
+
+def later_settlements(evidence: Iterable[str]) -> list[str]:
+    """The later settlement of each pair a lead's evidence names (``settlement:A ... ->
+    settlement:B ...``): the impossible second visit, the split readmission."""
+    return sorted({m.group(1) for e in evidence if (m := _LATER_RE.match(e))})
 
 
 def wave_settlements(evidence: Iterable[str]) -> list[str]:
@@ -245,13 +280,20 @@ class _Index:
         self.sales_in: dict[str, int] = defaultdict(int)
 
     def box_share(self, code: str, sale: BoxEvent) -> tuple[Funds, float, str]:
-        """(fund share, value, item id) of one box in one sale."""
+        """(fund share, value, item id) of one box in one sale: the box's unit price over
+        the settlement's medical cost, times each fund (the price of its fee line, else
+        the drug's reference price: the rule the recycled-drug detector prices with)."""
         sid = sale.setl_id or ""
         setl = self.setl.get(sid)
         for ln in self.lines_of.get(sid, []):
             if code in ln.codes and ln.cnt:
-                per = 1.0 / ln.cnt
-                return line_funds(ln, setl).scaled(per), ln.amount * per, f"{sid}/{code}"
+                price = ln.pric or ln.amount / ln.cnt
+                if setl is None or not setl.medfee_sumamt:
+                    return Funds(), price, f"{sid}/{code}"
+                return setl.funds().scaled(price / setl.medfee_sumamt), price, f"{sid}/{code}"
+        if setl is not None and sale.pric_ref and setl.medfee_sumamt:
+            price = float(sale.pric_ref)
+            return setl.funds().scaled(price / setl.medfee_sumamt), price, f"{sid}/{code}"
         if setl is not None:
             n = max(1, self.sales_in.get(sid, 1))
             return setl.funds().scaled(1.0 / n), setl.medfee_sumamt / n, f"{sid}/{code}"
@@ -262,13 +304,14 @@ def _party_key(kind: str | None, code: str | None) -> str:
     return f"{kind}:{code}"
 
 
-def _charge_resales(
-    led: Ledger, idx: _Index, resales: list[Resale], parties: set[str], seller_charged: bool
-) -> None:
+def _charge_resales(led: Ledger, idx: _Index, resales: list[Resale], parties: set[str]) -> None:
+    """Each resale: the outlet, the resale's fund share; the insured person who bought
+    the box at its origin sale, that sale's (a box resold again was bought at a resale,
+    whose fund share is the outlet's). So every sale counts once, as the detector's."""
     for rs in resales:
         buyer = _party_key("person", rs.first.to_code)
         outlet = _party_key(rs.second.from_kind, rs.second.from_code)
-        if seller_charged and buyer in parties:
+        if rs.first_in_chain and buyer in parties:
             f1, _, item1 = idx.box_share(rs.code, rs.first)
             led.charge(buyer, item1, f1, f"药盒 {rs.code} 于结算 {rs.first.setl_id} 购得后回流再售")
         f2, v2, item2 = idx.box_share(rs.code, rs.second)
@@ -280,9 +323,14 @@ def _charge_resales(
             led.trade_value(outlet, f"box:{rs.code}", v1 or v2, f"收购并再次销售药盒 {rs.code}")
 
 
-def _recycled(led: Ledger, idx: _Index, events: list[BoxEvent], parties: set[str]) -> None:
+def _recycled(
+    led: Ledger, idx: _Index, events: list[BoxEvent], parties: set[str], evidence: list[str]
+) -> None:
     resales, launders = walk(events)
-    _charge_resales(led, idx, resales, parties, seller_charged=True)
+    named = resale_pairs(evidence)
+    if named:  # a box's resales by other chains belong to their own leads
+        resales = [r for r in resales if (r.first.event_id, r.second.event_id) in named]
+    _charge_resales(led, idx, resales, parties)
     for la in launders:
         sup = _party_key("supplier", la.event.from_code)
         if sup in parties:
@@ -299,15 +347,17 @@ def _buyers(
     led: Ledger,
     idx: _Index,
     events: list[BoxEvent],
-    pairs: list[tuple[str, str]],
+    pairs: list[tuple[str, str, float | None]],
     parties: set[str],
 ) -> None:
+    """Per buyer and drug, the fund's share of the excess over plausible own use: the
+    share ``1 - 1/ratio`` of the fund paid for all the buyer's boxes of that drug, where
+    the ratio is the detector's (days of supply over days elapsed plus one purchase's
+    supply, against the drug's own norm) as its evidence states it. An outlet that
+    resold a buyer's boxes is charged their value as drugs bought and sold (their fund
+    share belongs to the recycled-drug lead of those resales)."""
     resales, _ = walk(events)
-    resold_by: dict[str, set[str]] = defaultdict(set)  # person -> codes resold
-    for rs in resales:
-        if rs.first.to_code:
-            resold_by[rs.first.to_code].add(rs.code)
-    for psn, drug_code in pairs:
+    for psn, drug_code, ratio in pairs:
         key = _party_key("person", psn)
         if key not in parties:
             continue
@@ -326,45 +376,35 @@ def _buyers(
             continue
         boxes = sum(ln.cnt for ln in lines)
         funds = Funds()
-        resold_funds = Funds()
-        resold_boxes = 0
         for ln in lines:
-            lf = line_funds(ln, idx.setl.get(ln.setl_id))
-            funds = funds.plus(lf)
-            gone = [c for c in ln.codes if c in resold_by.get(psn, set())]
-            if gone and ln.cnt:
-                resold_funds = resold_funds.plus(lf, len(gone) / ln.cnt)
-                resold_boxes += len(gone)
+            funds = funds.plus(line_funds(ln, idx.setl.get(ln.setl_id)))
             led.basis[key].add(ln.setl_id)
         supply = boxes / daily
         elapsed = _days_between(lines[0].time, lines[-1].time)
         own_use = elapsed + supply / len(lines)
-        rest_boxes = boxes - resold_boxes
-        rest_supply = rest_boxes / daily
-        excess_days = max(0.0, rest_supply - own_use)
-        excess_boxes = min(rest_boxes, excess_days * daily)
-        rest_funds = funds.plus(resold_funds, -1.0)
-        excess = rest_funds.scaled(excess_boxes / rest_boxes) if rest_boxes > 0 else Funds()
+        if ratio is None:  # evidence of an earlier detector: the label's dose as the norm
+            ratio = supply / own_use if own_use > 0 else 0.0
+        share = max(0.0, 1 - 1 / ratio) if ratio > 0 else 0.0
         name = drug.list_name if drug and drug.list_name else drug_code
         led.workings[key].append(
             f"{name}({drug_code}):共购 {boxes:g} 盒,日用量 {daily:g} 盒,供药 {supply:,.1f} 天;"
-            f"首末次购药间隔 {elapsed} 天,合理用药天数 {own_use:,.1f} 天"
+            f"首末次购药间隔 {elapsed} 天,合理用药天数 {own_use:,.1f} 天;"
+            f"与该药常规购药人相比的购药倍数 {ratio:,.2f}"
         )
-        if resold_boxes:
-            led.charge(
-                key,
-                f"resold:{psn}:{drug_code}",
-                resold_funds,
-                f"非自用:{resold_boxes} 盒购得后被再次销售",
-            )
         led.charge(
             key,
             f"excess:{psn}:{drug_code}",
-            excess,
-            f"超出合理自用:{excess_days:,.1f} 天 = {excess_boxes:,.1f} 盒"
-            f"(其余 {rest_boxes:g} 盒基金支付 {fmt_funds(rest_funds)} 按比例)",
+            funds.scaled(share),
+            f"超出合理自用:全部 {boxes:g} 盒基金支付 {fmt_funds(funds)} 的 {100 * share:,.1f}%"
+            f"(1 − 1/{ratio:,.2f})",
         )
-    _charge_resales(led, idx, resales, parties, seller_charged=False)
+    for rs in resales:
+        outlet = _party_key(rs.second.from_kind, rs.second.from_code)
+        seller = _party_key("person", rs.first.to_code)
+        if outlet in parties and rs.first.to_code and seller in parties:
+            _, v1, _ = idx.box_share(rs.code, rs.first)
+            _, v2, _ = idx.box_share(rs.code, rs.second)
+            led.trade_value(outlet, f"box:{rs.code}", v1 or v2, f"收购并再次销售药盒 {rs.code}")
 
 
 def _days_between(a: str | None, b: str | None) -> int:
@@ -630,12 +670,16 @@ def build(raw: Raw, cfg: ReferralConfig) -> Evidence:
             idx.sales_in[e.setl_id] += 1
     led = Ledger()
     if typ == "recycled_drug":
-        _recycled(led, idx, raw.box_events, pset)
+        _recycled(led, idx, raw.box_events, pset, ev_lines)
     elif typ == "prescription_buyer":
-        _buyers(led, idx, raw.box_events, buyer_pairs(ev_lines), pset)
+        _buyers(led, idx, raw.box_events, buyer_patterns(ev_lines), pset)
     elif typ == "inpatient_recruitment":
         _settlement_based(
             led, idx, wave_settlements(ev_lines), pmap, {"organiser", "institution"}, "批次住院结算"
+        )
+    elif typ in PAIR_TYPOLOGIES:
+        _settlement_based(
+            led, idx, later_settlements(ev_lines), pmap, {"institution"}, PAIR_TYPOLOGIES[typ]
         )
     else:
         _settlement_based(led, idx, settlement_ids(ev_lines), pmap, {"institution"}, "结算")
@@ -668,7 +712,16 @@ def build(raw: Raw, cfg: ReferralConfig) -> Evidence:
     totals = Funds()
     for item in sorted(led.case):
         totals = totals.plus(led.case[item])
+    case_amount = cents(totals.fund())
     totals = totals.rounded()
+    real = [s for s in raw.settlements if not s.refund]
+    related = Related(
+        settlements=len(real),
+        medfee=cents(sum(s.medfee_sumamt for s in real)),
+        fund=cents(sum(s.fund_pay_sumamt for s in real)),
+        acct=cents(sum(s.acct_pay for s in real)),
+        cash=cents(sum(s.psn_cash_pay for s in real)),
+    )
     names = {p.key: f"{p.name or p.id}({p.id})" for p in parties}
     for s in raw.settlements:
         k = f"institution:{s.fixmedins_code}"
@@ -721,6 +774,8 @@ def build(raw: Raw, cfg: ReferralConfig) -> Evidence:
         amounts=amounts,
         totals=totals,
         total_fraud_amount=totals.total(acct),
+        case_amount=case_amount,
+        related=related,
         timeline=timeline(raw.settlements, raw.box_events, names),
         links=lk,
         provisions={k: v.model_dump() for k, v in sorted(cfg.provisions.items())},

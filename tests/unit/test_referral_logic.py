@@ -222,7 +222,7 @@ def recycled_raw() -> Raw:
         _member("resold_box", "trace_code", "B1"),
     ]
     return Raw(
-        lead=_lead("recycled_drug", ["box:B1 sale:x (to A1, setl S1) -> resale:y (setl S2)"]),
+        lead=_lead("recycled_drug", ["box:B1 sale:B1-2 (to A1, setl S1) -> resale:B1-4 (setl S2)"]),
         members=members, settlements=setls, lines=lines,
         drugs=[Drug(med_list_codg="XHV", list_name="某靶向药", pric_ref=1000, daily_units=0.1)],
         box_events=evs,
@@ -246,6 +246,9 @@ def test_recycled_amounts_by_fund() -> None:
     assert a["supplier:L"].drug_trade_value == pytest.approx(1000)
     assert a["supplier:L"].fraud_amount == 0
     assert ev.total_fraud_amount == pytest.approx(900 * share + 700, abs=0.02)
+    # 涉案金额: what the fund paid for the two sales of the box, without personal account
+    assert ev.case_amount == pytest.approx(780 * share + 700, abs=0.01)
+    assert ev.related.settlements == 2 and ev.related.medfee == pytest.approx(2200)
     roles = {p.id: p.role for p in ev.parties}
     assert roles == {"A1": "card_lender", "PR": "recycling_outlet", "L": "laundering_supplier"}
     assert ev.party("person:A1").certno == "370103195805022345"  # type: ignore[union-attr]
@@ -260,13 +263,13 @@ def test_personal_account_can_be_left_out_of_the_fraud_amount() -> None:
     assert a["person:A1"].funds.acct == pytest.approx(100, abs=0.01)  # still shown
 
 
-def test_prescription_buyer_excess_over_own_use_plus_resold_boxes() -> None:
+def _buyer_raw(pattern: str) -> Raw:
     # K1: 10 purchases of 3 boxes, one every 7 days; a box lasts 10 days (0.1 a day).
-    setls, lines, evs = [], [], []
+    setls, lines = [], []
     for k in range(10):
         t = (datetime(2025, 1, 1, 9) + timedelta(days=7 * k)).isoformat()
         sid = f"S{k}"
-        setls.append(_setl(sid, "K1", "H1", t, 3000, hifp_pay=2100))
+        setls.append(_setl(sid, "K1", "H1", t, 3000, hifp_pay=2100, acct_pay=300))
         codes = ["BX"] if k == 0 else []
         lines.append(_line(f"F{k}", sid, "K1", t, 3, 1000, codes))
     # one box of the first purchase came back and was sold again by outlet PR
@@ -276,24 +279,53 @@ def test_prescription_buyer_excess_over_own_use_plus_resold_boxes() -> None:
     ]
     setls.append(_setl("SR", "E9", "PR", "2025-01-20T09:00:00", 1000, hifp_pay=700))
     lines.append(_line("FR", "SR", "E9", "2025-01-20T09:00:00", 1, 1000, ["BX"]))
-    raw = Raw(
-        lead=_lead("prescription_buyer", ["pattern:K1 drug XHV (某靶向药) 30 boxes"]),
+    return Raw(
+        lead=_lead("prescription_buyer", [pattern]),
         members=[_member("buyer", "person", "K1"), _member("recycler", "institution", "PR")],
         settlements=setls, lines=lines, box_events=evs,
         drugs=[Drug(med_list_codg="XHV", list_name="某靶向药", pric_ref=1000, daily_units=0.1)],
     )  # fmt: skip
-    ev = build(raw, config.load())
+
+
+def test_prescription_buyer_excess_over_own_use_at_the_detectors_ratio() -> None:
+    pattern = "pattern:K1 drug XHV (某靶向药) 30 boxes = 200 days of supply in 63 days"
+    ev = build(_buyer_raw(pattern + ", ratio 2.5"), config.load())
     a = {x.party: x for x in ev.amounts}
     k1 = a["person:K1"]
-    # 30 boxes = 300 days; elapsed 63 days + 30 days (one purchase's supply) = 93 days
-    # resold: 1 box in full (700); the other 29 boxes = 290 days, 197 days = 19.7 boxes
-    # beyond own use at 700 a box
-    assert k1.funds.hifp == pytest.approx(700 + 19.7 * 700, abs=0.01)
+    # the fund paid 21,000 for the 30 boxes; beyond own use: 1 - 1/2.5 = 60 %
+    assert k1.funds.hifp == pytest.approx(0.6 * 21000, abs=0.01)
+    assert k1.funds.acct == pytest.approx(0.6 * 3000, abs=0.01)
+    assert ev.case_amount == pytest.approx(0.6 * 21000, abs=0.01)  # the personal account apart
+    assert ev.total_fraud_amount == pytest.approx(0.6 * 24000, abs=0.01)
     assert k1.rule == "prescription_buyer"
-    assert any("非自用" in w for w in k1.workings)
-    assert a["institution:PR"].funds.hifp == pytest.approx(700)
+    # the outlet's resale is the recycled-drug lead's; here the drugs it bought and sold
+    assert a["institution:PR"].funds.hifp == 0
     assert a["institution:PR"].drug_trade_value == pytest.approx(1000)
     assert {p.role for p in ev.parties} == {"professional_buyer", "recycling_outlet"}
+    # evidence that states no ratio: the label's dose is the norm, 300 days over
+    # 63 + 30 days elapsed
+    old = build(_buyer_raw(pattern), config.load())
+    assert old.case_amount == pytest.approx(21000 * (1 - 93 / 300), abs=0.01)
+
+
+def test_pairs_count_their_later_settlement() -> None:
+    setls = [
+        _setl("SA", "T1", "H1", "2025-01-01T09:00:00", 500, hifp_pay=300),
+        _setl("SB", "T1", "H2", "2025-01-01T10:00:00", 800, hifp_pay=400, acct_pay=100),
+    ]
+    raw = Raw(
+        lead=_lead("spatiotemporal", [
+            "settlement:SA 2025-01-01 09:00 at H1 -> settlement:SB 2025-01-01 10:00 at H2: "
+            "900 km in 1.0 h (needs 4.1 h)"]),
+        members=[_member("card_holder", "person", "T1"),
+                 _member("institution", "institution", "H1"),
+                 _member("institution", "institution", "H2")],
+        settlements=setls, lines=[], drugs=[], box_events=[],
+    )  # fmt: skip
+    ev = build(raw, config.load())
+    assert ev.case_amount == pytest.approx(400)
+    assert ev.total_fraud_amount == pytest.approx(500)  # with the personal account
+    assert ev.related.settlements == 2 and ev.related.fund == pytest.approx(700)
 
 
 def test_inpatient_waves_charge_patients_their_own_and_the_organiser_all() -> None:

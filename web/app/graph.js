@@ -82,7 +82,7 @@ function settlementText(p) {
   const what = inpatient ? t("tl.admissions") : t("kind.settlement");
   const span = inpatient && p.endtime ? `${md(p.begntime)}→${String(p.endtime).slice(5, 10)}` : md(p.begntime || p.setl_time);
   const amt = p.hifp_pay ?? p.fund_pay_sumamt ?? p.medfee_sumamt;
-  return `${what} ${span}${amt !== undefined && amt !== null ? " " + fmtMoney(amt) : ""}`;
+  return `${what} ${span}${amt !== undefined && amt !== null ? " " + fmtMoney(amt, 0) : ""}`;
 }
 
 function eventText(p) {
@@ -92,7 +92,7 @@ function eventText(p) {
 function feelineText(p) {
   const q = p.cnt !== undefined && p.cnt !== null ? ` ×${p.cnt}` : "";
   const amt = p.det_item_fee_sumamt;
-  return `${md(p.fee_ocur_time)}${q}${amt !== undefined && amt !== null ? " " + fmtMoney(amt) : ""}`;
+  return `${md(p.fee_ocur_time)}${q}${amt !== undefined && amt !== null ? " " + fmtMoney(amt, 0) : ""}`;
 }
 
 /** Text drawn on a node. */
@@ -510,7 +510,7 @@ export class GraphPanel {
           g.n += 1;
           g.money += Number(x.kind === "settlement" ? p.hifp_pay ?? p.fund_pay_sumamt ?? p.medfee_sumamt ?? 0 : 0);
         }
-        for (const [what, g] of groups) lines.push(`${what} ×${g.n}${g.money ? " " + fmtMoney(g.money) : ""}`);
+        for (const [what, g] of groups) lines.push(`${what} ×${g.n}${g.money ? " " + fmtMoney(g.money, 0) : ""}`);
         lines.push(`${md(nodeDate(evs[0]))} … ${md(nodeDate(evs[evs.length - 1]))}`);
       }
       els.push({

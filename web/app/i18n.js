@@ -51,6 +51,12 @@ const zh = {
   "kind.event": "流转事件", "kind.feeline": "费用明细", "kind.phone": "电话",
   "kind.address": "地址", "kind.drug": "药品", "kind.terminal": "终端", "kind.lead": "线索",
   "kind.other": "其他",
+  "amount.detail": "明细", "amount.title": "涉案金额明细", "amount.case": "涉案金额",
+  "amount.definition": "基金（统筹基金、大病保险、医疗救助）为可疑部分支付的金额，每笔结算或药盒只计一次；线索列表、本页与移送材料为同一数字",
+  "amount.legal": "移送材料认定诈骗金额合计", "amount.acct": "个人账户", "amount.related": "关联结算总额（基金及个人账户支付）",
+  "amount.settlements": "笔结算", "amount.medfee": "医疗费", "amount.fund": "基金支付",
+  "amount.shares": "各成员计入的部分（机构、组织者计入全部，合计按每项只计一次）",
+  "amount.party": "成员", "amount.role": "角色", "amount.items": "计算过程", "amount.rule": "认定规则",
   "lead.score": "评分", "lead.amount": "涉案金额（基金支付）", "lead.period": "时间范围",
   "lead.region": "区划", "lead.assignee": "负责人", "lead.status": "状态",
   "lead.members": "成员", "lead.reasons": "研判依据", "lead.factor": "指标",
@@ -147,6 +153,12 @@ const en = {
   "kind.event": "Box event", "kind.feeline": "Fee line", "kind.phone": "Phone",
   "kind.address": "Address", "kind.drug": "Drug", "kind.terminal": "Terminal", "kind.lead": "Lead",
   "kind.other": "Other",
+  "amount.detail": "breakdown", "amount.title": "Amount at risk, item by item", "amount.case": "Amount at risk",
+  "amount.definition": "what the fund (pooled, critical illness, assistance) paid for the suspect part, each settlement or box once; the queue, this page and the referral show the same figure",
+  "amount.legal": "Referral's fraud total", "amount.acct": "personal account", "amount.related": "Related settlements total (fund and personal account)",
+  "amount.settlements": "settlements", "amount.medfee": "medical cost", "amount.fund": "fund paid",
+  "amount.shares": "each member's part (institutions and organisers carry all; the total counts each item once)",
+  "amount.party": "Member", "amount.role": "Role", "amount.items": "Workings", "amount.rule": "Rule",
   "lead.score": "Score", "lead.amount": "Amount at risk (fund share)", "lead.period": "Period",
   "lead.region": "Region", "lead.assignee": "Assignee", "lead.status": "Status",
   "lead.members": "Members", "lead.reasons": "Reasons", "lead.factor": "Factor",
@@ -241,10 +253,13 @@ export function translate(root = document) {
   document.title = t("app.title");
 }
 
-export function fmtMoney(v) {
+/** Yuan with cents (amounts are compared with the referral's, to the cent); digits=0
+ * for the graph's compact edge labels. */
+export function fmtMoney(v, digits = 2) {
   if (v === null || v === undefined) return "—";
   return "¥" + Number(v).toLocaleString(lang === "en" ? "en-US" : "zh-CN", {
-    maximumFractionDigits: 0,
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
   });
 }
 

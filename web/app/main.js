@@ -228,13 +228,15 @@ async function leadView(leadId) {
       </div>
       <dl class="facts">
         <div><dt>${t("lead.score")}</dt><dd>${scoreBar(lead.score)}</dd></div>
-        <div><dt>${t("lead.amount")}</dt><dd class="amount" id="lead-amount">${fmtMoney(lead.amount_at_risk)}</dd></div>
+        <div><dt>${t("lead.amount")}</dt><dd class="amount"><span id="lead-amount">${fmtMoney(lead.amount_at_risk)}</span>
+          <button type="button" class="link small" id="amount-detail-btn" aria-expanded="false">${t("amount.detail")}</button></dd></div>
         <div><dt>${t("lead.members")}</dt><dd>${lead.member_count ?? lead.members.length}</dd></div>
         <div><dt>${t("lead.period")}</dt><dd>${fmtDate(lead.first_seen)} – ${fmtDate(lead.last_seen)}</dd></div>
         <div><dt>${t("lead.region")}</dt><dd>${esc(lead.region || "")}</dd></div>
         <div><dt>${t("lead.assignee")}</dt><dd id="lead-assignee">${esc(lead.assignee || "—")}</dd></div>
       </dl>
     </div>
+    <div class="card" id="amount-detail" hidden></div>
     <div class="lead-body">
       <div class="lead-main">
         ${lead.typology === "spatiotemporal" ? `<div class="card"><h3>${t("map.title")}</h3><div id="travel-map"></div></div>` : ""}
@@ -270,6 +272,7 @@ async function leadView(leadId) {
   graph.render();
 
   renderWorkflow(lead);
+  $("#amount-detail-btn").addEventListener("click", () => toggleAmounts(lead));
 
   for (const li of root.querySelectorAll(".members li")) {
     li.querySelector("a").addEventListener("click", (e) => { e.preventDefault(); graph.selectById(li.dataset.node); });
@@ -289,6 +292,33 @@ async function leadView(leadId) {
 
   if (lead.typology === "spatiotemporal") await renderTravelMap($("#travel-map"), lead, graph);
   await leadTimeline(lead, graph);
+}
+
+// 涉案金额 (the lead's amount: what the fund paid for the suspect part) broken down by
+// member, item by item, as the referral package counts it (GET /leads/{id}/amounts); the
+// wider total of the settlements read with the lead is a different figure, labelled so.
+async function toggleAmounts(lead) {
+  const box = $("#amount-detail");
+  const btn = $("#amount-detail-btn");
+  if (!box.hidden) { box.hidden = true; btn.setAttribute("aria-expanded", "false"); return; }
+  box.hidden = false;
+  btn.setAttribute("aria-expanded", "true");
+  box.innerHTML = `<p class="muted">${t("common.loading")}</p>`;
+  const a = await api.get(`/leads/${encodeURIComponent(lead.lead_id)}/amounts`);
+  const r = a.related;
+  box.innerHTML = `<h3>${t("amount.title")}</h3>
+    <p>${t("amount.case")} <b class="amount" id="amount-case">${fmtMoney(a.case_amount)}</b> · ${t("amount.definition")}</p>
+    <p class="small">${t("amount.legal")} <b id="amount-legal">${fmtMoney(a.total_fraud_amount)}</b> =
+      ${t("amount.case")} ${fmtMoney(a.case_amount)} + ${t("amount.acct")} ${fmtMoney(a.total_fraud_amount - a.case_amount)}
+      · ${t("amount.related")} <b id="amount-related">${fmtMoney(r.fund + r.acct)}</b>
+      (${r.settlements} ${t("amount.settlements")}, ${t("amount.medfee")} ${fmtMoney(r.medfee)}, ${t("amount.fund")} ${fmtMoney(r.fund)}, ${t("amount.acct")} ${fmtMoney(r.acct)})</p>
+    <p class="muted small">${t("amount.shares")}</p>
+    <div class="evidence-wrap"><table class="amounts"><thead><tr><th>${t("amount.party")}</th><th>${t("amount.role")}</th>
+      <th>${t("amount.fund")}</th><th>${t("amount.acct")}</th><th>${t("amount.items")}</th></tr></thead>
+    <tbody>${a.parties.map((p) => `<tr><td class="mono small">${esc(p.party)}</td><td>${esc(p.role_zh)}</td>
+      <td class="num">${fmtMoney(p.amount)}</td><td class="num">${fmtMoney(p.personal_account)}</td>
+      <td class="small">${esc(p.workings.slice(0, 6).join("；"))}${p.workings.length > 6 ? ` … (${p.workings.length})` : ""}</td></tr>`).join("")}</tbody></table></div>
+    <details><summary class="small">${t("amount.rule")}</summary><p class="small">${esc(a.rule)}</p></details>`;
 }
 
 // A lead becomes referred only by making its referral package (POST /leads/{id}/referral):

@@ -18,6 +18,7 @@ from fraudrings.api.deps import (
     Principal,
     PurposeParams,
     Supervisor,
+    User,
     audit_ids,
     get_service,
     require_purpose,
@@ -61,6 +62,34 @@ class ReferralPublic(BaseModel):
     manifest_url: str
 
 
+class PartyShare(BaseModel):
+    party: str = Field(description="kind:id of the member")
+    role_zh: str
+    amount: float = Field(description="the fund's payment (基金支付) charged to this party")
+    personal_account: float
+    items: list[str] = Field(description="the settlements, lines and boxes counted")
+    workings: list[str]
+
+
+class RelatedTotal(BaseModel):
+    settlements: int
+    medfee: float
+    fund: float
+    acct: float
+    cash: float
+
+
+class LeadAmounts(BaseModel):
+    lead_id: str
+    amount_at_risk: float = Field(description="涉案金额: what the fund paid for the suspect part")
+    case_amount: float = Field(description="the same figure worked out item by item")
+    total_fraud_amount: float = Field(description="the referral's legal total (认定诈骗金额)")
+    personal_account: float
+    rule: str
+    related: RelatedTotal = Field(description="关联结算总额: every settlement read with the lead")
+    parties: list[PartyShare]
+
+
 def _folder(request: Request, lead_id: str, referral_id: str) -> FsPath:
     if not (_SAFE_ID.fullmatch(lead_id) and _SAFE_ID.fullmatch(referral_id)):
         raise ProblemError(404, "no such referral file", slug="not-found")
@@ -91,6 +120,50 @@ def _referrals(request: Request, user: Principal, lead_id: str) -> list[dict[str
     if not svc.read("api_lead_get", {"lead_id": lead_id, **user.scope}):
         raise ProblemError(404, NOT_FOUND, slug="not-found")
     return referrals(svc.gw, lead_id, user.region)
+
+
+@router.get(
+    "/{lead_id}/amounts",
+    response_model=LeadAmounts,
+    summary="The lead's amount (涉案金额) and its breakdown by member, as its referral counts it",
+    responses=responses(404, 422),
+)
+def lead_amounts(request: Request, user: User, lead_id: LeadId) -> LeadAmounts:
+    from fraudrings.referral import config, service
+
+    svc = get_service(request)
+    if not svc.read("api_lead_get", {"lead_id": lead_id, **user.scope}):
+        raise ProblemError(404, NOT_FOUND, slug="not-found")
+    try:
+        cfg = config.load(svc.settings.referral_thresholds)
+        ev, _ = service.evidence(svc.gw, lead_id, user.region, cfg)
+    except service.LeadNotFound:
+        raise ProblemError(404, NOT_FOUND, slug="not-found") from None
+    except config.ConfigError as exc:
+        raise ProblemError(500, str(exc), slug="referral-not-configured") from None
+    roles = {p.key: p.role_zh for p in ev.parties}
+    audit_ids(request, [f"lead:{lead_id}"])
+    return LeadAmounts(
+        lead_id=lead_id,
+        amount_at_risk=ev.lead.amount_at_risk,
+        case_amount=ev.case_amount,
+        total_fraud_amount=ev.total_fraud_amount,
+        personal_account=ev.totals.acct,
+        rule=ev.rule,
+        related=RelatedTotal(**ev.related.model_dump()),
+        parties=[
+            PartyShare(
+                party=a.party,
+                role_zh=roles.get(a.party, ""),
+                amount=round(a.funds.fund(), 2),
+                personal_account=a.funds.acct,
+                items=a.basis,
+                workings=a.workings,
+            )
+            for a in sorted(ev.amounts, key=lambda a: -a.funds.fund())
+            if a.basis
+        ],
+    )
 
 
 @router.post(

@@ -348,7 +348,7 @@ def _draft(
         for c in by_person[p]:
             evidence.append(
                 f"pattern:{p} drug {c.drug} ({c.drug_name}) {c.boxes} boxes = "
-                f"{c.supply:.0f} days of supply in {c.elapsed} days"
+                f"{c.supply:.0f} days of supply in {c.elapsed} days, ratio {c.ratio!r}"
             )
             for ln in c.lines:
                 times.append(ln["time"])

@@ -378,6 +378,11 @@ def pooling(gw: Gateway, cfg: PoolingConfig, timer: Timer | None = None) -> list
                 have = {(m.kind, m.id) for m in e.members}
                 e.members += [m for m in d.members if (m.kind, m.id) not in have]
                 e.evidence = (e.evidence + d.evidence)[: cfg.max_evidence]
+                # the amount of the settlements both name, each once
+                ids = sorted({x.split()[0][11:] for x in e.evidence if x.startswith("settlement:")})
+                with tm.stage("queries"):
+                    funds = gw.read("detect_pooling_details", {"setl_ids": ids})
+                e.amount_at_risk = sum(_f(r["fund"]) for r in funds)
                 e.score = max(e.score, d.score)
                 break
         else:
