@@ -83,6 +83,18 @@ class ServerStatus:
             f"http 127.0.0.1:{self.http_port}; instance {self.home}"
         )
 
+    def as_dict(self) -> dict[str, object]:
+        """The status as ``fraudrings neo4j status --json`` prints it."""
+        return {
+            "running": self.running,
+            "pid": self.pid,
+            "bolt_port": self.bolt_port,
+            "http_port": self.http_port,
+            "version": self.version,
+            "installed": self.installed,
+            "home": str(self.home),
+        }
+
 
 def _say(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)

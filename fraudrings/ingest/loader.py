@@ -338,6 +338,25 @@ def content_key(spec: FileSpec, raw: dict[str, str]) -> tuple[bytes, bytes]:
     return SeenKeys.digest(*(raw.get(k, "").strip() for k in spec.key)), content
 
 
+def load_drop(
+    gw: Gateway,
+    settings: Any,
+    drop: Path,
+    *,
+    batch_size: int = 0,
+    quarantine_root: Path | None = None,
+    progress: bool = True,
+) -> LoadReport:
+    """``fraudrings ingest DIR``: load a drop online, options defaulting to ``settings``."""
+    loader = Loader(
+        gw,
+        batch_size=batch_size or settings.batch_size,
+        quarantine_root=Path(quarantine_root or settings.quarantine_dir),
+        progress=progress,
+    )
+    return loader.load(Path(drop))
+
+
 class Loader:
     def __init__(
         self,

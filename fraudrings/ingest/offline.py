@@ -623,6 +623,38 @@ def set_empty_lists(gw: Gateway, directory: Path, batch: int = 5000) -> int:
 
 
 # --- the whole initial load ---------------------------------------------------------------
+def initial_load(
+    settings: Any,
+    server: LocalServer,
+    drop: Path,
+    *,
+    quarantine_root: Path | None = None,
+    replace: bool = False,
+    workers: int = 0,
+    importer_memory: str = "2g",
+    progress: bool = True,
+) -> LoadReport:
+    """``fraudrings ingest DIR --initial``: the initial load of the local server that
+    ``settings`` name; refused (:class:`InitialLoadError`, nothing changed) for a remote
+    one or a database that is not empty (unless ``replace``)."""
+    if not settings.is_local_uri:
+        raise InitialLoadError(
+            f"--initial writes the files of the local Neo4j (`fraudrings neo4j start`), not "
+            f"{settings.neo4j_uri}; load a remote server with `fraudrings ingest DIR`"
+        )
+    load = InitialLoad(
+        server=server,
+        gateway=lambda: Gateway.from_settings(settings),
+        quarantine_root=Path(quarantine_root or settings.quarantine_dir),
+        replace=replace,
+        workers=workers,
+        importer_memory=importer_memory,
+        database=settings.neo4j_database,
+        progress=progress,
+    )
+    return load.run(Path(drop))
+
+
 @dataclass
 class InitialLoad:
     """Options of one initial load of the local server."""

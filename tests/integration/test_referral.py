@@ -73,7 +73,7 @@ def ref(gw: Gateway, settings: Settings, tmp_path_factory: pytest.TempPathFactor
     client = TestClient(create_app(s, gateway=gw, store=store))
     client.__enter__()
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(cli, "_settings", lambda: s)
+        mp.setattr(cli.common, "settings", lambda: s)
         yield Ctx(gw, s, store, Api(client, store), leads, tmp)
     client.__exit__(None, None, None)
 

@@ -135,7 +135,7 @@ def test_cli_audit_verify_and_prune(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     s = _settings(tmp_path)
-    monkeypatch.setattr(cli, "_settings", lambda: s)
+    monkeypatch.setattr(cli.common, "settings", lambda: s)
     st = Store(s.service_db)
     for i in range(4):
         _row(st, i, at=(datetime.now(UTC) - timedelta(days=300 - i)).isoformat())
@@ -159,7 +159,7 @@ def test_cli_users_add_enrols_totp_once(
     import io
 
     s = _settings(tmp_path)
-    monkeypatch.setattr(cli, "_settings", lambda: s)
+    monkeypatch.setattr(cli.common, "settings", lambda: s)
     monkeypatch.setattr("sys.stdin", io.StringIO("a-long-password\n"))
     assert (
         cli.main(["users", "add", "bob", "--role", "analyst", "--region", "37", "--password-stdin"])

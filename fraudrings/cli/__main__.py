@@ -1,0 +1,5 @@
+import sys
+
+from fraudrings.cli import main
+
+sys.exit(main())

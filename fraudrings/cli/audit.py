@@ -1,0 +1,41 @@
+"""``fraudrings audit verify|prune``: the audit log's hash chain."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from fraudrings.cli import common
+from fraudrings.cli.common import EXIT_FAIL, EXIT_USAGE, CliError
+
+
+def run(args: argparse.Namespace) -> int:
+    from fraudrings.casework import accounts
+    from fraudrings.casework.store import AuditBroken
+
+    s = common.settings()
+    store = common.store()
+    try:
+        if args.action == "verify":
+            try:
+                r = store.verify_audit()
+            except AuditBroken as exc:
+                print(f"audit chain BROKEN at row {exc.row_id}: {exc.reason}", file=sys.stderr)
+                return EXIT_FAIL
+            print(
+                f"audit chain intact: {r['rows']:,} rows, ids {r['first_id']}..{r['last_id']}, "
+                f"head {str(r['head'])[:16]}"
+            )
+            return 0
+        days = args.retention_days or s.audit_retention_days
+        try:
+            r = accounts.prune_audit(store, days)
+        except ValueError as exc:
+            raise CliError(str(exc), EXIT_USAGE) from None
+        print(
+            f"audit rows older than {days} days (before {r['cutoff']}) deleted: "
+            f"{r['deleted']:,}; the chain now starts at row {r['first_kept_id'] or '(unchanged)'}"
+        )
+        return 0
+    finally:
+        store.close()
