@@ -30,6 +30,8 @@ from fraudrings.api.batcher import MicroBatcher
 from fraudrings.api.deps import purpose_of
 from fraudrings.api.lane import CHECK_PATH, CheckLane
 from fraudrings.api.routers import audit, auth, check, entities, health, jobs, leads, referrals, ui
+from fraudrings.api.routers.hsa import HsaLane
+from fraudrings.api.routers.hsa import router as hsa_router
 from fraudrings.api.service import Service
 from fraudrings.casework.store import Store
 from fraudrings.core.settings import Settings, get_settings
@@ -237,6 +239,7 @@ def create_app(
     app.include_router(jobs.router)
     app.include_router(audit.router)
     app.include_router(check.router)
+    app.include_router(hsa_router)  # the national platform's interfaces (3101 ...)
     app.include_router(health.router)
 
     app.mount(DOCS_STATIC, StaticFiles(directory=_docs_dir()), name="docs-static")
@@ -262,6 +265,7 @@ def create_app(
     # Outermost first: CORS (only when origins are configured), the audit, then the
     # counter's lane for the pre-settlement check (audited like every other call).
     check_route = next(r for r in check.router.routes if getattr(r, "path", None) == CHECK_PATH)
+    app.add_middleware(HsaLane, service=svc)
     app.add_middleware(CheckLane, service=svc, route=check_route)
     app.add_middleware(AuditMiddleware, store=st)
     if s.cors_origins:

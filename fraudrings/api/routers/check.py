@@ -180,7 +180,16 @@ def check_params(body: SettlementCheck) -> dict[str, Any]:
 
 async def run_check(svc: Service, request: Request, body: SettlementCheck) -> CheckResult:
     """The check of one pending settlement, for the route below and for the counter's
-    lane (``api/lane.py``). While the worker's read model is the graph's
+    lane (``api/lane.py``); see :func:`check_with_facts`."""
+    return (await check_with_facts(svc, request, body))[0]
+
+
+async def check_with_facts(
+    svc: Service, request: Request, body: SettlementCheck
+) -> tuple[CheckResult, dict[str, Any] | None]:
+    """The check of one pending settlement and the facts it was made from (None when it
+    could not run); the national interface (``api/routers/hsa.py``) needs to know whether
+    the person is known. While the worker's read model is the graph's
     (``api/checkfacts.py``) it answers from there, on the event loop (a few SQLite
     lookups). Otherwise it waits for its batch (``api/batcher.py``), not for a thread
     of its own, so concurrent counters share one Neo4j transaction. Any error or a batch
@@ -212,10 +221,13 @@ async def run_check(svc: Service, request: Request, body: SettlementCheck) -> Ch
         warnings = warnings_for(body, row, whole=in_region(row, region))
     except Exception:  # never block a sale on our own error (nor on our own slowness)
         log.exception("pre-settlement check failed; answering 'check unavailable'")
-        return CheckResult(checked=False, message="no warning, check unavailable", warnings=[])
+        return (
+            CheckResult(checked=False, message="no warning, check unavailable", warnings=[]),
+            None,
+        )
     # the hit, for the investigators of the leads (never in the answer)
     audit_ids(request, ids + [f"lead:{x['lead_id']}" for x in row.get("leads") or []])
-    return CheckResult(checked=True, warnings=warnings)
+    return CheckResult(checked=True, warnings=warnings), row
 
 
 @router.post(

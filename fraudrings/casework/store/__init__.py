@@ -16,6 +16,7 @@ from fraudrings.casework.store.audit import (
     row_hash,
 )
 from fraudrings.casework.store.base import Database, now
+from fraudrings.casework.store.hsa import HsaStore
 from fraudrings.casework.store.jobs import JobBusy, JobStore
 from fraudrings.casework.store.sessions import SessionStore
 from fraudrings.casework.store.users import User, UserExists, UserStore
@@ -35,5 +36,6 @@ __all__ = [
 ]
 
 
-class Store(UserStore, SessionStore, AuditStore, JobStore):
-    """The whole service database: accounts, sessions, the audit chain and jobs."""
+class Store(UserStore, SessionStore, AuditStore, JobStore, HsaStore):
+    """The whole service database: accounts, sessions, the audit chain, jobs and the
+    national interface's warnings and feedback."""
