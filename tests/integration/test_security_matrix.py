@@ -52,6 +52,12 @@ MIN_ROLE: dict[tuple[str, str], str | None] = {
     ("GET", "/entities/trace_code/{code}/history"): "analyst",
     ("POST", "/check/settlement"): "analyst",  # and institution accounts (own codes)
     ("GET", "/check/hits"): "investigator",
+    ("POST", "/hsa/3101"): "analyst",  # and institution accounts (own codes)
+    ("POST", "/hsa/3102"): "analyst",
+    ("POST", "/hsa/3103"): "analyst",
+    ("POST", "/hsa/3505"): "analyst",
+    ("GET", "/hsa/rules"): "analyst",  # and institution accounts
+    ("GET", "/hsa/feedback"): "investigator",
     ("GET", "/jobs"): "supervisor",
     ("POST", "/jobs"): "supervisor",
     ("GET", "/jobs/{job_id}"): "supervisor",
@@ -293,6 +299,11 @@ INSTITUTION_OPEN = {
     ("GET", "/users/me"),
     ("POST", "/users/me/totp"),
     ("POST", "/check/settlement"),
+    ("POST", "/hsa/3101"),
+    ("POST", "/hsa/3102"),
+    ("POST", "/hsa/3103"),
+    ("POST", "/hsa/3505"),
+    ("GET", "/hsa/rules"),
 }
 
 
