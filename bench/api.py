@@ -90,7 +90,7 @@ def free_port() -> int:
 
 def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     # the way `fraudrings serve` runs it (FRAUDRINGS_API_WORKERS worker processes)
-    code = f"from api.app import serve; serve(port={port}, log_level='warning')"
+    code = f"from fraudrings.api.app import serve; serve(port={port}, log_level='warning')"
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
