@@ -122,8 +122,8 @@ def main() -> None:
         wait_for_read_model(base)
         # the messages are answered, not refused (wrk counts only HTTP errors)
         for _, path, body in kinds["hsa_3102"][:20]:
-            r = httpx.post(base + path, json=body, headers={"Authorization": f"Bearer {tok}"})
-            assert r.status_code == 200 and r.json()["infcode"] == 0, r.text
+            ans = httpx.post(base + path, json=body, headers={"Authorization": f"Bearer {tok}"})
+            assert ans.status_code == 200 and ans.json()["infcode"] == 0, ans.text
         for reqs in kinds.values():
             wrk.run(base, tok, reqs, 4, 2)  # warm-up
         for n in range(args.rounds):
