@@ -31,6 +31,7 @@ whatever the drop's size.
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import marshal
 import os
@@ -60,14 +61,15 @@ from fraudrings.ingest.loader import (
     drop_files,
     quarantine_dir,
 )
+from fraudrings.ingest.mapping import PLAIN_LABELS, TABLES, Table
 from fraudrings.ingest.validate import LOAD_ORDER
 
 PART_BYTES = 16 << 20  # input bytes per partition: what one partition holds in memory
 PLACEHOLDER_GROUPS = ("Person", "Institution", "Practitioner", "Supplier", "Drug", "FeeLine")
-PLAIN_GROUPS = ("Phone", "Address", "Terminal")  # nodes that are only their key
+PLAIN_GROUPS = PLAIN_LABELS  # nodes that are only their key
 # List properties the importer cannot write empty (an empty cell is no property): set
 # after the import, with the key of each node that has one.
-EMPTY_LISTS = {"persons": ("Person", "psn_flags"), "fee_details": ("FeeLine", "drug_trac_codg")}
+EMPTY_LISTS = {t.stem: (t.label, t.empty_list) for t in TABLES.values() if t.empty_list}
 
 
 class InitialLoadError(GraphError):
@@ -296,16 +298,20 @@ class _Emitter:
         if self._fresh("Settlement", setl_id):
             self.events.add(self.events.part(setl_id), ("R", setl_id))
 
-    def link(self, rtype: str, sgroup: str, start: str, egroup: str, end: str | None) -> None:
+    def link(self, rtype: str, sgroup: str, start: str, egroup: str, end: str | None,
+             outgoing: bool = True) -> None:  # fmt: skip
         """``MERGE (end:egroup {key: end}) ON CREATE SET end:Unregistered`` and the
-        relationship to it, when the row names one."""
+        relationship to it (from it, unless ``outgoing``), when the row names one."""
         if end is None:
             return
         if egroup == "Settlement":
             self.setl_ref(end)
         else:
             self.ref(egroup, end)
-        self.out.rel(rtype, sgroup, start, egroup, end)
+        if outgoing:
+            self.out.rel(rtype, sgroup, start, egroup, end)
+        else:
+            self.out.rel(rtype, egroup, end, sgroup, start)
 
     def node(self, group: str, labels: str, props: dict[str, Any]) -> str:
         """A registered node of the row; its key leaves the properties for the ID column."""
@@ -314,64 +320,32 @@ class _Emitter:
         self.out.node(group, key, labels, props)
         return key
 
-    # one method per file ----------------------------------------------------------------
-    def persons(self, r: dict[str, Any]) -> None:
+    # one row of a file, as its table in ingest/mapping.py describes it -------------------
+    def row(self, t: Table, r: dict[str, Any]) -> str:
+        """The row's node with its labels and typed values, registered, and its links."""
         props = r["props"]
-        self._no_empty_list("persons", props)
-        _dates(props, r["t"], Date)
-        key = self.node("Person", "Person", props)
-        self.registered("Person", key)
-        self.link("HAS_PHONE", "Person", key, "Phone", r["tel"])
-        self.link("LIVES_AT", "Person", key, "Address", r["addr"])
-
-    def institutions(self, r: dict[str, Any]) -> None:
-        labels = "Institution"
-        labels += ";Hospital" if r["hospital"] else ""
-        labels += ";Pharmacy" if r["pharmacy"] else ""
-        labels += ";OnlinePlatform" if r["online"] else ""
-        self.registered("Institution", self.node("Institution", labels, r["props"]))
-
-    def practitioners(self, r: dict[str, Any]) -> None:
-        key = self.node("Practitioner", "Practitioner", r["props"])
-        self.registered("Practitioner", key)
-        self.link("WORKS_AT", "Practitioner", key, "Institution", r["fixmedins_code"])
-
-    def suppliers(self, r: dict[str, Any]) -> None:
-        self.registered("Supplier", self.node("Supplier", "Supplier", r["props"]))
-
-    def drugs(self, r: dict[str, Any]) -> None:
-        self.registered("Drug", self.node("Drug", "Drug", r["props"]))
-
-    def settlements(self, r: dict[str, Any]) -> None:
-        props = r["props"]
-        _dates(props, r["t"], Time)
-        labels = "Settlement"
-        labels += ";Inpatient" if r["inpatient"] else ""
-        labels += ";Refund" if r["refund"] else ""
-        key = self.node("Settlement", labels, props)
-        psn, inst = r["psn_no"], r["fixmedins_code"]
-        # the settlement's own record: registered, with the parties a sale takes from it
-        self.events.add(self.events.part(key), ("S", key, inst, psn))
-        self.ref("Person", psn)
-        self.out.rel("SETTLED", "Person", psn, "Settlement", key)
-        self.link("AT", "Settlement", key, "Institution", inst)
-        self.link("TREATED_BY", "Settlement", key, "Practitioner", r["dr_codg"])
-        self.link("VIA_TERMINAL", "Settlement", key, "Terminal", r["terminal_id"])
-        self.link("REVERSES", "Settlement", key, "Settlement", r["refd_setl_id"])
+        if t.empty_list:
+            self._no_empty_list(t.stem, props)
+        if t.times:
+            _dates(props, r["t"], Date if t.times == "date" else Time)
+        if t.time_property and r["time"] is not None:
+            props[t.time_property] = Time(r["time"])
+        labels = ";".join([t.label, *(lab for flag, lab in t.refining if r[flag])])
+        key = self.node(t.label, labels, props)
+        if t.label == "Settlement":
+            # registered with the events (partitioned by settlement), with the parties a
+            # sale takes from it
+            self.events.add(self.events.part(key), ("S", key, r["fixmedins_code"], r["psn_no"]))
+        else:
+            self.registered(t.label, key)
+        for ln in t.links:
+            self.link(ln.rel, t.label, key, ln.target, r[ln.field], ln.outgoing)
+        return key
 
     def fee_details(self, r: dict[str, Any]) -> None:
-        props = r["props"]
-        self._no_empty_list("fee_details", props)
-        if r["time"] is not None:
-            props["fee_ocur_time"] = Time(r["time"])
-        key = self.node("FeeLine", "FeeLine", props)
-        self.registered("FeeLine", key)
+        """The fee line (a row like any other), then its scanned boxes' sales and returns."""
+        key = self.row(TABLES["fee_details"], r)
         setl, drug, psn = r["setl_id"], r["med_list_codg"], r["psn_no"]
-        self.setl_ref(setl)
-        self.out.rel("HAS_LINE", "Settlement", setl, "FeeLine", key)
-        self.link("FOR_DRUG", "FeeLine", key, "Drug", drug)
-        self.link("PRESCRIBED_BY", "FeeLine", key, "Practitioner", r["bilg_dr_codg"])
-        self.link("REVERSES", "FeeLine", key, "FeeLine", r["init_feedetl_sn"])
         if r["events"] and psn is not None:
             self.ref("Person", psn)
         p = self.events.part(setl)
@@ -436,7 +410,11 @@ class MapResult:
 def map_file(slot: int, stem: str, path: Path, work: Path, nparts: int, qdir: Path) -> MapResult:
     rep = FileReport(source=path.name)
     em = _Emitter(work, stem, nparts)
-    emit: Callable[[dict[str, Any]], None] = getattr(em, stem)
+    emit: Callable[[dict[str, Any]], Any]
+    if stem in TABLES and not hasattr(em, stem):  # a row of a node table, nothing more
+        emit = functools.partial(em.row, TABLES[stem])
+    else:
+        emit = getattr(em, stem)
     on_bytes = None
     if _progress is not None:
         counter = _progress
