@@ -221,14 +221,23 @@ class FileSql:
         return ", ".join(self.raw())
 
     @property
+    def has_break(self) -> str:
+        return " OR ".join(
+            f"contains(r.{ident(h)}, chr(10)) OR contains(r.{ident(h)}, chr(13))"
+            for h in self.header
+        )
+
+    @property
     def stripped(self) -> str:
         present = set(self.header)
-        return ", ".join(
+        cols = [
             f"fr_strip(r.{ident(c.name)}) AS {ident('v_' + c.name)}"
             if c.name in present
             else f"CAST(NULL AS VARCHAR) AS {ident('v_' + c.name)}"
             for c in self.spec.cols
-        )
+        ]
+        cols += [f"nullif(r.{ident(h)}, '') AS {ident('x_' + h)}" for h in self.extras]
+        return ", ".join(cols)
 
     @property
     def reversal(self) -> str:
@@ -261,9 +270,21 @@ class FileSql:
 
     @property
     def key(self) -> str:
-        if self.spec.key:
-            return ", ".join(f"c.v_{k}" for k in self.spec.key)
-        return self.content
+        """One expression: the key's stripped cell, a list of them, or the row id."""
+        cols = [f"c.v_{k}" for k in self.spec.key] or ["c._row_md5"]
+        return cols[0] if len(cols) == 1 else "[" + ", ".join(cols) + "]"
+
+    @property
+    def refs(self) -> str:
+        """The parties the accepted rows refer to (see ``REFS``), one SELECT per column."""
+        return (
+            "\nUNION ALL\n".join(
+                f"SELECT DISTINCT {literal(kind)} AS kind, c.v_{col} AS code "
+                f"FROM lake_accepted c WHERE {when}"
+                for kind, col, when in REFS.get(self.stem, ())
+            )
+            or "SELECT CAST(NULL AS VARCHAR) AS kind, CAST(NULL AS VARCHAR) AS code WHERE false"
+        )
 
     @property
     def key_detail(self) -> str:
@@ -293,7 +314,7 @@ class FileSql:
                 "len(c.t_drug_trac_codg) <> abs(c.t_cnt), false) "
                 "AS codes_mismatch"
             )
-        cols += [f"nullif(r.{ident(h)}, '') AS {ident('x_' + h)}" for h in self.extras]
+        cols += [f"c.{ident('x_' + h)}" for h in self.extras]
         return ",\n           ".join(cols)
 
     @property
@@ -305,7 +326,7 @@ class FileSql:
         col = MONTH_OF.get(self.stem)
         if col is None:
             return "'all'"
-        return f"coalesce(strftime(fr_datetime(c.v_{col}), '%Y-%m'), 'unknown')"
+        return f"coalesce(strftime(c.t_{col}, '%Y-%m'), 'unknown')"
 
     @property
     def joins(self) -> str:
@@ -323,6 +344,7 @@ def sample_slots(fs: FileSql, lake_dir: str) -> dict[str, str]:
         "stripped": fs.stripped,
         "values": fs.values,
         "content": fs.content,
+        "has_break": fs.has_break,
         "reversal": fs.reversal,
         "ok": fs.ok,
         "warned": fs.warned,
@@ -336,5 +358,5 @@ def sample_slots(fs: FileSql, lake_dir: str) -> dict[str, str]:
         "month": fs.month,
         "dir": literal(lake_dir),
         "code": f"c.v_{fs.spec.key[0] if fs.spec.key else fs.spec.cols[0].name}",
-        "when": "true",
+        "refs": fs.refs,
     }

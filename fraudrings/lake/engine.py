@@ -56,8 +56,6 @@ class Engine:
             yield
         except (duckdb.InvalidInputException, duckdb.ConversionException) as exc:
             raise LakeInputError(f"{what}: {_first_lines(exc)}") from exc
-        except duckdb.IOException as exc:
-            raise LakeInputError(f"{what}: {_first_lines(exc)}") from exc
         except duckdb.Error as exc:
             raise LakeError(f"{what}: {_first_lines(exc)}") from exc
 

@@ -62,7 +62,6 @@ class LakeIngest:
         qdir = quarantine_dir(self.quarantine_root, drop)
         report = LoadReport(drop=str(drop), quarantine_dir=str(qdir))
         loaded_at = dt.datetime.now().replace(microsecond=0)
-        self.lake_dir.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
         with Engine(
             memory_limit_mb=self.memory_limit_mb,
@@ -85,6 +84,7 @@ class LakeIngest:
 
     def begin(self, eng: Engine) -> None:
         """The load's lookups: regions of the lake's institutions, parties referred to."""
+        self.lake_dir.mkdir(parents=True, exist_ok=True)
         for name in ("regions_init", "refs_init", "registered_init"):
             eng.execute(sql.load(name).body)
         if self._has_files("institutions"):
@@ -114,32 +114,31 @@ class LakeIngest:
         parties = "parties" if stem == "trace_events" else "parties_none"
         eng.execute(sql.load(parties).body)
         quarantined = self._quarantine(eng, fs, path, qdir)
-        eng.execute(sql.load("accepted").fill(content=fs.content))
+        eng.execute(sql.load("accepted").body)
         if self._has_files(stem):
             eng.execute(sql.load("existing").body, {"glob": self._glob(stem)})
         else:
             eng.execute(sql.load("existing_none").body)
-        ((read, duplicates, warned, written),) = eng.fetch(sql.load("counts").body)
-        if written:
-            eng.execute(
-                sql.load("write_rows").fill(
-                    typed=fs.typed,
-                    joins=fs.joins,
-                    region=fs.region,
-                    month=fs.month,
-                    dir=literal(str(self.lake_dir / stem)),
-                ),
-                {"source": path.name, "loaded_at": loaded_at},
-                what=f"{path}: writing the lake",
-            )
+        ((read, duplicates, warned),) = eng.fetch(sql.load("counts").body)
+        ((written,),) = eng.fetch(
+            sql.load("write_rows").fill(
+                typed=fs.typed,
+                joins=fs.joins,
+                region=fs.region,
+                month=fs.month,
+                dir=literal(str(self.lake_dir / stem)),
+            ),
+            {"source": path.name, "loaded_at": loaded_at},
+            what=f"{path}: writing the lake",
+        )
         self._remember(eng, fs)
-        rep.read = read
+        rep.read = int(read)
         rep.duplicates = duplicates
         rep.quarantined = quarantined
         rep.loaded = read - duplicates - sum(quarantined.values())
         if warned:
             rep.warnings["rounding_cent"] = warned
-        self.written[stem] = written
+        self.written[stem] = int(written)
         rep.seconds = time.perf_counter() - t0
         return rep
 
@@ -172,12 +171,15 @@ class LakeIngest:
     def _quarantine(self, eng: Engine, fs: FileSql, path: Path, qdir: Path) -> Counter[str]:
         """Writes the file's quarantine records (as the row loop writes them) and counts
         them by reason."""
+        counts: Counter[str] = Counter()
+        q = Quarantine(qdir, fs.stem, path.name)  # a rerun rewrites the file
+        if not eng.fetch(sql.load("bad_count").body)[0][0]:
+            q.close()
+            return counts
         text = sql.load("quarantine").fill(
             problems=fs.problem_list, key_detail=fs.key_detail, raw=", ".join(fs.raw())
         )
         rows = eng.fetch(text, what=f"{path}: quarantine")
-        counts: Counter[str] = Counter()
-        q = Quarantine(qdir, fs.stem, path.name)
         try:
             lines = self._lines(eng, fs, path, [r[0] for r in rows])
             for (_rn, problems, *cells), line in zip(rows, lines, strict=True):
@@ -195,7 +197,10 @@ class LakeIngest:
         a Parquet file the data row's number plus one."""
         if path.name.endswith(".parquet") or not rns:
             return (rn + 1 for rn in rns)
-        breaks = eng.fetch(sql.load("line_breaks").fill(content=fs.content))
+        breaks = eng.fetch(
+            sql.load("line_breaks").fill(content=fs.content, has_break=fs.has_break),
+            {"upto": rns[-1]},
+        )
 
         def gen() -> Iterator[int]:
             i, before = 0, 0
@@ -215,10 +220,10 @@ class LakeIngest:
                 sql.load("regions_add").fill(code=f"c.v_{code}", region=f"c.v_{region}"),
                 {"kind": kind},
             )
-        for kind, col, when in REFS.get(fs.stem, ()):
+        if fs.stem in REFS:
             eng.execute(
-                sql.load("refs_add").fill(code=f"c.v_{col}", when=when),
-                {"kind": kind, "seen_in": fs.stem, "seq": LOAD_ORDER.index(fs.stem)},
+                sql.load("refs_add").fill(refs=fs.refs),
+                {"seen_in": fs.stem, "seq": LOAD_ORDER.index(fs.stem)},
             )
 
     def placeholders(self, eng: Engine, loaded_at: dt.datetime) -> int:

@@ -53,6 +53,7 @@ def test_every_statement_prepares_against_duckdb(mini_drop: Path, tmp_path: Path
         "kind": "person",
         "seen_in": "trace_events",
         "seq": 7,
+        "upto": 100,
     }
     globs = {
         "regions_lake": "institutions",

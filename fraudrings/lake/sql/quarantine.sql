@@ -3,12 +3,13 @@
 -- key (duplicate_key), a movement whose parties cannot make it; with its raw cells.
 -- Parameters: none. Slots: {{problems}} (the list of fr_check_* of the columns),
 -- {{key_detail}} (the key's columns as name='value' text), {{raw}} (the raw cells).
-SELECT rn, problems, {{raw}}
+SELECT rn, list_transform(problems, lambda p: fr_said(p)) AS problems, {{raw}}
 FROM (
     SELECT c.rn, list_filter({{problems}}, lambda p: p IS NOT NULL) AS problems
     FROM lake_checked c WHERE NOT c.ok
     UNION ALL
-    SELECT v.rn, [fr_problem('duplicate_key', {{key_detail}} || ' was already given with other values')]
+    SELECT v.rn, [fr_note('duplicate_key',
+                          {{key_detail}} || ' was already given with other values')]
     FROM lake_verdicts v JOIN lake_raw r USING (rn) WHERE v.verdict = 'conflict'
     UNION ALL
     SELECT rn, problems FROM lake_party_problems

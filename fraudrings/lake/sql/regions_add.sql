@@ -3,5 +3,5 @@
 -- rows' stripped cells, e.g. c.v_fixmedins_code and c.v_admdvs).
 INSERT INTO lake_regions
 SELECT $kind, {{code}}, {{region}}
-FROM lake_accepted a JOIN lake_checked c USING (rn)
+FROM lake_accepted c
 WHERE {{region}} IS NOT NULL;

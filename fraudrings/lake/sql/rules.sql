@@ -41,7 +41,20 @@ CREATE OR REPLACE MACRO fr_datetime(v) AS
 CREATE OR REPLACE MACRO fr_items(v) AS
     list_filter(list_transform(string_split(v, ';'), lambda x: fr_strip(x)), lambda x: x IS NOT NULL);
 
-CREATE OR REPLACE MACRO fr_problem(reason, detail) AS {'reason': reason, 'detail': detail};
+-- A problem of a row: its reason and the parts of its detail, which fr_said joins (so a
+-- statement spells Python's repr once, in fr_said, not once per column).
+CREATE OR REPLACE MACRO fr_issue(reason, head, quoted, items, tail) AS
+    {'reason': reason, 'head': head, 'quoted': quoted, 'items': items, 'tail': tail};
+
+CREATE OR REPLACE MACRO fr_note(reason, head) AS
+    fr_issue(reason, head, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR[]), '');
+
+CREATE OR REPLACE MACRO fr_quoted(reason, head, quoted, tail) AS
+    fr_issue(reason, head, quoted, CAST(NULL AS VARCHAR[]), tail);
+
+CREATE OR REPLACE MACRO fr_said(p) AS
+    {'reason': p.reason,
+     'detail': p.head || coalesce(fr_repr(p.quoted), fr_list_repr(p.items), '') || p.tail};
 
 -- whether a cell passes, from its stripped text v and its typed value t (cheap: run on
 -- every row; the fr_check_* macros below say why a cell fails, run on failing rows only)
@@ -61,43 +74,40 @@ CREATE OR REPLACE MACRO fr_ok_flags(t, allowed) AS t IS NULL OR list_has_all(all
 CREATE OR REPLACE MACRO fr_ok_codes(t, pattern) AS
     t IS NULL OR coalesce(list_bool_and(list_transform(t, lambda x: regexp_full_match(x, pattern))), true);
 
--- one macro per kind of check: NULL when the cell passes, else (reason, detail)
+-- one macro per kind of check: NULL when the cell passes, else its problem (fr_issue)
 CREATE OR REPLACE MACRO fr_check_missing(name, v, reason) AS
-    CASE WHEN v IS NULL THEN fr_problem(reason, name || ' is empty') END;
+    CASE WHEN v IS NULL THEN fr_note(reason, name || ' is empty') END;
 
 CREATE OR REPLACE MACRO fr_check_pattern(name, v, pattern, shown) AS
     CASE WHEN v IS NOT NULL AND NOT regexp_full_match(v, pattern)
-         THEN fr_problem('bad_code', name || '=' || fr_repr(left(v, 120))
-                         || ' does not match ' || shown) END;
+         THEN fr_quoted('bad_code', name || '=', left(v, 120), ' does not match ' || shown) END;
 
 CREATE OR REPLACE MACRO fr_check_region(name, v) AS
     CASE WHEN v IS NOT NULL AND NOT regexp_full_match(v, '\p{Nd}{6}')
-         THEN fr_problem('bad_code', name || '=' || fr_repr(v)
-                         || ' is not a 6-digit division code') END;
+         THEN fr_quoted('bad_code', name || '=', v, ' is not a 6-digit division code') END;
 
 CREATE OR REPLACE MACRO fr_check_enum(name, v, allowed) AS
     CASE WHEN v IS NOT NULL AND NOT list_contains(allowed, v)
-         THEN fr_problem('bad_code', name || '=' || fr_repr(left(v, 60)) || ' is not one of '
-                         || array_to_string(list_sort(allowed), ', ')) END;
+         THEN fr_quoted('bad_code', name || '=', left(v, 60),
+                        ' is not one of ' || array_to_string(list_sort(allowed), ', ')) END;
 
 CREATE OR REPLACE MACRO fr_check_date(name, v) AS
     CASE WHEN v IS NOT NULL AND fr_date(v) IS NULL
-         THEN fr_problem('bad_date', name || '=' || fr_repr(left(v, 60))
-                         || ' is not a YYYY-MM-DD date') END;
+         THEN fr_quoted('bad_date', name || '=', left(v, 60), ' is not a YYYY-MM-DD date') END;
 
 CREATE OR REPLACE MACRO fr_check_datetime(name, v) AS
     CASE WHEN v IS NOT NULL AND fr_datetime(v) IS NULL
-         THEN fr_problem('bad_date', name || '=' || fr_repr(left(v, 60))
-                         || ' is not a YYYY-MM-DD HH:MM:SS time') END;
+         THEN fr_quoted('bad_date', name || '=', left(v, 60),
+                        ' is not a YYYY-MM-DD HH:MM:SS time') END;
 
 -- a number: not a number; negative where it may not be (outside a reversal, and not a
 -- cent of rounding on a money column that allows one)
 CREATE OR REPLACE MACRO fr_check_number(name, v, may_be_negative, rounding) AS
     CASE WHEN v IS NULL THEN NULL
          WHEN fr_num(v) IS NULL
-         THEN fr_problem('bad_number', name || '=' || fr_repr(left(v, 60)) || ' is not a number')
+         THEN fr_quoted('bad_number', name || '=', left(v, 60), ' is not a number')
          WHEN fr_num(v) < 0 AND NOT may_be_negative AND NOT (rounding AND fr_num(v) >= -0.01)
-         THEN fr_problem('negative_value', name || '=' || v || ' is negative') END;
+         THEN fr_note('negative_value', name || '=' || v || ' is negative') END;
 
 -- a money cell a cent below zero where it may not be negative: kept, with a warning
 CREATE OR REPLACE MACRO fr_rounding_cent(t, may_be_negative) AS
@@ -106,14 +116,15 @@ CREATE OR REPLACE MACRO fr_rounding_cent(t, may_be_negative) AS
 CREATE OR REPLACE MACRO fr_check_flags(name, v, allowed) AS
     CASE WHEN v IS NOT NULL
               AND len(list_filter(fr_items(v), lambda x: NOT list_contains(allowed, x))) > 0
-         THEN fr_problem('bad_code', name || ' has unknown flags '
-              || fr_list_repr(list_filter(fr_items(v), lambda x: NOT list_contains(allowed, x)))) END;
+         THEN fr_issue('bad_code', name || ' has unknown flags ', CAST(NULL AS VARCHAR),
+              list_filter(fr_items(v), lambda x: NOT list_contains(allowed, x)), '') END;
 
 CREATE OR REPLACE MACRO fr_check_codes(name, v, pattern) AS
     CASE WHEN v IS NOT NULL
               AND len(list_filter(fr_items(v), lambda x: NOT regexp_full_match(x, pattern))) > 0
-         THEN fr_problem('bad_code', name || ' has malformed traceability codes ' || fr_list_repr(
-              list_filter(fr_items(v), lambda x: NOT regexp_full_match(x, pattern))[1:3])) END;
+         THEN fr_issue('bad_code', name || ' has malformed traceability codes ',
+              CAST(NULL AS VARCHAR),
+              list_filter(fr_items(v), lambda x: NOT regexp_full_match(x, pattern))[1:3], '') END;
 
 -- who a code names, by its format (as ingest.loader.party_kind)
 CREATE OR REPLACE MACRO fr_party_kind(c) AS

@@ -1,13 +1,19 @@
 -- Tells the rows that pass the checks apart by their key, in file order: the first row of
--- a key is new; a later one with the same raw cells is an exact duplicate (counted, not
--- kept); a later one with other cells is a conflict (quarantined as duplicate_key). A
--- file without a key (trace_events) is keyed by all its cells.
--- Parameters: none. Slots: {{key}}, the key's columns (stripped cells, or all raw cells).
+-- a key is new; a later one with the same raw cells (the same row id) is an exact
+-- duplicate (counted, not kept); a later one with other cells is a conflict (quarantined
+-- as duplicate_key). A file without a key (trace_events) is keyed by its row id. Only
+-- the rows that are not new are kept here (keys given once are told apart by a hash
+-- aggregate, without a sort).
+-- Parameters: none. Slots: {{key}}, the key (a stripped cell, a list of them, or the row id).
 CREATE OR REPLACE TEMP TABLE lake_verdicts AS
-SELECT c.rn,
-       CASE WHEN row_number() OVER w = 1 THEN 'new'
-            WHEN c.h = first_value(c.h) OVER w THEN 'duplicate'
-            ELSE 'conflict' END AS verdict
-FROM lake_checked c JOIN lake_raw r USING (rn)
-WHERE c.ok
-WINDOW w AS (PARTITION BY {{key}} ORDER BY c.rn);
+WITH k AS (
+    SELECT c.rn, c._row_md5, {{key}} AS key FROM lake_checked c WHERE c.ok
+), repeated AS (
+    SELECT key, min(rn) AS first_rn, arg_min(_row_md5, rn) AS first_md5
+    FROM k GROUP BY key HAVING count(*) > 1
+)
+SELECT k.rn,
+       CASE WHEN k._row_md5 = repeated.first_md5 THEN 'duplicate' ELSE 'conflict' END
+           AS verdict
+FROM k JOIN repeated ON k.key = repeated.key
+WHERE k.rn <> repeated.first_rn;
