@@ -17,16 +17,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from fraudrings.graph.gateway import Counters, Gateway
-from fraudrings.graph.leads import bump_generation
+from fraudrings.graph.tokens import leads_write
 
 
 def write_leads(
     gw: Gateway, name: str, params: Mapping[str, Any], *, timeout: float | None = None
 ) -> Counters:
     """The named write to leads, then a new leads generation."""
-    counters = gw.write(name, params, timeout=timeout)
-    bump_generation(gw)
-    return counters
+    with leads_write(gw):
+        return gw.write(name, params, timeout=timeout)
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from fraudrings.graph.gateway import Gateway, Row
+from fraudrings.graph.tokens import bump_data as bump_data  # renewed by ingest, tests
 
 log = logging.getLogger(__name__)
 
@@ -105,13 +106,6 @@ class Tokens(NamedTuple):
     data: str | None  # the data generation (None: never renewed yet)
     leads: str | None  # the leads generation
     writing: bool  # an ingest is writing now: no read model is built or used
-
-
-def bump_data(gw: Gateway, *, writing: bool = False) -> None:
-    """A new data generation (queries/data_generation_bump.cypher): with ``writing`` before
-    a write to the graph's facts starts, without it after it ends (failed or not); read
-    models under the old token go out of use."""
-    gw.write("data_generation_bump", {"writing": writing})
 
 
 def tokens(gw: Gateway, timeout: float | None = None) -> Tokens:

@@ -25,6 +25,8 @@ from fraudrings.core.vocabulary import TYPOLOGIES
 from fraudrings.core.vocabulary import TYPOLOGY_PREFIX as PREFIX
 from fraudrings.core.vocabulary import MemberKind as Kind
 from fraudrings.graph.gateway import Gateway
+from fraudrings.graph.tokens import bump_generation as bump_generation
+from fraudrings.graph.tokens import leads_write
 
 __all__ = ["KINDS", "PREFIX", "STATUSES", "TYPOLOGIES", "Kind"]
 
@@ -186,24 +188,18 @@ def store(
         rows.append(_row(lid, d, run_id))
     report.ids = [r["lead_id"] for r in rows]
     done = 0
-    for i in range(0, len(rows), batch_size):
-        chunk = rows[i : i + batch_size]
-        gw.write("leads_upsert", {"rows": chunk})
-        done += len(chunk)
-        if progress:
-            progress(done, len(rows))
     stale = sorted(set(existing) - used)
-    if stale:
-        gw.write("leads_deactivate", {"ids": stale})
+    with leads_write(gw):
+        for i in range(0, len(rows), batch_size):
+            chunk = rows[i : i + batch_size]
+            gw.write("leads_upsert", {"rows": chunk})
+            done += len(chunk)
+            if progress:
+                progress(done, len(rows))
+        if stale:
+            gw.write("leads_deactivate", {"ids": stale})
     report.deactivated = len(stale)
-    bump_generation(gw)
     return report
-
-
-def bump_generation(gw: Gateway) -> None:
-    """A new leads generation (queries/leads_generation_bump.cypher), after the write has
-    committed: the API drops the answers about leads it kept under the old one."""
-    gw.write("leads_generation_bump")
 
 
 def export(gw: Gateway, *, include_inactive: bool = False) -> list[dict[str, Any]]:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from importlib import resources
 
 from fraudrings.graph import model
-from fraudrings.graph.checkfacts import bump_data
 from fraudrings.graph.gateway import Gateway
+from fraudrings.graph.tokens import bump_data
 
 _CONSTRAINT = re.compile(
     r"CREATE CONSTRAINT (\w+) IF NOT EXISTS FOR \(\w+:(\w+)\) REQUIRE \w+\.(\w+) IS UNIQUE",

@@ -38,9 +38,8 @@ from pathlib import Path
 from typing import Any
 
 from fraudrings.graph import schema
-from fraudrings.graph.checkfacts import bump_data
 from fraudrings.graph.gateway import Gateway
-from fraudrings.graph.leads import bump_generation
+from fraudrings.graph.tokens import facts_write
 from fraudrings.ingest import readers
 from fraudrings.ingest.quarantine import Quarantine, SeenKeys
 from fraudrings.ingest.validate import (
@@ -379,37 +378,22 @@ class Loader:
         self.gw.verify()
         if self.apply_schema:
             schema.apply(self.gw)
-        # the facts are about to change: the check's read model of them goes out of use,
-        # and none is built or used until the load ends (however it ends)
-        bump_data(self.gw, writing=True)
         qdir = quarantine_dir(self.quarantine_root, drop)
         report = LoadReport(drop=str(drop), quarantine_dir=str(qdir))
         t0 = time.perf_counter()
-        try:
+        # the facts are about to change: the check's read model of them goes out of use,
+        # and none is built or used until the load ends (however it ends); then lead
+        # members may look different (the API's kept answers go) and the read model is
+        # built again for the facts as they now are
+        with facts_write(self.gw):
             for stem in stems:
                 path = paths[stem]
                 if path is not None:
                     report.files[stem] = self._load_file(stem, path, qdir)
             if "fee_details" in report.files or "trace_events" in report.files:
                 self.gw.write_auto("reconcile_sales")
-        except BaseException:
-            self._written(quiet=True)  # the error that stopped the load is the one to see
-            raise
-        self._written()
         report.seconds = time.perf_counter() - t0
         return report
-
-    def _written(self, quiet: bool = False) -> None:
-        """The load has ended: what lead members look like may have changed (the API's
-        kept answers go) and the check's read model is built again for the facts as they
-        now are."""
-        try:
-            bump_generation(self.gw)
-            bump_data(self.gw)
-        except Exception:
-            if not quiet:
-                raise
-            log.warning("could not renew the generation tokens after a failed load")
 
     def _bar(self, stem: str, path: Path) -> Any:
         if not self.progress:

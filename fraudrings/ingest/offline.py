@@ -48,12 +48,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from fraudrings.graph import schema
-from fraudrings.graph.checkfacts import bump_data
 from fraudrings.graph.errors import GraphError
 from fraudrings.graph.gateway import Gateway
-from fraudrings.graph.leads import bump_generation
 from fraudrings.graph.model import EVENT_LABELS, NODE_KEYS, label
 from fraudrings.graph.server import LocalServer, port_open
+from fraudrings.graph.tokens import facts_write
 from fraudrings.ingest.loader import (
     FileReport,
     LoadReport,
@@ -715,11 +714,10 @@ class InitialLoad:
             self.server.start(quiet=True)
             t3 = time.perf_counter()
             self.phases["start"] = t3 - t2
-            with self.gateway() as gw:
+            # the database was made by the importer just now: nothing read it before
+            with self.gateway() as gw, facts_write(gw, announce=False):
                 schema.apply(gw)  # constraints and indexes, built on the loaded graph
                 set_empty_lists(gw, work / "empty-lists")
-                bump_generation(gw)
-                bump_data(gw)
             self.phases["schema"] = time.perf_counter() - t3
         finally:
             if not self.keep_files:
