@@ -45,10 +45,10 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 
 from bench import wrk  # noqa: E402
-from fraudrings.api.security import hash_password  # noqa: E402
-from fraudrings.api.store import Store  # noqa: E402
+from fraudrings.casework.passwords import hash_password  # noqa: E402
+from fraudrings.casework.store import Store  # noqa: E402
+from fraudrings.core.settings import get_settings  # noqa: E402
 from fraudrings.graph.gateway import Gateway  # noqa: E402
-from fraudrings.settings import get_settings  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 PASSWORD = "bench-password-" + secrets.token_hex(4)

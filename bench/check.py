@@ -44,8 +44,8 @@ import httpx  # noqa: E402
 
 from bench import wrk  # noqa: E402
 from bench.api import bench_server, pct  # noqa: E402
+from fraudrings.core.settings import get_settings  # noqa: E402
 from fraudrings.graph.gateway import Gateway  # noqa: E402
-from fraudrings.settings import get_settings  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 

@@ -31,13 +31,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from fraudrings.core.settings import get_settings  # noqa: E402
 from fraudrings.graph import schema  # noqa: E402
 from fraudrings.graph.community import Projection, leiden  # noqa: E402
 from fraudrings.graph.detect import run_all, run_detectors  # noqa: E402
 from fraudrings.graph.detect.config import DetectConfig  # noqa: E402
 from fraudrings.graph.detect.inpatient import co_admissions  # noqa: E402
 from fraudrings.graph.gateway import Gateway  # noqa: E402
-from fraudrings.settings import get_settings  # noqa: E402
 
 OUT = ROOT / "bench" / "results"
 

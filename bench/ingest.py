@@ -37,13 +37,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from fraudrings.core.settings import Settings, get_settings  # noqa: E402
 from fraudrings.graph import schema  # noqa: E402
 from fraudrings.graph.gateway import Gateway  # noqa: E402
 from fraudrings.graph.server import LocalServer  # noqa: E402
 from fraudrings.ingest import readers  # noqa: E402
 from fraudrings.ingest.loader import TRANSFORMS, Loader  # noqa: E402
 from fraudrings.ingest.validate import SPECS, validate  # noqa: E402
-from fraudrings.settings import Settings, get_settings  # noqa: E402
 
 BENCH_INSTANCE = os.environ.get("BENCH_INSTANCE", "bench")
 BENCH_BOLT = int(os.environ.get("BENCH_BOLT_PORT", "27687"))

@@ -420,7 +420,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Neo4j instance {env.get('NEO4J_INSTANCE', 'main')}, bolt port "
         f"{env.get('NEO4J_BOLT_PORT', '7687')} (NEO4J_URI {env.get('NEO4J_URI') or 'derived'})"
     )
-    from fraudrings.settings import get_settings
+    from fraudrings.core.settings import get_settings
 
     local = get_settings().is_local_uri
     load = args.load or ("initial" if local else "online")

@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from fraudrings.core.vocabulary import LEAD_STATUSES, REFERRED, ROLES
+
 EXIT_FAIL, EXIT_USAGE, EXIT_UNAVAILABLE = 1, 2, 3
 
 
@@ -22,7 +24,7 @@ class CliError(Exception):
 
 
 def _settings() -> Any:
-    from fraudrings.settings import SettingsError, get_settings
+    from fraudrings.core.settings import SettingsError, get_settings
 
     try:
         return get_settings()
@@ -316,7 +318,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 # --- serve and users (the lead-query API, api/) ----------------------------------------
 def cmd_serve(args: argparse.Namespace) -> int:
     from fraudrings.api.app import serve
-    from fraudrings.settings import SettingsError
+    from fraudrings.core.settings import SettingsError
 
     try:
         _settings().require_api_secret()
@@ -336,7 +338,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _print_enrolment(username: str, secret: str) -> None:
-    from fraudrings.api.security import qr_terminal, totp_uri
+    from fraudrings.casework.totp import qr_terminal, totp_uri
 
     uri = totp_uri(username, secret)
     print(f"TOTP enrolment of {username} (shown once; scan it into an authenticator app):")
@@ -354,7 +356,7 @@ def cmd_tls(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from fraudrings.api.store import AuditBroken, Store
+    from fraudrings.casework.store import AuditBroken, Store
 
     s = _settings()
     store = Store(s.service_db)
@@ -390,8 +392,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_users(args: argparse.Namespace) -> int:
-    from fraudrings.api.security import hash_password, valid_region
-    from fraudrings.api.store import ROLES, Store, UserExists
+    from fraudrings.casework.passwords import hash_password
+    from fraudrings.casework.roles import valid_region
+    from fraudrings.casework.store import Store, UserExists
 
     store = Store(_settings().service_db)
     try:
@@ -434,7 +437,7 @@ def cmd_users(args: argparse.Namespace) -> int:
             _print_enrolment(u.username, u.totp_secret)
             return 0
         if args.action == "totp":
-            from fraudrings.api.security import new_totp_secret
+            from fraudrings.casework.totp import new_totp_secret
 
             secret = new_totp_secret()
             if not store.set_totp(args.name, secret):
@@ -453,19 +456,18 @@ def cmd_users(args: argparse.Namespace) -> int:
 
 # --- referral to public security (referral/) ----------------------------------------------
 def _store() -> Any:
-    from fraudrings.api.store import Store
+    from fraudrings.casework.store import Store
 
     return Store(_settings().service_db)
 
 
 def cmd_leads_set_status(args: argparse.Namespace) -> int:
-    from fraudrings.graph.leads import STATUSES
     from fraudrings.referral.leadstatus import StatusError, audit_cli, cli_user, set_status
 
     if not args.lead_id or not args.status or not args.by:
         raise CliError("leads set-status needs LEAD_ID STATUS --by USER", EXIT_USAGE)
-    if args.status not in STATUSES:
-        raise CliError(f"STATUS is one of {', '.join(STATUSES)}", EXIT_USAGE)
+    if args.status not in LEAD_STATUSES:
+        raise CliError(f"STATUS is one of {', '.join(LEAD_STATUSES)}", EXIT_USAGE)
     params = {"lead_id": args.lead_id, "status": args.status, "note": args.note}
     ids = [f"lead:{args.lead_id}"]
     store = _store()
@@ -651,7 +653,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     le.add_argument("action", choices=["export", "set-status"])
     le.add_argument("lead_id", nargs="?", help="set-status: the lead")
-    le.add_argument("status", nargs="?", help="set-status: new, in_review, confirmed, dismissed")
+    le.add_argument(
+        "status",
+        nargs="?",
+        help="set-status: " + ", ".join(s for s in LEAD_STATUSES if s != REFERRED),
+    )
     le.add_argument("--by", help="set-status: the user (of `fraudrings users`) making the step")
     le.add_argument("--note", help="set-status: a note for the lead's history")
     le.add_argument("--out", help="file to write the JSON array to (default stdout)")
@@ -713,7 +719,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     us.add_argument("action", choices=["add", "list", "passwd", "totp", "disable", "enable"])
     us.add_argument("name", nargs="?", help="username")
-    us.add_argument("--role", choices=["analyst", "investigator", "supervisor", "admin"])
+    us.add_argument("--role", choices=ROLES)
     us.add_argument("--region", help="division-code prefix the user sees ('' = everything)")
     us.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     us.set_defaults(func=cmd_users)

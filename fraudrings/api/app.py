@@ -31,9 +31,9 @@ from fraudrings.api.deps import purpose_of
 from fraudrings.api.lane import CHECK_PATH, CheckLane
 from fraudrings.api.routers import audit, auth, check, entities, health, jobs, leads, referrals, ui
 from fraudrings.api.service import Service
-from fraudrings.api.store import Store
+from fraudrings.casework.store import Store
+from fraudrings.core.settings import Settings, get_settings
 from fraudrings.graph.gateway import Gateway
-from fraudrings.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 

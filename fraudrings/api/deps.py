@@ -12,7 +12,8 @@ from fastapi import Depends, Header, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from fraudrings.api.problems import ProblemError
-from fraudrings.api.security import TokenError, at_least
+from fraudrings.casework.roles import at_least
+from fraudrings.casework.tokens import TokenError
 
 if TYPE_CHECKING:
     from fraudrings.api.service import Service

@@ -12,25 +12,26 @@ import json
 from datetime import date, datetime
 from typing import Any, Final
 
+from fraudrings.api.masking import mask_props
 from fraudrings.api.schemas import GraphEdge, GraphNode, Subgraph
-from fraudrings.api.security import mask_props
+from fraudrings.core.vocabulary import NODE_KINDS
+from fraudrings.graph.model import NODE_KEYS
 
+# the property a node is drawn with (its key when none)
+_DISPLAY: Final[dict[str, str | None]] = {
+    "Person": "psn_name",
+    "Institution": "fixmedins_name",
+    "Practitioner": "prac_name",
+    "Supplier": "entp_name",
+    "Drug": "list_name",
+    "BoxEvent": "event_type",
+    "Phone": "tel",
+    "Address": "addr",
+    "Lead": "typology",
+}
 # main label -> (API kind, key property, display property)
 KINDS: Final[dict[str, tuple[str, str, str | None]]] = {
-    "Person": ("person", "psn_no", "psn_name"),
-    "Institution": ("institution", "fixmedins_code", "fixmedins_name"),
-    "Practitioner": ("practitioner", "prac_code", "prac_name"),
-    "Supplier": ("supplier", "entp_code", "entp_name"),
-    "Box": ("trace_code", "drug_trac_codg", None),
-    "Drug": ("drug", "med_list_codg", "list_name"),
-    "Settlement": ("settlement", "setl_id", None),
-    "FeeLine": ("fee_line", "feedetl_sn", None),
-    "BoxEvent": ("box_event", "event_id", "event_type"),
-    "Phone": ("phone", "tel", "tel"),
-    "Address": ("address", "addr", "addr"),
-    "Terminal": ("terminal", "terminal_id", None),
-    "Lead": ("lead", "lead_id", "typology"),
-    "LeadChange": ("lead_change", "change_id", None),
+    lb: (kind, NODE_KEYS[lb], _DISPLAY.get(lb)) for lb, kind in NODE_KINDS.items()
 }
 HASHED_KEYS: Final[frozenset[str]] = frozenset({"Phone", "Address"})
 REGION_PROP: Final[dict[str, str]] = {
@@ -99,23 +100,37 @@ def to_node(labels: list[str], props: dict[str, Any], role: str) -> GraphNode:
     )
 
 
-class GraphBuilder:
-    """Collects nodes and edges by element id, emits them with public ids."""
+# Nodes that stand for one event (a settlement, a box movement, a fee line): the only ones
+# a ring picture may leave out. Parties and what links them (phones, addresses, terminals,
+# boxes) are always drawn.
+EVENT_LABELS: Final[frozenset[str]] = frozenset({"Settlement", "BoxEvent", "FeeLine"})
 
-    def __init__(self, role: str, max_nodes: int) -> None:
+
+class GraphBuilder:
+    """Collects nodes and edges by element id, emits them with public ids.
+
+    ``max_nodes`` caps the nodes in all; with ``events_only`` it caps only the event
+    nodes (a lead's ring: every member and every linking node is kept, however many)."""
+
+    def __init__(self, role: str, max_nodes: int, *, events_only: bool = False) -> None:
         self.role = role
         self.max_nodes = max_nodes
+        self.events_only = events_only
         self.nodes: dict[str, GraphNode] = {}  # element id -> node
         self.edges: dict[str, tuple[str, str, str, str]] = {}  # rid -> (src eid, dst, type, label)
         self.truncated = False
+        self.n_events = 0
 
     def add_node(self, eid: str, labels: list[str], props: dict[str, Any]) -> bool:
         if eid in self.nodes:
             return True
-        if len(self.nodes) >= self.max_nodes:
+        event = main_label(labels) in EVENT_LABELS
+        counted = self.n_events if self.events_only else len(self.nodes)
+        if (event or not self.events_only) and counted >= self.max_nodes:
             self.truncated = True
             return False
         self.nodes[eid] = to_node(labels, props, self.role)
+        self.n_events += event
         return True
 
     def add_edge(self, rid: str, src: str, dst: str, type_: str, label: str | None = None) -> None:

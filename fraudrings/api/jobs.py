@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fraudrings.api.problems import ProblemError
-from fraudrings.api.store import JobBusy, now
+from fraudrings.casework.store import JobBusy, now
 from fraudrings.graph.gateway import Gateway
 
 if TYPE_CHECKING:

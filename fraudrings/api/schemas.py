@@ -7,18 +7,11 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Kind = Literal["person", "institution", "practitioner", "supplier", "trace_code"]
-Typology = Literal[
-    "prescription_buyer",
-    "recycled_drug",
-    "inpatient_recruitment",
-    "card_pooling",
-    "spatiotemporal",
-    "deceased_claims",
-    "split_admission",
-]
-Status = Literal["new", "in_review", "confirmed", "dismissed", "referred"]
-Role = Literal["analyst", "investigator", "supervisor", "admin"]
+from fraudrings.core.vocabulary import JobKind, JobState, LeadAction, Role, Typology
+from fraudrings.core.vocabulary import LeadStatus as Status
+from fraudrings.core.vocabulary import MemberKind as Kind
+
+__all__ = ["Kind", "Role", "Status", "Typology"]
 SortKey = Literal[
     "score", "amount_at_risk", "first_seen", "last_seen", "member_count", "detected_at", "lead_id"
 ]
@@ -97,7 +90,7 @@ class LeadChangePublic(BaseModel):
     change_id: str
     at: datetime
     by: str
-    action: Literal["transition", "assign", "note"]
+    action: LeadAction
     from_status: str | None = None
     to_status: str | None = None
     previous_assignee: str | None = None
@@ -205,7 +198,7 @@ class PathsPublic(BaseModel):
 # -- jobs -------------------------------------------------------------------------------
 class JobCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    kind: Literal["ingest", "detect"]
+    kind: JobKind
     drop: str | None = Field(
         None,
         max_length=255,
@@ -216,7 +209,7 @@ class JobCreate(BaseModel):
 class JobPublic(BaseModel):
     job_id: str
     kind: str
-    state: Literal["queued", "running", "succeeded", "failed", "interrupted"]
+    state: JobState
     params: dict[str, Any]
     stage: str | None = None
     done: int = 0

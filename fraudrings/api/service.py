@@ -12,11 +12,11 @@ from fraudrings.api.cache import AnswerCache
 from fraudrings.api.checkfacts import FactsKeeper
 from fraudrings.api.jobs import JobRunner
 from fraudrings.api.ratelimit import TokenBuckets
-from fraudrings.api.security import SessionCache, TokenVerifier
-from fraudrings.api.store import Store
+from fraudrings.casework.leads import LeadChange, apply_change, write_leads
+from fraudrings.casework.store import Store
+from fraudrings.casework.tokens import SessionCache, TokenVerifier
+from fraudrings.core.settings import Settings
 from fraudrings.graph.gateway import Gateway, Row
-from fraudrings.graph.leads import bump_generation
-from fraudrings.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -73,12 +73,23 @@ class Service:
         return self.gw.read(name, params, timeout=self.settings.api_query_timeout_s)
 
     def write(self, name: str, params: Mapping[str, Any]) -> dict[str, int]:
-        """A named write; then a new leads generation (every API write is to leads)."""
-        counters = self.gw.write(name, params, timeout=self.settings.api_query_timeout_s)
-        bump_generation(self.gw)  # after the commit: a failed write changed nothing
+        """A named write to leads, under the API's time limit; the leads' generation is
+        renewed (:func:`casework.leads.write_leads`), and this worker's checks see the
+        change at once."""
+        counters = write_leads(self.gw, name, params, timeout=self.settings.api_query_timeout_s)
+        self._leads_changed()
+        return counters
+
+    def change_lead(self, change: LeadChange) -> bool:
+        """One workflow step, assignment or note (:func:`casework.leads.apply_change`);
+        False when the lead changed meanwhile."""
+        done = apply_change(self.gw, change, timeout=self.settings.api_query_timeout_s)
+        self._leads_changed()
+        return done
+
+    def _leads_changed(self) -> None:
         if self.facts is not None:
             self.facts.leads_changed()  # this worker's checks see the change at once
-        return counters
 
     def leads_token(self) -> str | None:
         """The leads' current generation token (kept answers are valid under it only)."""

@@ -11,6 +11,7 @@ the same rules:
   person and start time (the last visit before a pending settlement);
 - ``line``: each dispensed line of a drug with a daily dose, by person, drug and time
   (the supply still left from the last one);
+- ``person``: each person's insurance region (a counter outside it is told less);
 - in ``meta``: the deaths, the institutions' places and the drugs' daily doses (small),
   and the *data generation* token the copy was made under.
 
@@ -50,7 +51,7 @@ from fraudrings.graph.gateway import Gateway, Row
 
 log = logging.getLogger(__name__)
 
-FORMAT = "1"  # the file's layout; a reader refuses any other
+FORMAT = "2"  # the file's layout; a reader refuses any other
 EPOCH = datetime(1970, 1, 1)
 US = timedelta(microseconds=1)
 MMAP_BYTES = 8 << 30  # address space only; pages come from the OS cache
@@ -67,6 +68,7 @@ CREATE TABLE visit (
   psn_no TEXT NOT NULL, begntime INTEGER NOT NULL, setl_id TEXT, inst TEXT NOT NULL,
   left_at INTEGER NOT NULL
 );
+CREATE TABLE person (psn_no TEXT PRIMARY KEY, insu_admdvs TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE line (
   psn_no TEXT NOT NULL, drug TEXT NOT NULL, begntime INTEGER NOT NULL,
   fee_ocur_time INTEGER NOT NULL, cnt NOT NULL, setl_id TEXT  -- cnt as the graph has it
@@ -176,6 +178,15 @@ def build(gw: Gateway, path: Path, *, progress: Progress | None = None) -> dict[
                     return
                 after = page["last_code"]
 
+        def persons() -> Iterator[tuple[Any, ...]]:
+            after = ""
+            while True:
+                page = gw.read("checkfacts_persons", {"after": after, "n": BOX_PAGE})[0]
+                yield from (tuple(r) for r in page["rows"])
+                if page["last_code"] is None:
+                    return
+                after = page["last_code"]
+
         def visits() -> Iterator[tuple[Any, ...]]:
             for psn, items in gw.stream("checkfacts_visits"):
                 for begn, setl, inst, left in items:
@@ -188,6 +199,7 @@ def build(gw: Gateway, path: Path, *, progress: Progress | None = None) -> dict[
 
         tables = (
             ("sold_box", "INSERT OR REPLACE INTO sold_box VALUES (?, ?, ?, ?)", boxes),
+            ("person", "INSERT OR REPLACE INTO person VALUES (?, ?)", persons),
             ("visit", "INSERT INTO visit VALUES (?, ?, ?, ?, ?)", visits),
             ("line", "INSERT INTO line VALUES (?, ?, ?, ?, ?, ?)", lines),
         )
@@ -356,6 +368,7 @@ class CheckFacts:
                     " ORDER BY begntime DESC LIMIT 1",
                     (psn, now_us),
                 ).fetchone()
+            region = q("SELECT insu_admdvs FROM person WHERE psn_no = ?", (psn,)).fetchone()
         last_visit = None
         if visit is not None and here is not None:
             there = self.places[visit[1]]
@@ -369,6 +382,7 @@ class CheckFacts:
             }
         return {
             "death_date": self.deaths.get(psn),
+            "insu_admdvs": region[0] if region else None,
             "known_institution": here is not None,
             "leads": list(open_leads.get(psn, ())),
             "sold_boxes": sold,
@@ -391,7 +405,7 @@ def open_leads(gw: Gateway, timeout: float | None = None) -> dict[str, list[Row]
 def main(argv: list[str] | None = None) -> int:
     """Build the read model at OUT unless another build holds the lock. Exit status: 0
     built (or someone else is building), 3 the graph changed meanwhile, 1 an error."""
-    from fraudrings.settings import get_settings
+    from fraudrings.core.settings import get_settings
 
     ap = argparse.ArgumentParser(prog="python -m graph.checkfacts", description=__doc__)
     ap.add_argument("out", type=Path)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import cache
 from itertools import islice
 from typing import Any
 
@@ -18,6 +19,7 @@ import neo4j
 from neo4j import exceptions as nex
 
 from fraudrings import queries
+from fraudrings.core.vocabulary import QUERY_CONSTANTS
 from fraudrings.graph.errors import (
     GraphAuthError,
     GraphError,
@@ -83,6 +85,11 @@ def _add(total: Counters, part: Counters) -> None:
         total[k] = total.get(k, 0) + v
 
 
+@cache
+def _constants_of(name: str) -> tuple[str, ...]:
+    return tuple(sorted(queries.load(name).params & QUERY_CONSTANTS.keys()))
+
+
 def batched(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
     it = iter(rows)
     while chunk := list(islice(it, size)):
@@ -146,6 +153,15 @@ class Gateway:
     def _text(self, name: str) -> str:
         return queries.load(name).text
 
+    @staticmethod
+    def _params(name: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
+        """The caller's values, plus the vocabulary's words the query names as ``$params``
+        (``$open_statuses``: the list is written once, in ``core/vocabulary.py``)."""
+        out = dict(params or {})
+        for key in _constants_of(name):
+            out.setdefault(key, QUERY_CONSTANTS[key])
+        return out
+
     def _timeout(self, timeout: float | None) -> float | None:
         return timeout if timeout is not None else self.default_timeout
 
@@ -160,7 +176,7 @@ class Gateway:
         timeout: float | None = None,
     ) -> list[Row]:
         """Run the named read query and return its rows as dicts."""
-        return self.run_read_text(self._text(name), params, timeout=timeout)
+        return self.run_read_text(self._text(name), self._params(name, params), timeout=timeout)
 
     def read_once(
         self,
@@ -178,7 +194,7 @@ class Gateway:
                 database=self.database, default_access_mode=neo4j.READ_ACCESS
             ) as s,
         ):
-            result = s.run(self._query(self._text(name), timeout), dict(params or {}))
+            result = s.run(self._query(self._text(name), timeout), self._params(name, params))
             return [native(r.data()) for r in result]
 
     def stream(
@@ -197,13 +213,13 @@ class Gateway:
                 fetch_size=fetch_size,
             ) as s,
         ):
-            for record in s.run(self._query(self._text(name), None), dict(params or {})):
+            for record in s.run(self._query(self._text(name), None), self._params(name, params)):
                 yield tuple(native(v) for v in record.values())
 
     def write(
         self, name: str, params: Mapping[str, Any] | None = None, *, timeout: float | None = None
     ) -> Counters:
-        return self.run_write_text(self._text(name), params, timeout=timeout)
+        return self.run_write_text(self._text(name), self._params(name, params), timeout=timeout)
 
     def write_rows(
         self,
@@ -281,7 +297,7 @@ class Gateway:
 
     def write_auto(self, name: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         """Run a named query that batches itself (``CALL {} IN TRANSACTIONS``)."""
-        return self.run_auto(self._text(name), params)
+        return self.run_auto(self._text(name), self._params(name, params))
 
     def plan_operators(self, text: str, params: Mapping[str, Any] | None = None) -> list[str]:
         """``EXPLAIN`` a query; return its plan's operator names (raises if it does not parse)."""

@@ -15,33 +15,18 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Final, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field
 
+from fraudrings.core.vocabulary import LEAD_STATUSES as STATUSES
+from fraudrings.core.vocabulary import MEMBER_KINDS as KINDS
+from fraudrings.core.vocabulary import TYPOLOGIES
+from fraudrings.core.vocabulary import TYPOLOGY_PREFIX as PREFIX
+from fraudrings.core.vocabulary import MemberKind as Kind
 from fraudrings.graph.gateway import Gateway
 
-Kind = Literal["person", "institution", "practitioner", "supplier", "trace_code"]
-KINDS: Final[tuple[str, ...]] = ("person", "institution", "practitioner", "supplier", "trace_code")
-TYPOLOGIES: Final[tuple[str, ...]] = (
-    "prescription_buyer",
-    "recycled_drug",
-    "inpatient_recruitment",
-    "card_pooling",
-    "spatiotemporal",
-    "deceased_claims",
-    "split_admission",
-)
-PREFIX: Final[dict[str, str]] = {
-    "prescription_buyer": "PB",
-    "recycled_drug": "RD",
-    "inpatient_recruitment": "IR",
-    "card_pooling": "CP",
-    "spatiotemporal": "ST",
-    "deceased_claims": "DC",
-    "split_admission": "SA",
-}
-STATUSES: Final[tuple[str, ...]] = ("new", "in_review", "confirmed", "dismissed", "referred")
+__all__ = ["KINDS", "PREFIX", "STATUSES", "TYPOLOGIES", "Kind"]
 
 
 class Member(BaseModel):

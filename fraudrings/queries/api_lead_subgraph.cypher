@@ -2,25 +2,125 @@
 // edge to an institution member, and two-hop links between two members through one
 // shared node (a settlement, a phone, an address, a box event, a fee line), searched
 // from the person and box members only (never from a hub such as a drug or an
-// institution). Region-scoped like the lead.
-// params: $lead_id, $region, $per_member (links kept per member), $limit (links in all)
+// institution). Held to the access policy like api_lead_get: links start only from
+// members the caller's region sees whole, and pass only through nodes it may see; the
+// member at the other end is one api_lead_get returned (whole or as a party).
+// The ring's structure comes whole: every member's phone and address shared with another
+// member, each person's link to a terminal another member's card also went through, each
+// person's link to the member institutions they settled at (VISITED) and each box's to
+// the members it passed between (MOVED), one per pair, and practitioners' workplaces.
+// Only the links through events (settlements, box events, fee lines) are capped:
+// $per_member per member and $limit in all, every member's first before anyone's second.
+// params: $lead_id, $region, $per_member (event links kept per member), $limit (event links in all)
 // mode: read
 MATCH (l:Lead {lead_id: $lead_id})
 WHERE coalesce(l.region, '') STARTS WITH $region
 MATCH (l)-[:INVOLVES]->(m)
-WITH collect(DISTINCT m) AS ms
-UNWIND ms AS a
+WITH m,
+     ($region = ''
+      OR (m:Person AND coalesce(m.insu_admdvs, '') STARTS WITH $region)
+      OR (m:Institution AND coalesce(m.admdvs, '') STARTS WITH $region)
+      OR (m:Supplier AND coalesce(m.admdvs, '') STARTS WITH $region)
+      OR (m:Practitioner AND EXISTS {
+           MATCH (m)-[:WORKS_AT]->(w:Institution) WHERE coalesce(w.admdvs, '') STARTS WITH $region })
+      OR (m:Box AND EXISTS {
+           MATCH (m)-[:HAS_EVENT]->(:BoxEvent)-[:FROM|TO]->(w:Institution)
+           WHERE coalesce(w.admdvs, '') STARTS WITH $region })
+      OR (m:Settlement AND (
+           EXISTS { MATCH (m)-[:AT]->(w:Institution) WHERE coalesce(w.admdvs, '') STARTS WITH $region }
+           OR EXISTS { MATCH (w:Person)-[:SETTLED]->(m) WHERE coalesce(w.insu_admdvs, '') STARTS WITH $region }))
+      OR (m:FeeLine AND EXISTS {
+           MATCH (s:Settlement)-[:HAS_LINE]->(m)
+           WHERE EXISTS { MATCH (s)-[:AT]->(w:Institution) WHERE coalesce(w.admdvs, '') STARTS WITH $region }
+              OR EXISTS { MATCH (w:Person)-[:SETTLED]->(s) WHERE coalesce(w.insu_admdvs, '') STARTS WITH $region } })
+      OR (m:BoxEvent AND EXISTS {
+           MATCH (m)-[:FROM|TO]->(w)
+           WHERE ((w:Institution OR w:Supplier) AND coalesce(w.admdvs, '') STARTS WITH $region)
+              OR (w:Person AND coalesce(w.insu_admdvs, '') STARTS WITH $region) })
+      OR (m:Phone AND EXISTS {
+           MATCH (w:Person)-[:HAS_PHONE]->(m) WHERE coalesce(w.insu_admdvs, '') STARTS WITH $region })
+      OR (m:Address AND EXISTS {
+           MATCH (w:Person)-[:LIVES_AT]->(m) WHERE coalesce(w.insu_admdvs, '') STARTS WITH $region })
+      OR (m:Terminal AND EXISTS {
+           MATCH (s:Settlement)-[:VIA_TERMINAL]->(m)
+           WHERE EXISTS { MATCH (s)-[:AT]->(w:Institution) WHERE coalesce(w.admdvs, '') STARTS WITH $region } })
+      OR m:Drug
+     ) AS full
+WHERE full OR (m:Person AND (
+         EXISTS { MATCH (m)-[:SETTLED]->(:Settlement)-[:AT]->(w:Institution) WHERE coalesce(w.admdvs, '') STARTS WITH $region }
+         OR EXISTS { MATCH (m)<-[:FROM|TO]-(:BoxEvent)-[:FROM|TO]->(w:Institution) WHERE coalesce(w.admdvs, '') STARTS WITH $region }))
+WITH collect(DISTINCT m) AS ms, collect(DISTINCT CASE WHEN full THEN m END) AS whole
+UNWIND whole AS a
 CALL (a, ms) {
   MATCH (a:Practitioner)-[r:WORKS_AT]->(b)
   WHERE b IN ms
   RETURN [{rid: elementId(r), type: type(r), src: elementId(a), dst: elementId(b)}] AS rels,
-         [] AS via
+         [] AS via, 0 AS pri
   LIMIT $per_member
+  UNION
+  MATCH (a:Person)-[r1:HAS_PHONE|LIVES_AT]->(x)
+  WHERE EXISTS { MATCH (x)<-[:HAS_PHONE|LIVES_AT]-(b) WHERE b IN ms AND b <> a }
+  RETURN [{rid: elementId(r1), type: type(r1), src: elementId(a), dst: elementId(x)}] AS rels,
+         [{eid: elementId(x), labels: labels(x), props: properties(x)}] AS via, 0 AS pri
+  UNION
+  MATCH (a:Person)-[:SETTLED]->(:Settlement)-[:VIA_TERMINAL]->(x:Terminal)
+  WHERE EXISTS { MATCH (x)<-[:VIA_TERMINAL]-(:Settlement)<-[:SETTLED]-(b) WHERE b IN ms AND b <> a }
+    AND ($region = '' OR EXISTS {
+          MATCH (s:Settlement)-[:VIA_TERMINAL]->(x)
+          WHERE EXISTS { MATCH (s)-[:AT]->(w:Institution) WHERE coalesce(w.admdvs, '') STARTS WITH $region } })
+  WITH DISTINCT a, x
+  RETURN [{rid: 'used:' + elementId(a) + '>' + elementId(x), type: 'USED_TERMINAL',
+           src: elementId(a), dst: elementId(x)}] AS rels,
+         [{eid: elementId(x), labels: labels(x), props: properties(x)}] AS via, 0 AS pri
+  UNION
+  MATCH (a:Person)-[:SETTLED]->(:Settlement)-[:AT]->(b)
+  WHERE b IN ms
+  WITH DISTINCT a, b
+  RETURN [{rid: 'visited:' + elementId(a) + '>' + elementId(b), type: 'VISITED',
+           src: elementId(a), dst: elementId(b)}] AS rels,
+         [] AS via, 0 AS pri
+  UNION
+  MATCH (a:Box)-[:HAS_EVENT]->(:BoxEvent)-[:FROM|TO]->(b)
+  WHERE b IN ms AND b <> a
+  WITH DISTINCT a, b
+  RETURN [{rid: 'moved:' + elementId(a) + '>' + elementId(b), type: 'MOVED',
+           src: elementId(a), dst: elementId(b)}] AS rels,
+         [] AS via, 0 AS pri
   UNION
   CALL (a) {
     WITH a WHERE a:Person OR a:Box
     MATCH (a)-[r1]-(x)
-    WHERE NOT (x:Lead OR x:LeadChange OR x:Drug OR x:Institution)
+    WHERE NOT (x:Lead OR x:LeadChange OR x:Drug OR x:Institution OR x:Referral OR x:Phone OR x:Address)
+      AND
+        ($region = ''
+         OR (x:Person AND coalesce(x.insu_admdvs, '') STARTS WITH $region)
+         OR (x:Institution AND coalesce(x.admdvs, '') STARTS WITH $region)
+         OR (x:Supplier AND coalesce(x.admdvs, '') STARTS WITH $region)
+         OR (x:Practitioner AND EXISTS {
+              MATCH (x)-[:WORKS_AT]->(w:Institution) WHERE coalesce(w.admdvs, '') STARTS WITH $region })
+         OR (x:Box AND EXISTS {
+              MATCH (x)-[:HAS_EVENT]->(:BoxEvent)-[:FROM|TO]->(w:Institution)
+              WHERE coalesce(w.admdvs, '') STARTS WITH $region })
+         OR (x:Settlement AND (
+              EXISTS { MATCH (x)-[:AT]->(w:Institution) WHERE coalesce(w.admdvs, '') STARTS WITH $region }
+              OR EXISTS { MATCH (w:Person)-[:SETTLED]->(x) WHERE coalesce(w.insu_admdvs, '') STARTS WITH $region }))
+         OR (x:FeeLine AND EXISTS {
+              MATCH (s:Settlement)-[:HAS_LINE]->(x)
+              WHERE EXISTS { MATCH (s)-[:AT]->(w:Institution) WHERE coalesce(w.admdvs, '') STARTS WITH $region }
+                 OR EXISTS { MATCH (w:Person)-[:SETTLED]->(s) WHERE coalesce(w.insu_admdvs, '') STARTS WITH $region } })
+         OR (x:BoxEvent AND EXISTS {
+              MATCH (x)-[:FROM|TO]->(w)
+              WHERE ((w:Institution OR w:Supplier) AND coalesce(w.admdvs, '') STARTS WITH $region)
+                 OR (w:Person AND coalesce(w.insu_admdvs, '') STARTS WITH $region) })
+         OR (x:Phone AND EXISTS {
+              MATCH (w:Person)-[:HAS_PHONE]->(x) WHERE coalesce(w.insu_admdvs, '') STARTS WITH $region })
+         OR (x:Address AND EXISTS {
+              MATCH (w:Person)-[:LIVES_AT]->(x) WHERE coalesce(w.insu_admdvs, '') STARTS WITH $region })
+         OR (x:Terminal AND EXISTS {
+              MATCH (s:Settlement)-[:VIA_TERMINAL]->(x)
+              WHERE EXISTS { MATCH (s)-[:AT]->(w:Institution) WHERE coalesce(w.admdvs, '') STARTS WITH $region } })
+         OR x:Drug
+        )
     RETURN r1, x
   }
   MATCH (x)-[r2]-(b)
@@ -29,8 +129,13 @@ CALL (a, ms) {
            dst: elementId(endNode(r1))},
           {rid: elementId(r2), type: type(r2), src: elementId(startNode(r2)),
            dst: elementId(endNode(r2))}] AS rels,
-         [{eid: elementId(x), labels: labels(x), props: properties(x)}] AS via
+         [{eid: elementId(x), labels: labels(x), props: properties(x)}] AS via, 1 AS pri
   LIMIT $per_member
 }
-RETURN rels, via
-LIMIT $limit
+WITH a, pri, collect({rels: rels, via: via}) AS rs
+UNWIND range(0, size(rs) - 1) AS i
+WITH pri, i, rs[i] AS row
+ORDER BY pri, i
+WITH pri, collect(row) AS rows
+UNWIND (CASE WHEN pri = 0 THEN rows ELSE rows[0..$limit] END) AS row
+RETURN row.rels AS rels, row.via AS via

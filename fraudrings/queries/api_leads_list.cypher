@@ -1,6 +1,8 @@
 // API: one page of leads inside the caller's region, filtered and sorted, with the
 // total. A lead belongs to the region of its main place (l.region); the caller sees it
 // when that code starts with the caller's region prefix ('' = the whole country).
+// $member_id matches only a member the lead's detail shows the caller (whole, or as a
+// party of a treatment in the region: see api_lead_get).
 // params: $region, $area, $typology, $status, $min_score, $min_amount, $assignee,
 //         $include_inactive,
 //         $date_from, $date_to (ISO dates; the lead's [first_seen, last_seen] overlaps),
@@ -20,9 +22,42 @@ WHERE coalesce(l.region, '') STARTS WITH $region
   AND ($date_to IS NULL OR l.first_seen <= date($date_to))
   AND ($member_id IS NULL OR EXISTS {
         MATCH (l)-[:INVOLVES]->(m)
-        WHERE m.psn_no = $member_id OR m.fixmedins_code = $member_id
+        WHERE (m.psn_no = $member_id OR m.fixmedins_code = $member_id
            OR m.prac_code = $member_id OR m.entp_code = $member_id
-           OR m.drug_trac_codg = $member_id })
+           OR m.drug_trac_codg = $member_id)
+          AND (
+            ($region = ''
+             OR (m:Person AND coalesce(m.insu_admdvs, '') STARTS WITH $region)
+             OR (m:Institution AND coalesce(m.admdvs, '') STARTS WITH $region)
+             OR (m:Supplier AND coalesce(m.admdvs, '') STARTS WITH $region)
+             OR (m:Practitioner AND EXISTS {
+                  MATCH (m)-[:WORKS_AT]->(w:Institution) WHERE coalesce(w.admdvs, '') STARTS WITH $region })
+             OR (m:Box AND EXISTS {
+                  MATCH (m)-[:HAS_EVENT]->(:BoxEvent)-[:FROM|TO]->(w:Institution)
+                  WHERE coalesce(w.admdvs, '') STARTS WITH $region })
+             OR (m:Settlement AND (
+                  EXISTS { MATCH (m)-[:AT]->(w:Institution) WHERE coalesce(w.admdvs, '') STARTS WITH $region }
+                  OR EXISTS { MATCH (w:Person)-[:SETTLED]->(m) WHERE coalesce(w.insu_admdvs, '') STARTS WITH $region }))
+             OR (m:FeeLine AND EXISTS {
+                  MATCH (s:Settlement)-[:HAS_LINE]->(m)
+                  WHERE EXISTS { MATCH (s)-[:AT]->(w:Institution) WHERE coalesce(w.admdvs, '') STARTS WITH $region }
+                     OR EXISTS { MATCH (w:Person)-[:SETTLED]->(s) WHERE coalesce(w.insu_admdvs, '') STARTS WITH $region } })
+             OR (m:BoxEvent AND EXISTS {
+                  MATCH (m)-[:FROM|TO]->(w)
+                  WHERE ((w:Institution OR w:Supplier) AND coalesce(w.admdvs, '') STARTS WITH $region)
+                     OR (w:Person AND coalesce(w.insu_admdvs, '') STARTS WITH $region) })
+             OR (m:Phone AND EXISTS {
+                  MATCH (w:Person)-[:HAS_PHONE]->(m) WHERE coalesce(w.insu_admdvs, '') STARTS WITH $region })
+             OR (m:Address AND EXISTS {
+                  MATCH (w:Person)-[:LIVES_AT]->(m) WHERE coalesce(w.insu_admdvs, '') STARTS WITH $region })
+             OR (m:Terminal AND EXISTS {
+                  MATCH (s:Settlement)-[:VIA_TERMINAL]->(m)
+                  WHERE EXISTS { MATCH (s)-[:AT]->(w:Institution) WHERE coalesce(w.admdvs, '') STARTS WITH $region } })
+             OR m:Drug
+            )
+            OR (m:Person AND (
+         EXISTS { MATCH (m)-[:SETTLED]->(:Settlement)-[:AT]->(w:Institution) WHERE coalesce(w.admdvs, '') STARTS WITH $region }
+         OR EXISTS { MATCH (m)<-[:FROM|TO]-(:BoxEvent)-[:FROM|TO]->(w:Institution) WHERE coalesce(w.admdvs, '') STARTS WITH $region }))) })
 WITH l, CASE $sort
           WHEN 'score' THEN l.score
           WHEN 'amount_at_risk' THEN l.amount_at_risk

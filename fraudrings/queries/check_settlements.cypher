@@ -1,10 +1,11 @@
 // Pre-settlement check (事前提醒) of a batch of pending settlements, in one read: for
-// each, the person (death date, open leads), each scanned box's last sale/return (a box
+// each, the person (death date, insurance region, open leads), each scanned box's last sale/return (a box
 // already sold and not returned), the same drugs still in supply from earlier lines,
 // and the person's last visit before this one with the distance between the two places.
 // The API sends the checks that arrive while the previous batch runs (api/batcher.py),
 // so one transaction serves many counters. Everything starts from a unique-key seek.
-// params: $checks [{i, psn_no, fixmedins_code, setl_time (ISO text), codes: [..], drugs: [..]}]
+// params: $checks [{i, psn_no, fixmedins_code, setl_time (ISO text), codes: [..], drugs: [..]}],
+//   $open_statuses (from the vocabulary, added by the gateway)
 // mode: read
 UNWIND $checks AS c
 CALL (c) {
@@ -13,7 +14,7 @@ CALL (c) {
   WITH c, p, here, localdatetime(c.setl_time) AS now
   CALL (p) {
     OPTIONAL MATCH (l:Lead)-[:INVOLVES]->(p)
-    WHERE l.active AND l.status IN ['new', 'in_review', 'confirmed']
+    WHERE l.active AND l.status IN $open_statuses
     RETURN collect(DISTINCT CASE WHEN l IS NULL THEN null
                             ELSE {lead_id: l.lead_id, typology: l.typology, status: l.status} END) AS leads
   }
@@ -64,7 +65,8 @@ CALL (c) {
            })) AS last_visit
   }
   RETURN p IS NOT NULL AS known_person, p.death_date AS death_date,
+         p.insu_admdvs AS insu_admdvs,
          here IS NOT NULL AS known_institution, leads, sold_boxes, in_supply, last_visit
 }
-RETURN c.i AS i, known_person, death_date, known_institution, leads, sold_boxes, in_supply,
-       last_visit
+RETURN c.i AS i, known_person, death_date, insu_admdvs, known_institution, leads, sold_boxes,
+       in_supply, last_visit

@@ -5,11 +5,11 @@
 // `communities` list property holds one "typology=lead_id" entry per typology.
 // params: $rows [{lead_id, typology, score, amount_at_risk, first_seen, last_seen, region,
 //                 regions, reasons_json, evidence, member_count, run_id,
-//                 members: [{kind, id, role}]}]
+//                 members: [{kind, id, role}]}], $first_status (from the vocabulary)
 // mode: write
 UNWIND $rows AS row
 MERGE (l:Lead {lead_id: row.lead_id})
-  ON CREATE SET l.status = 'new', l.created_at = datetime(), l.assignee = null
+  ON CREATE SET l.status = $first_status, l.created_at = datetime(), l.assignee = null
 SET l.typology = row.typology,
     l.score = row.score,
     l.amount_at_risk = row.amount_at_risk,

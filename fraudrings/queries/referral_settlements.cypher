@@ -1,11 +1,16 @@
 // Referral: settlements by id with their institution's name, the fund breakdown
 // (hifp_pay pooled fund, hifmi_pay critical illness, maf_pay medical assistance,
 // acct_pay personal account) and every fee line with its drug and box codes.
-// Starts from the Settlement key constraint.
-// params: $setl_ids
+// Starts from the Settlement key constraint. Only settlements the caller's region may
+// see (docs/security.md: treated at an institution of the region, or of a person
+// insured there); others are left out, as if unknown.
+// params: $setl_ids, $region
 // mode: read
 UNWIND $setl_ids AS sid
 MATCH (s:Settlement {setl_id: sid})
+WHERE ($region = ''
+       OR EXISTS { MATCH (s)-[:AT]->(w:Institution) WHERE coalesce(w.admdvs, '') STARTS WITH $region }
+       OR EXISTS { MATCH (w:Person)-[:SETTLED]->(s) WHERE coalesce(w.insu_admdvs, '') STARTS WITH $region })
 OPTIONAL MATCH (s)-[:AT]->(i:Institution)
 CALL (s) {
   OPTIONAL MATCH (s)-[:HAS_LINE]->(fl:FeeLine)

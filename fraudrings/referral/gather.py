@@ -36,14 +36,14 @@ def _codes(v: Any) -> list[str]:
 
 
 def _settlements(
-    gw: Gateway, ids: list[str]
+    gw: Gateway, ids: list[str], region: str
 ) -> tuple[list[Settlement], list[Line], dict[str, Drug]]:
     setls: list[Settlement] = []
     lines: list[Line] = []
     drugs: dict[str, Drug] = {}
     if not ids:
         return setls, lines, drugs
-    for r in gw.read("referral_settlements", {"setl_ids": ids}):
+    for r in gw.read("referral_settlements", {"setl_ids": ids, "region": region}):
         setls.append(
             Settlement(
                 setl_id=r["setl_id"],
@@ -93,7 +93,7 @@ def _settlements(
     return setls, lines, drugs
 
 
-def _events(gw: Gateway, codes: list[str]) -> list[BoxEvent]:
+def _events(gw: Gateway, codes: list[str], region: str) -> list[BoxEvent]:
     if not codes:
         return []
     return [
@@ -108,7 +108,7 @@ def _events(gw: Gateway, codes: list[str]) -> list[BoxEvent]:
             to_code=r["to_code"],
             setl_id=r["setl_id"],
         )
-        for r in gw.read("referral_box_events", {"codes": codes})
+        for r in gw.read("referral_box_events", {"codes": codes, "region": region})
     ]
 
 
@@ -119,7 +119,11 @@ def gather(gw: Gateway, lead_id: str, region: str = "") -> Raw:
     for a prescription-buyer lead also every purchase of the drug each buyer is flagged
     for. Boxes: the lead's ``resold_box`` members and ``box:<code>`` evidence, plus the
     boxes dispensed to a prescription buyer (to find those that came back), each with
-    its full history; the settlements of their sales are read as well."""
+    its full history; the settlements of their sales are read as well.
+
+    Everything is read under the access policy of ``region`` (docs/security.md):
+    members, settlements and box movements the region may not see are left out, and
+    persons of another region treated in it come as parties (number and name only)."""
     rows = gw.read("referral_lead", {"lead_id": lead_id, "region": region})
     if not rows:
         raise LeadNotFound(lead_id)
@@ -132,17 +136,20 @@ def gather(gw: Gateway, lead_id: str, region: str = "") -> Raw:
     if typ == "prescription_buyer":
         pairs = [{"psn_no": p, "drug": d} for p, d in buyer_pairs(evidence)]
         if pairs:
-            ids |= {r["setl_id"] for r in gw.read("referral_buyer_settlements", {"pairs": pairs})}
-    setls, lines, drugs = _settlements(gw, sorted(ids))
+            ids |= {
+                r["setl_id"]
+                for r in gw.read("referral_buyer_settlements", {"pairs": pairs, "region": region})
+            }
+    setls, lines, drugs = _settlements(gw, sorted(ids), region)
 
     codes = {m["id"] for m in members if m["kind"] == "trace_code"} | set(box_codes(evidence))
     if typ == "prescription_buyer":
         buyers = {m["id"] for m in members if m["kind"] == "person"}
         codes |= {c for ln in lines if ln.psn_no in buyers for c in ln.codes}
-    events = _events(gw, sorted(codes))
+    events = _events(gw, sorted(codes), region)
     more = sorted({e.setl_id for e in events if e.setl_id} - ids)
     if more:
-        s2, l2, d2 = _settlements(gw, more)
+        s2, l2, d2 = _settlements(gw, more, region)
         setls += s2
         lines += l2
         for k, v in d2.items():

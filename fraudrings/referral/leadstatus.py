@@ -1,20 +1,22 @@
 """Workflow steps and audit rows made from the command line, the API's way.
 
 ``fraudrings leads set-status`` moves a lead with the API's own rules
-(:func:`api.workflow.check_transition`) and its own record (the ``api_lead_change``
-query: a ``LeadChange`` node in the lead's history), as the user named by ``--by``
-with that user's role and region; the audit log gets a row as for an API call.
+(:func:`casework.workflow.check_transition`) and its own record and token renewal
+(:func:`casework.leads.apply_change`: a ``LeadChange`` node in the lead's history, then
+a new leads generation, so the API's kept answers and the check see it at once), as the
+user named by ``--by`` with that user's role and region; the audit log gets a row as for
+an API call.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fraudrings.api.store import Store, User
-from fraudrings.api.workflow import WorkflowError, check_transition
+from fraudrings.casework.leads import LeadChange, apply_change
+from fraudrings.casework.store import Store, User
+from fraudrings.casework.workflow import WorkflowError, check_transition, taken_by
 from fraudrings.graph.gateway import Gateway
 
 
@@ -27,7 +29,7 @@ class StatusError(Exception):
 
 
 def cli_user(store: Store, username: str, minimum: str | None = None) -> User:
-    from fraudrings.api.security import at_least
+    from fraudrings.casework.roles import at_least
 
     u = store.get_user(username)
     if u is None or not u.active:
@@ -88,25 +90,19 @@ def set_status(
         check_transition(user.role, user.username, current, status, assignee)
     except WorkflowError as exc:
         raise StatusError(exc.status, str(exc)) from None
-    set_assignee, new_assignee = False, assignee
-    if status == "in_review" and assignee is None:
-        set_assignee, new_assignee = True, user.username  # as the API: who takes it has it
-    counters = gw.write(
-        "api_lead_change",
-        {
-            "lead_id": lead_id,
-            "region": user.region,
-            "expected_status": current,
-            "expected_assignee": assignee,
-            "to_status": status,
-            "set_assignee": set_assignee,
-            "assignee": new_assignee,
-            "by": user.username,
-            "action": "transition",
-            "note": note,
-            "change_id": uuid.uuid4().hex,
-        },
+    new_assignee = taken_by(user.username, status, assignee)
+    change = LeadChange(
+        lead_id=lead_id,
+        scope={"region": user.region},
+        by=user.username,
+        action="transition",
+        expected_status=current,
+        expected_assignee=assignee,
+        to_status=status,
+        note=note,
+        set_assignee=new_assignee != assignee,
+        assignee=new_assignee,
     )
-    if counters.get("nodes_created", 0) != 1:
+    if not apply_change(gw, change):  # the same write and token renewal as the API's
         raise StatusError(409, "the lead changed meanwhile; run the command again")
     return StatusChange(lead_id, current, status, new_assignee)

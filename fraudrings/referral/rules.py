@@ -32,6 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from fraudrings.graph import boxwalk
 from fraudrings.referral.config import FRAUD_TIERS, TIER_ZH, ProvinceThresholds, ReferralConfig
 from fraudrings.referral.model import (
     FUND_ZH,
@@ -183,47 +184,27 @@ def line_funds(line: Line, setl: Settlement | None) -> Funds:
 
 
 # -- box walks ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Resale:
-    code: str
-    first: BoxEvent  # the sale to the insured person
-    second: BoxEvent  # the sale again, with no return between
+Resale = boxwalk.Resale[BoxEvent]
+Laundering = boxwalk.Laundering[BoxEvent]
 
 
-@dataclass(frozen=True)
-class Laundering:
-    code: str
-    event: BoxEvent  # a supplier's purchase of a box that was out (sold)
-    after: BoxEvent  # the sale it followed
+def _view(e: BoxEvent) -> tuple[str, str | None]:
+    return e.event_type, e.from_kind
 
 
 def walk(events: Iterable[BoxEvent]) -> tuple[list[Resale], list[Laundering]]:
-    """Resales and laundering purchases in each box's time-ordered events.
-
-    Once sold a box is out; only a return brings it back in. A sale while out is a
-    resale; a supplier's purchase while out is laundering."""
+    """Resales and laundering purchases in each box's events (:mod:`graph.boxwalk`, the
+    walk detection uses), in any order of arrival: each box's are put in time order."""
     by_code: dict[str, list[BoxEvent]] = defaultdict(list)
     for e in events:
         by_code[e.code].append(e)
     resales: list[Resale] = []
     launders: list[Laundering] = []
     for code in sorted(by_code):
-        last_sale: BoxEvent | None = None
-        out = False
-        for e in sorted(by_code[code], key=lambda x: (x.event_time or "", x.event_id)):
-            if e.event_type == "sale":
-                if out and last_sale is not None:
-                    resales.append(Resale(code, last_sale, e))
-                out, last_sale = True, e
-            elif e.event_type == "return":
-                out = False
-            elif (
-                e.event_type == "purchase"
-                and out
-                and last_sale is not None
-                and e.from_kind == "supplier"
-            ):
-                launders.append(Laundering(code, e, last_sale))
+        ordered = sorted(by_code[code], key=lambda x: (x.event_time or "", x.event_id))
+        rs, ls = boxwalk.walk(code, ordered, _view)
+        resales += rs
+        launders += ls
     return resales, launders
 
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fraudrings.casework.leads import write_leads
 from fraudrings.graph.gateway import Gateway
-from fraudrings.graph.leads import bump_generation
 from fraudrings.referral import config, package
 from fraudrings.referral.fonts import Font, find_font
 from fraudrings.referral.gather import LeadNotFound, gather
@@ -85,7 +85,10 @@ def create(
     existed = out.exists()
     man = package.write(ev, out, font or find_font())
     referral_id = referral_id or uuid.uuid4().hex
-    counters = gw.write(
+    # the lead is now referred: write_leads renews the leads generation, so answers kept
+    # about it are dropped
+    counters = write_leads(
+        gw,
         "referral_record",
         {
             "lead_id": lead_id,
@@ -108,7 +111,6 @@ def create(
         if not existed:
             shutil.rmtree(out, ignore_errors=True)
         raise ReferralConflict(f"lead {lead_id} changed while the package was built; try again")
-    bump_generation(gw)  # the lead is now referred: answers kept about it are stale
     return ReferralResult(referral_id, lead_id, out, man)
 
 

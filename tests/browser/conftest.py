@@ -24,14 +24,14 @@ import pytest
 from pydantic import SecretStr
 
 from fraudrings.api.app import create_app
-from fraudrings.api.security import hash_password
-from fraudrings.api.store import Store
+from fraudrings.casework.passwords import hash_password
+from fraudrings.casework.store import Store
+from fraudrings.core.settings import Settings
 from fraudrings.graph import schema
 from fraudrings.graph.detect import run_all
 from fraudrings.graph.gateway import Gateway
 from fraudrings.graph.server import LocalServer
 from fraudrings.ingest.loader import Loader
-from fraudrings.settings import Settings
 from fraudrings.synth import generate
 from tests.integration.api_world import PURPOSE, login_form, totp_code
 from tests.integration.conftest import server, settings  # noqa: F401  (fixtures)
@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("FRAUDRINGS_ARTIFACTS", ROOT / "tests" / "artifacts"))
 PASSWORD = "correct horse battery"
 SECRET = "browser-test-secret-" + "z" * 50
-USERS = {"inv": ("investigator", ""), "ana": ("analyst", "")}
+USERS = {"inv": ("investigator", ""), "ana": ("analyst", ""), "sup": ("supervisor", "")}
 
 
 def chromium_path() -> str | None:
@@ -131,6 +131,7 @@ def service(
             "api_secret_key": SecretStr(SECRET),
             "service_db": tmp / "service.db",
             "api_drops_dir": tmp / "drops",
+            "referral_dir": tmp / "referrals",
             "api_rate_burst": 10_000,
             "api_rate_per_minute": 100_000,
             # every test signs in from 127.0.0.1; the suite is not a password guesser
@@ -213,6 +214,8 @@ def wait_js(page: Any, expr: str, timeout: int = 30_000) -> None:
 
 def login(page: Any, service: Service, user: str = "inv") -> None:
     page.goto(service.url + "/")
+    if page.is_visible("#logout"):
+        page.click("#logout")
     page.fill("#login-user", user)
     page.fill("#login-password", PASSWORD)
     page.fill("#login-totp", totp_code(service.store, user))

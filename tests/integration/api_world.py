@@ -26,11 +26,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from fraudrings.api.app import create_app
-from fraudrings.api.security import hash_password
-from fraudrings.api.store import Store
+from fraudrings.casework.passwords import hash_password
+from fraudrings.casework.store import Store
+from fraudrings.core.settings import Settings
 from fraudrings.graph import schema
 from fraudrings.graph.gateway import Gateway
-from fraudrings.settings import Settings
 
 SECRET = "test-secret-" + "x" * 60
 PASSWORD = "correct horse battery"

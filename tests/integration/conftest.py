@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from fraudrings.core.settings import Settings
 from fraudrings.graph import schema
 from fraudrings.graph.gateway import Gateway
 from fraudrings.graph.server import LocalServer
-from fraudrings.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -522,7 +522,7 @@ def test_query_timeout_answers_504(api_factory: Callable[..., Api]) -> None:
 
 def test_missing_secret_fails_loudly(api: Api) -> None:
     from fraudrings.api.app import create_app
-    from fraudrings.settings import SettingsError
+    from fraudrings.core.settings import SettingsError
 
     s = api.client.app.state.service.settings  # type: ignore[attr-defined]
     with pytest.raises(SettingsError, match="FRAUDRINGS_API_SECRET_KEY"):

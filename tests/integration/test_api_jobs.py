@@ -22,7 +22,7 @@ pytestmark = pytest.mark.integration
 MINI = Path(__file__).resolve().parents[1] / "data" / "mini"
 
 
-def _wait(a: Api, job_id: str, user: str = "sup_sd", seconds: float = 240) -> dict[str, Any]:
+def _wait(a: Api, job_id: str, user: str = "sup_all", seconds: float = 240) -> dict[str, Any]:
     deadline = time.monotonic() + seconds
     while True:
         job: dict[str, Any] = a.get(user, f"/jobs/{job_id}").json()
@@ -36,6 +36,9 @@ def _api_with_drop(api_factory: Callable[..., Api]) -> Api:
     a = api_factory()
     drops = a.client.app.state.service.settings.api_drops_dir  # type: ignore[attr-defined]
     shutil.copytree(MINI, drops / "mini")
+    # ingest and detection are national: a supervisor of the whole country starts them
+    h = a.store.get_user("admin_all").password_hash  # type: ignore[union-attr]
+    a.store.add_user("sup_all", "supervisor", "", h)
     return a
 
 
@@ -43,7 +46,8 @@ def test_ingest_job_runs_in_background_with_progress_and_report(
     api_factory: Callable[..., Api],
 ) -> None:
     a = _api_with_drop(api_factory)
-    r = a.post("sup_sd", "/jobs", json={"kind": "ingest", "drop": "mini"})
+    assert a.post("sup_sd", "/jobs", json={"kind": "ingest", "drop": "mini"}).status_code == 403
+    r = a.post("sup_all", "/jobs", json={"kind": "ingest", "drop": "mini"})
     assert r.status_code == 202, r.text
     job = r.json()
     assert job["kind"] == "ingest" and job["state"] in ("queued", "running", "succeeded")
@@ -52,11 +56,12 @@ def test_ingest_job_runs_in_background_with_progress_and_report(
     assert done["stage"] == "done" and done["done"] == done["total"] > 0
     report = done["report"]
     assert report["files"]["persons"]["loaded"] > 0 and report["rows_read"] > 0
-    listed = a.get("sup_sd", "/jobs").json()
+    listed = a.get("sup_all", "/jobs").json()
     assert listed["count"] == 1 and listed["data"][0]["job_id"] == job["job_id"]
     # jobs are for supervisors and admins; other regions do not see them
     assert a.get("inv_jn", "/jobs").status_code == 403
     assert a.get("sup_qd", f"/jobs/{job['job_id']}").status_code == 404
+    assert a.get("sup_sd", f"/jobs/{job['job_id']}").status_code == 404
 
 
 def test_bad_jobs_are_refused_before_they_start(api_factory: Callable[..., Api]) -> None:

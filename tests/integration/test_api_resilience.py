@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 import pytest
 
+from fraudrings.core.settings import Settings
 from fraudrings.graph.gateway import Gateway
-from fraudrings.settings import Settings
 from tests.integration import api_world
 from tests.integration.api_world import Api
 

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from bench.api import bench_server
+from fraudrings.core.settings import Settings
 from fraudrings.graph.gateway import Gateway
-from fraudrings.settings import Settings
 from tests.integration import api_world
 
 world = api_world.world

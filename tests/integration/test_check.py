@@ -77,9 +77,9 @@ def api(
     return a
 
 
-def check(api: Api, **body: Any) -> dict[str, Any]:
+def check(api: Api, user: str = "inv_jn", **body: Any) -> dict[str, Any]:
     body.setdefault("lines", [])
-    r = api.post("inv_jn", URL, json=body)
+    r = api.post(user, URL, json=body)
     assert r.status_code == 200, r.text
     out: dict[str, Any] = r.json()
     assert out["checked"] is True
@@ -129,9 +129,9 @@ def test_open_lead_member_and_supply_overlap(api: Api) -> None:
         setl_time=(K1_LAST + timedelta(days=5)).isoformat(),
         lines=[{"med_list_codg": "XHV", "cnt": 3, "prd_days": 30}],
     )
-    assert codes(out) == ["open_lead", "supply_overlap"]
+    assert codes(out) == ["manual_review", "supply_overlap"]
     by = {w["code"]: w["reason"] for w in out["warnings"]}
-    assert by["open_lead"]["typology"] == "prescription_buyer"
+    assert by["manual_review"] == {}
     assert by["supply_overlap"]["days_left"] == pytest.approx(25, abs=0.1)
     # after the supply ran out, only the lead remains
     later = check(
@@ -141,7 +141,7 @@ def test_open_lead_member_and_supply_overlap(api: Api) -> None:
         setl_time=(K1_LAST + timedelta(days=31)).isoformat(),
         lines=[{"med_list_codg": "XHV", "cnt": 3}],
     )
-    assert codes(later) == ["open_lead"]
+    assert codes(later) == ["manual_review"]
 
 
 def test_deceased_person(api: Api) -> None:
@@ -237,7 +237,73 @@ def test_check_is_audited_with_its_route(api: Api) -> None:
     last = rows[0] if rows else None
     assert last is not None
     assert last["status"] == 200 and last["route"] == URL
-    assert "K1" in last["entity_ids"] and "pre-settlement check of K1" in last["purpose"]
+    assert "person:K1" in last["entity_ids"]
+    assert "pre-settlement check of person:K1" in last["purpose"]
+    # a search by the person's id finds the check
+    found = api.store.query_audit(region_prefix="", entity_id="person:K1", route=URL)[1]
+    assert found and found[0]["id"] == last["id"]
+
+
+def _open_leads_of(api: Api, psn: str) -> list[str]:
+    svc = api.client.app.state.service  # type: ignore[attr-defined]
+    rows = svc.gw.run_read_text(
+        "MATCH (l:Lead)-[:INVOLVES]->(:Person {psn_no: $p}) WHERE l.active"
+        " AND l.status IN ['new', 'in_review', 'confirmed'] RETURN l.lead_id AS id",
+        {"p": psn},
+    )
+    return sorted(r["id"] for r in rows)
+
+
+def test_the_counter_learns_nothing_about_investigations(api: Api) -> None:
+    leads = _open_leads_of(api, "K1")
+    assert leads  # K1 is in an open lead
+    body = {"psn_no": "K1", "fixmedins_code": "H37010000001", "setl_time": "2025-06-01T09:00:00"}
+    r = api.post("inv_jn", URL, json=body)
+    assert r.status_code == 200
+    out = r.json()
+    review = [w for w in out["warnings"] if w["code"] == "manual_review"]
+    assert len(review) == 1 and review[0]["reason"] == {}
+    text = r.text.lower()
+    for word in ("lead", "typology", "prescription_buyer", "in_review", "线索", *leads):
+        assert word.lower() not in text, word
+    # the investigators of the lead's region get the hit
+    hits = api.get("inv_jn", "/check/hits", params={"lead_id": leads[0]})
+    assert hits.status_code == 200, hits.text
+    assert any(
+        h["psn_no"] == "K1" and h["fixmedins_code"] == "H37010000001" for h in hits.json()["data"]
+    )
+    # another region's investigator: as for a lead that does not exist
+    other = api.get("inv_qd", "/check/hits", params={"lead_id": leads[0]})
+    missing = api.get("inv_qd", "/check/hits", params={"lead_id": "LD-NOPE"})
+    assert other.status_code == missing.status_code == 404
+    assert other.json()["detail"] == missing.json()["detail"]
+    assert api.get("ana_jn", "/check/hits", params={"lead_id": leads[0]}).status_code == 403
+
+
+def test_a_person_of_another_region_is_checked_without_their_history(api: Api) -> None:
+    # a Qingdao caller about Jinan persons: what to act on, not when or where
+    dead = check(
+        api, "inv_qd", psn_no="D2", fixmedins_code="P37010000011", setl_time="2025-06-01T09:00:00"
+    )
+    assert [w["code"] for w in dead["warnings"]] == ["deceased"]
+    assert dead["warnings"][0]["reason"] == {} and "2025-05-10" not in str(dead)
+    travel = check(
+        api, "inv_qd", psn_no="T1", fixmedins_code="H37010000011", setl_time="2025-03-12T12:00:00"
+    )
+    w = next(x for x in travel["warnings"] if x["code"] == "impossible_travel")
+    assert w["reason"] == {} and "P37020000011" not in str(travel)
+    supply = check(
+        api,
+        "inv_qd",
+        psn_no="K1",
+        fixmedins_code="H37010000001",
+        setl_time=(K1_LAST + timedelta(days=5)).isoformat(),
+        lines=[{"med_list_codg": "XHV", "cnt": 3, "prd_days": 30}],
+    )
+    assert codes(supply) == ["manual_review", "supply_overlap"]
+    w = next(x for x in supply["warnings"] if x["code"] == "supply_overlap")
+    assert w["reason"] == {"med_list_codg": "XHV"}
+    assert K1_LAST.date().isoformat() not in str(supply)
 
 
 def test_batched_answers_equal_single_answers(api: Api) -> None:

@@ -137,7 +137,7 @@ def test_an_ingest_renews_the_data_token(world: Gateway, tmp_path: Path) -> None
 
 def test_leads_moved_through_the_worker_reach_its_checks_at_once(api: Api, world: Gateway) -> None:
     k1 = {"psn_no": "K1", "fixmedins_code": "H37010000001", "setl_time": "2026-06-01T10:00:00"}
-    assert "open_lead" in codes(api, **k1)
+    assert "manual_review" in codes(api, **k1)
     lead_id = world.run_read_text(
         "MATCH (l:Lead {typology: 'prescription_buyer'})-[:INVOLVES]->(:Person {psn_no: 'K1'}) "
         "WHERE l.active RETURN l.lead_id AS id"
@@ -145,16 +145,16 @@ def test_leads_moved_through_the_worker_reach_its_checks_at_once(api: Api, world
     for step in ("in_review", "dismissed"):
         r = api.post("inv_jn", f"/leads/{lead_id}/transitions", json={"to_status": step})
         assert r.status_code == 200, r.text
-    assert "open_lead" not in codes(api, **k1)  # no wait: this worker dropped its members
+    assert "manual_review" not in codes(api, **k1)  # no wait: this worker dropped its members
     # a change made elsewhere (another worker, the command line) within the poll time
     world.run_write_text(
         "MATCH (l:Lead {lead_id: $id}) SET l.status = 'in_review'", {"id": lead_id}
     )
     bump_generation(world)
     time.sleep(POLL_S * 5)
-    assert "open_lead" in codes(api, **k1)
+    assert "manual_review" in codes(api, **k1)
     assert service(api).facts.wait_ready(30)  # type: ignore[union-attr]
-    assert "open_lead" in codes(api, **k1)
+    assert "manual_review" in codes(api, **k1)
 
 
 def test_no_read_model_while_an_ingest_writes(api: Api, world: Gateway, tmp_path: Path) -> None:

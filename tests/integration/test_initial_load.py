@@ -19,13 +19,13 @@ from typing import Any
 
 import pytest
 
+from fraudrings.core.settings import Settings
 from fraudrings.graph import schema
 from fraudrings.graph.gateway import Gateway
 from fraudrings.graph.model import NODE_KEYS
 from fraudrings.graph.server import LocalServer
 from fraudrings.ingest.loader import Loader, LoadReport
 from fraudrings.ingest.offline import InitialLoad, InitialLoadError
-from fraudrings.settings import Settings
 from fraudrings.synth import generate
 from tests.integration.conftest import INSTANCE, ROOT
 from tests.integration.test_ingest import BOX_A, CASH_EXPECTED, PH1, write_cash_drop

@@ -16,7 +16,8 @@ from fastapi.testclient import TestClient
 
 from fraudrings import cli
 from fraudrings.api.app import create_app
-from fraudrings.api.store import Store
+from fraudrings.casework.store import Store
+from fraudrings.core.settings import Settings
 from fraudrings.graph import schema
 from fraudrings.graph.detect import run_all
 from fraudrings.graph.gateway import Gateway
@@ -25,7 +26,6 @@ from fraudrings.ingest.loader import Loader
 from fraudrings.referral import package, service
 from fraudrings.referral.fonts import find_font
 from fraudrings.referral.rules import ROLE_ZH
-from fraudrings.settings import Settings
 from tests.integration import world
 from tests.integration.api_world import Api, api_settings, make_store
 
@@ -170,6 +170,40 @@ def test_set_status_from_the_cli_is_recorded_like_the_api(ref: Ctx) -> None:
     rows = _audit(ref, path_prefix="cli:leads set-status", entity_id=f"lead:{lead}")
     assert sorted(r["status"] for r in rows) == [200, 200, 403, 403, 409]
     assert {r["username"] for r in rows} == {"inv_jn", "ana_jn", "nobody"}
+
+
+def test_a_status_change_from_the_cli_is_seen_by_the_api_at_once(ref: Ctx) -> None:
+    """The command line changes a lead the way the API does (casework.leads): the leads
+    generation is renewed, so the API's kept answers about the lead are not served."""
+    region = ref.store.get_user("inv_jn").region  # type: ignore[union-attr]
+    lead = "ST-cli-status"  # a lead of its own, so the other tests' leads keep their state
+    ref.gw.run_write_text(
+        "CREATE (:Lead {lead_id: $id, typology: 'spatiotemporal', status: 'new', active: true, "
+        "region: $region, regions: [$region], score: 0.5, member_count: 0, "
+        "reasons_json: '[]', evidence: [], detected_at: datetime()})",
+        {"id": lead, "region": region.ljust(6, "0")},
+    )
+    svc = ref.api.client.app.state.service
+    assert svc.cache.enabled
+    before = ref.api.get("sup_sd", f"/leads/{lead}").json()
+    assert before["status"] == "new"
+    listed = ref.api.get("sup_sd", "/leads", params={"status": "new", "limit": 200}).json()
+    assert lead in {x["lead_id"] for x in listed["data"]}
+    hits = svc.cache.hits
+    assert ref.api.get("sup_sd", f"/leads/{lead}").json()["status"] == "new"
+    assert svc.cache.hits == hits + 1  # the answer is kept: a stale one would be served
+    assert cli.main(["leads", "set-status", lead, "in_review", "--by", "inv_jn"]) == 0
+    after = ref.api.get("sup_sd", f"/leads/{lead}").json()
+    assert (after["status"], after["assignee"]) == ("in_review", "inv_jn")
+    assert [h["to_status"] for h in after["history"]] == ["in_review"]
+    listed = ref.api.get("sup_sd", "/leads", params={"status": "new", "limit": 200}).json()
+    assert lead not in {x["lead_id"] for x in listed["data"]}
+    listed = ref.api.get("sup_sd", "/leads", params={"status": "in_review", "limit": 200}).json()
+    assert lead in {x["lead_id"] for x in listed["data"]}
+    ref.gw.run_write_text(
+        "MATCH (l:Lead {lead_id: $id}) OPTIONAL MATCH (l)-[:HAS_CHANGE]->(c) DETACH DELETE l, c",
+        {"id": lead},
+    )
 
 
 def test_cli_referral_create_verify_and_tampering(

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from fraudrings.core.settings import Settings
 from fraudrings.graph import backup, schema
 from fraudrings.graph.gateway import Gateway
 from fraudrings.graph.server import LocalServer
-from fraudrings.settings import Settings
 from fraudrings.synth import generate
 from tests.integration.conftest import ROOT
 

@@ -16,7 +16,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from fraudrings.api.security import ROLE_RANK
+from fraudrings.core.vocabulary import ROLE_RANK
 from tests.integration import api_world
 from tests.integration.api_world import JN_BOX, PASSWORD, QD_BOX, Api, totp_code
 

@@ -6,9 +6,9 @@ import os
 
 import pytest
 
+from fraudrings.core.settings import Settings
 from fraudrings.graph.gateway import Gateway
 from fraudrings.graph.server import LocalServer
-from fraudrings.settings import Settings
 
 pytestmark = pytest.mark.integration
 

@@ -17,10 +17,10 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from fraudrings.core.settings import Settings
 from fraudrings.graph.errors import GraphError
 from fraudrings.graph.gateway import Gateway
 from fraudrings.graph.server import LocalServer
-from fraudrings.settings import Settings
 from fraudrings.tlscert import make_cert
 from tests.integration.conftest import ROOT
 

@@ -13,28 +13,18 @@ import jwt
 import pytest
 
 from fraudrings.api.graphview import GraphBuilder, node_id
+from fraudrings.api.masking import mask_addr, mask_id, mask_name, mask_phone, mask_props
 from fraudrings.api.ratelimit import TokenBuckets
-from fraudrings.api.security import (
-    SessionCache,
-    TokenError,
-    decode_token,
-    hash_password,
-    issue_token,
-    mask_addr,
-    mask_id,
-    mask_name,
-    mask_phone,
-    mask_props,
-    verify_password,
-)
-from fraudrings.api.store import JobBusy, Store
-from fraudrings.api.workflow import (
+from fraudrings.casework.passwords import hash_password, verify_password
+from fraudrings.casework.store import JobBusy, Store
+from fraudrings.casework.tokens import SessionCache, TokenError, decode_token, issue_token
+from fraudrings.casework.workflow import (
     WorkflowError,
     allowed_transitions,
     check_assign,
     check_transition,
 )
-from fraudrings.settings import Settings, SettingsError
+from fraudrings.core.settings import Settings, SettingsError
 
 KEY = "k" * 64
 

@@ -11,8 +11,8 @@ import pyotp
 import pytest
 
 from fraudrings import cli
-from fraudrings.api.store import AuditBroken, Store
-from fraudrings.settings import Settings
+from fraudrings.casework.store import AuditBroken, Store
+from fraudrings.core.settings import Settings
 
 
 def _row(st: Store, i: int, at: str | None = None) -> int:
@@ -45,7 +45,7 @@ def test_chain_verifies_and_finds_the_first_changed_row(tmp_path: Path) -> None:
 
 
 def test_rehashed_row_breaks_the_next_link(tmp_path: Path) -> None:
-    from fraudrings.api.store import row_hash
+    from fraudrings.casework.store import row_hash
 
     st = Store(tmp_path / "s.db")
     for i in range(6):

@@ -14,7 +14,7 @@ import pytest
 
 from fraudrings.api import batcher
 from fraudrings.api.batcher import BatcherClosed, MicroBatcher
-from fraudrings.api.security import ALGORITHM, TokenError, TokenVerifier, issue_token
+from fraudrings.casework.tokens import ALGORITHM, TokenError, TokenVerifier, issue_token
 from tests.aio import in_own_loop
 
 SECRET = "s" * 48

@@ -13,7 +13,15 @@ from typing import Any
 import pytest
 
 from fraudrings.api.checkfacts import FactsKeeper
-from fraudrings.graph.checkfacts import NULL_TIME, SCHEMA, CheckFacts, distance_km, from_us, to_us
+from fraudrings.graph.checkfacts import (
+    FORMAT,
+    NULL_TIME,
+    SCHEMA,
+    CheckFacts,
+    distance_km,
+    from_us,
+    to_us,
+)
 from fraudrings.graph.errors import GraphUnavailable
 
 
@@ -25,7 +33,7 @@ def make_file(path: Path, token: str) -> Path:
     con = sqlite3.connect(path)
     con.executescript(SCHEMA)
     meta = {
-        "format": "1",
+        "format": FORMAT,
         "token": token,
         "deaths": json.dumps({"DEAD": "2025-05-10"}),
         "places": json.dumps(
@@ -35,6 +43,7 @@ def make_file(path: Path, token: str) -> Path:
     }
     con.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
     con.execute("INSERT INTO sold_box VALUES ('B1', ?, 'S1', 'JN')", (t("2025-03-01T10:00"),))
+    con.execute("INSERT INTO person VALUES ('P1', '370102')")
     con.executemany(
         "INSERT INTO visit VALUES (?, ?, ?, ?, ?)",
         [
@@ -88,6 +97,9 @@ def test_lookup_finds_each_fact(tmp_path: Path) -> None:
     assert row["last_visit"]["inst"] == "QD" and row["last_visit"]["km"] > 300
     assert row["leads"] == leads["P1"] and row["death_date"] is None
     assert f.lookup(check(psn_no="DEAD"), {})["death_date"] == date(2025, 5, 10)
+    # the insurance region, by which a counter of another region is told less
+    assert row["insu_admdvs"] == "370102"
+    assert f.lookup(check(psn_no="DEAD"), {})["insu_admdvs"] is None
     # before the QD visit the last one is JN (the same place: 0 km); from an online
     # platform there is no travel at all
     assert f.lookup(check(setl_time="2025-03-05T00:00:00"), {})["last_visit"]["inst"] == "JN"

@@ -104,7 +104,9 @@ def test_a_code_resold_with_its_own_purchase_record_may_be_printed_twice() -> No
     assert len(recycled.build([resale("9", "Z", "O9")], [], 1, RecycledConfig()).drafts) == 1
 
 
-def test_walk_a_box_resold_twice_names_its_first_buyer() -> None:
+def test_walk_a_box_resold_twice_names_its_previous_holder() -> None:
+    """The second resale's seller is the buyer of the first resale (who sold it back),
+    as in referral (graph/boxwalk.py is the one walk)."""
     evs = [
         ev(1, "sale", 1, PH1, ("person", "A")),
         ev(2, "sale", 5, PH2, ("person", "B")),
@@ -113,7 +115,7 @@ def test_walk_a_box_resold_twice_names_its_first_buyer() -> None:
     rs, _ = recycled.walk("X", "D", 1.0, evs)
     assert [(r.seller, r.recycler, r.end_buyer) for r in rs] == [
         ("A", "PH2", "B"),
-        ("A", "PH1", "C"),
+        ("B", "PH1", "C"),
     ]
 
 

@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from fraudrings import cli, queries
+from fraudrings.core.settings import Settings, SettingsError, get_settings
 from fraudrings.graph import model, schema
-from fraudrings.settings import Settings, SettingsError, get_settings
 
 
 def test_missing_password_fails_loudly(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:

@@ -75,6 +75,17 @@ export async function call(method, path, { params, body } = {}) {
   return r.status === 204 ? null : r.json();
 }
 
+/** A file the API serves behind the bearer token and the stated purpose, as a Blob. */
+export async function blob(path) {
+  const headers = { Authorization: "Bearer " + (token() || "") };
+  const purpose = sessionStorage.getItem(PURPOSE);
+  if (purpose) headers["X-Purpose"] = encodeURIComponent(purpose);
+  const r = await fetch(path, { headers });
+  if (r.status === 401) { logout(); onUnauthorized(); throw new ApiError(401, await problem(r)); }
+  if (!r.ok) throw new ApiError(r.status, await problem(r));
+  return r.blob();
+}
+
 export const get = (path, params) => call("GET", path, { params });
 export const post = (path, body) => call("POST", path, { body });
 export const put = (path, body) => call("PUT", path, { body });

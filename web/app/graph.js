@@ -36,6 +36,7 @@ export const KINDS = {
   other: { color: "#9e9e9e", shape: "ellipse", size: 16 },
 };
 export const EVENT_KINDS = new Set(["settlement", "event", "feeline"]);
+const STRUCTURAL = new Set(["VISITED", "MOVED"]);
 export const ENTITY_KINDS = new Set(["person", "institution", "practitioner", "supplier", "trace_code"]);
 
 export function kindOf(n) {
@@ -227,6 +228,8 @@ export class GraphPanel {
     this.members = opts.members || new Map();
     this.evidenceLines = opts.evidence || [];
     this.cap = opts.cap || 120;
+    // a lead's ring: parties and linking nodes are always drawn, the cap counts events
+    this.capEvents = !!opts.capEvents;
     this.step = opts.step || 100;
     this.expandHops = 2;
     this.expandMax = opts.expandMax || 300;
@@ -371,7 +374,36 @@ export class GraphPanel {
     const cand = [...this.nodes.values()]
       .filter((n) => !this.hidden.has(n.kind) && this.visibleDate(n))
       .sort((a, b) => order.get(a.id) - order.get(b.id));
-    const kept = new Map(cand.slice(0, this.cap).map((n) => [n.id, n]));
+    let kept;
+    let totalEvents = 0;
+    if (this.capEvents) {
+      // every party keeps its first event before any party gets a second
+      const adj = new Map();
+      for (const e of this.edges.values()) {
+        for (const [x, y] of [[e.source, e.target], [e.target, e.source]]) {
+          if (!adj.has(x)) adj.set(x, []);
+          adj.get(x).push(y);
+        }
+      }
+      const perParty = new Map();
+      const slot = new Map();
+      kept = new Map();
+      const events = [];
+      for (const n of cand) {
+        if (!EVENT_KINDS.has(n.kind)) { kept.set(n.id, n); continue; }
+        const party = (adj.get(n.id) || []).filter((y) => this.members.has(y))
+          .sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0))[0] || n.id;
+        const k = perParty.get(party) || 0;
+        perParty.set(party, k + 1);
+        slot.set(n.id, k);
+        events.push(n);
+      }
+      totalEvents = events.length;
+      events.sort((a, b) => slot.get(a.id) - slot.get(b.id) || order.get(a.id) - order.get(b.id));
+      for (const n of events.slice(0, this.cap)) kept.set(n.id, n);
+    } else {
+      kept = new Map(cand.slice(0, this.cap).map((n) => [n.id, n]));
+    }
     let edges = [...this.edges.values()].filter((e) => kept.has(e.source) && kept.has(e.target));
     const merged = new Map(); // "a|b" -> {source, target, events: [], dirs}
     const summary = new Map(); // node id -> Map(kind -> dangling events folded into it)
@@ -420,6 +452,10 @@ export class GraphPanel {
       }
       for (const id of drop) kept.delete(id);
       edges = edges.filter((e) => kept.has(e.source) && kept.has(e.target));
+      // a structural link (VISITED, MOVED) gives way to the events drawn between the same pair
+      const pairs = new Set([...merged.keys()]);
+      edges = edges.filter((e) => !STRUCTURAL.has(e.type)
+        || !pairs.has(e.source < e.target ? `${e.source}|${e.target}` : `${e.target}|${e.source}`));
       if (foldBoxes) {
         const linked = new Set([...edges, ...merged.values()].flatMap((e) => [e.source, e.target]));
         for (const n of [...kept.values()]) {
@@ -427,7 +463,11 @@ export class GraphPanel {
         }
       }
     }
-    return { nodes: kept, edges, merged, summary, foldedBoxes, total: cand.length };
+    const parties = cand.filter((n) => !EVENT_KINDS.has(n.kind));
+    return {
+      nodes: kept, edges, merged, summary, foldedBoxes, total: cand.length, totalEvents,
+      parties: parties.length, members: parties.filter((n) => this.members.has(n.id)).length,
+    };
   }
 
   elements(v) {
@@ -510,10 +550,22 @@ export class GraphPanel {
     const folded = [...v.summary.values()].reduce((s, m) => s + [...m.values()].reduce((a, b) => a + b, 0), 0);
     const shown = v.nodes.size + folded + [...v.merged.values()].reduce((s, m) => s + m.events.length, 0);
     const status = this.root.querySelector(".shown");
-    status.textContent = t("graph.shown", { n: shown - v.foldedBoxes, m: v.total })
-      + (v.foldedBoxes ? t("graph.folded_boxes", { n: v.foldedBoxes }) : "")
-      + (this.truncated ? t("graph.truncated") : "");
-    this.root.querySelector(".more").hidden = v.total <= this.cap;
+    if (this.capEvents) {
+      const evShown = [...v.nodes.values()].filter((n) => EVENT_KINDS.has(n.kind)).length
+        + folded + [...v.merged.values()].reduce((s, m) => s + m.events.length, 0);
+      status.textContent = t("graph.parties", { p: v.parties, m: v.members })
+        + t("graph.events", { n: evShown, m: v.totalEvents })
+        + (v.foldedBoxes ? t("graph.folded_boxes", { n: v.foldedBoxes }) : "")
+        + (this.truncated ? t("graph.truncated") : "");
+      status.dataset.parties = String(v.parties);
+      status.dataset.events = String(evShown);
+      this.root.querySelector(".more").hidden = v.totalEvents <= this.cap;
+    } else {
+      status.textContent = t("graph.shown", { n: shown - v.foldedBoxes, m: v.total })
+        + (v.foldedBoxes ? t("graph.folded_boxes", { n: v.foldedBoxes }) : "")
+        + (this.truncated ? t("graph.truncated") : "");
+      this.root.querySelector(".more").hidden = v.total <= this.cap;
+    }
     this.renderKinds();
     this.paintEvidence();
     const newCount = els.filter((e) => e.group === "nodes" && !old.has(e.data.id)).length;
@@ -605,12 +657,22 @@ export class GraphPanel {
     });
     const sel = hit.union(edges).union(edges.connectedNodes());
     if (sel.empty()) return;
+    this.reveal();
     cy.elements().addClass("faded");
     sel.removeClass("faded").addClass("focus");
     cy.animate({ fit: { eles: sel, padding: 80 }, duration: 300 });
   }
 
+  /** Scroll the page so the whole graph canvas is on screen (an evidence line or a
+   * member clicked lower down the page must not highlight nodes off screen). */
+  reveal() {
+    const r = this.cyEl.getBoundingClientRect();
+    if (r.top >= 0 && r.bottom <= window.innerHeight) return;
+    this.root.scrollIntoView({ block: "start", behavior: "instant" });
+  }
+
   selectById(id) {
+    this.reveal();
     const n = this.cy.getElementById(id);
     if (n.nonempty()) {
       this.cy.nodes().unselect();

@@ -5,6 +5,7 @@ import * as api from "./api.js";
 import { t, tv, translate, getLang, setLang, fmtMoney, fmtDate, fmtTime } from "./i18n.js";
 import { GraphPanel, KINDS, esc, splitId, nodeDate, registerExtensions } from "./graph.js";
 import { renderTimeline } from "./timeline.js";
+import { renderTravelMap } from "./map.js";
 
 const $ = (s, root = document) => root.querySelector(s);
 const STATUSES = ["new", "in_review", "confirmed", "dismissed", "referred"];
@@ -236,6 +237,7 @@ async function leadView(leadId) {
     </div>
     <div class="lead-body">
       <div class="lead-main">
+        ${lead.typology === "spatiotemporal" ? `<div class="card"><h3>${t("map.title")}</h3><div id="travel-map"></div></div>` : ""}
         <div id="lead-graph" class="card"></div>
         <div class="card"><h3>${t("lead.timeline")}</h3><div id="lead-timeline"></div></div>
       </div>
@@ -262,7 +264,7 @@ async function leadView(leadId) {
       </div>
     </div>`;
 
-  const graph = new GraphPanel($("#lead-graph"), { members, evidence: lead.evidence, cap: 150 });
+  const graph = new GraphPanel($("#lead-graph"), { members, evidence: lead.evidence, cap: 150, capEvents: true });
   window.__graph = graph; // for tests and the console
   graph.add(lead.subgraph);
   graph.render();
@@ -285,22 +287,29 @@ async function leadView(leadId) {
   const more = $("#evidence-more");
   if (more) more.addEventListener("click", () => { root.querySelectorAll("table.evidence tr[hidden]").forEach((x) => { x.hidden = false; }); more.remove(); });
 
+  if (lead.typology === "spatiotemporal") await renderTravelMap($("#travel-map"), lead, graph);
   await leadTimeline(lead, graph);
 }
 
+// A lead becomes referred only by making its referral package (POST /leads/{id}/referral):
+// the status list never offers "referred"; a supervisor refers a confirmed lead with the
+// button, and the package's files are then listed for download with their hashes.
 function renderWorkflow(lead) {
   const box = $("#lead-workflow");
-  const opts = lead.allowed_transitions || [];
+  const opts = (lead.allowed_transitions || []).filter((s) => s !== "referred");
+  const canRefer = lead.status === "confirmed" && RANK[me.role] >= 2;
   box.innerHTML = `
     <h3>${t("lead.workflow")}</h3>
     <form id="status-form">
-      ${opts.length ? `<label>${t("lead.to_status")}<select id="to-status">${opts.map((s) => `<option value="${s}">${tv("status", s)}</option>`).join("")}</select></label>` : `<p class="muted">${t("lead.no_transition")}</p>`}
-      <label>${t("lead.note")}<textarea id="status-note" rows="3" maxlength="4000" placeholder="${t("lead.note_placeholder")}"></textarea></label>
+      ${opts.length ? `<label>${t("lead.to_status")}<select id="to-status">${opts.map((s) => `<option value="${s}">${tv("status", s)}</option>`).join("")}</select></label>` : `<p class="muted">${t(lead.status === "confirmed" ? "lead.refer_hint" : "lead.no_transition")}</p>`}
+      <label>${t("lead.note")}<textarea id="status-note" rows="3" maxlength="2000" placeholder="${t("lead.note_placeholder")}"></textarea></label>
       <div class="row">
         ${opts.length ? `<button type="submit" class="primary" id="status-submit">${t("lead.submit")}</button>` : ""}
+        ${canRefer ? `<button type="button" class="primary refer" id="referral-create">${t("ref.create")}</button>` : ""}
         <button type="button" id="note-only">${t("lead.add_note")}</button>
       </div>
     </form>
+    <div id="lead-referral"></div>
     <h4>${t("lead.history")}</h4>
     <ol class="history">${[...lead.history].reverse().map((h) => `
       <li><span class="muted">${fmtTime(h.at)}</span> <b>${esc(h.by)}</b>
@@ -316,6 +325,7 @@ function renderWorkflow(lead) {
   };
   $("#status-form").addEventListener("submit", async (e) => {
     e.preventDefault();
+    if (!$("#to-status")) return;
     try {
       done(await api.post(`/leads/${id}/transitions`, { to_status: $("#to-status").value, note: $("#status-note").value || null }));
     } catch (err) { toast(`${t("common.error")}: ${err.message}`, true); }
@@ -325,6 +335,66 @@ function renderWorkflow(lead) {
     if (!note) { $("#status-note").focus(); return; }
     try { done(await api.post(`/leads/${id}/notes`, { note })); } catch (err) { toast(`${t("common.error")}: ${err.message}`, true); }
   });
+  const refer = $("#referral-create");
+  if (refer) {
+    refer.addEventListener("click", async () => {
+      refer.disabled = true;
+      refer.textContent = t("ref.creating");
+      try {
+        const note = $("#status-note").value.trim() || null;
+        await api.post(`/leads/${id}/referral`, { note });
+        toast(t("ref.created"));
+        done(await api.get(`/leads/${id}`));
+      } catch (err) {
+        refer.disabled = false;
+        refer.textContent = t("ref.create");
+        toast(`${t("common.error")}: ${err.message}`, true);
+      }
+    });
+  }
+  if (lead.status === "referred") renderReferral(lead.lead_id);
+}
+
+const FILE_ZH = {
+  "referral.pdf": "ref.f_pdf", "ring.png": "ref.f_ring", "evidence.json": "ref.f_json",
+  "manifest.json": "ref.f_manifest", SHA256SUMS: "ref.f_sums",
+};
+
+/** The referral packages of a referred lead, newest first, each file downloadable. */
+async function renderReferral(leadId) {
+  const box = $("#lead-referral");
+  if (!box) return;
+  if (RANK[me.role] < 2) { box.innerHTML = `<p class="muted small">${t("ref.supervisors_only")}</p>`; return; }
+  let refs;
+  try {
+    refs = await api.get(`/leads/${encodeURIComponent(leadId)}/referral`);
+  } catch (err) {
+    box.innerHTML = `<p class="error small">${esc(err.message)}</p>`;
+    return;
+  }
+  if (!refs.length) { box.innerHTML = `<p class="muted small">${t("ref.none")}</p>`; return; }
+  const r = refs[0];
+  const q = `?referral_id=${encodeURIComponent(r.referral_id)}`;
+  const base = `/leads/${encodeURIComponent(leadId)}/referral/files/`;
+  const files = [...r.files.map((f) => ({ ...f })), { name: "SHA256SUMS", url: base + "SHA256SUMS" + q }, { name: "manifest.json", url: r.manifest_url }];
+  box.innerHTML = `
+    <div class="referral" data-referral="${esc(r.referral_id)}">
+      <h4>${t("ref.package")}</h4>
+      <dl class="kv small">
+        <dt>${t("ref.id")}</dt><dd class="mono">${esc(r.referral_id)}</dd>
+        <dt>${t("ref.by")}</dt><dd>${esc(r.by || "")} · ${fmtTime(r.at)}</dd>
+        <dt>${t("ref.hash")}</dt><dd class="mono hash" id="package-hash">${esc(r.package_hash)}</dd>
+      </dl>
+      <p class="muted small">${t("ref.hash_note")}</p>
+      <ul class="files">${files.map((f) => `<li><button type="button" class="link dl" data-url="${esc(f.url)}" data-name="${esc(f.name)}">${esc(FILE_ZH[f.name] ? t(FILE_ZH[f.name]) : f.name.endsWith(".csv") ? t("ref.f_csv") : "")} ${esc(f.name)}</button>
+        ${f.bytes !== undefined ? `<span class="muted small">${(f.bytes / 1024).toFixed(1)} KB</span>` : ""}</li>`).join("")}</ul>
+      ${refs.length > 1 ? `<p class="muted small">${t("ref.earlier", { n: refs.length - 1 })}</p>` : ""}
+    </div>`;
+  for (const b of box.querySelectorAll("button.dl")) {
+    b.addEventListener("click", async () => {
+      try { dl(b.dataset.name, await api.blob(b.dataset.url)); } catch (err) { toast(`${t("common.error")}: ${err.message}`, true); }
+    });
+  }
 }
 
 const EVT_COLOR = { purchase: "#17936a", sale: "#2f6fd6", return: "#9e9e9e", supplier_return: "#7b4fc9", transfer: "#c49a6c", recall: "#000" };
@@ -471,7 +541,9 @@ function dl(name, blob) {
   const a = document.createElement("a");
   a.href = URL.createObjectURL(blob);
   a.download = name;
+  document.body.appendChild(a);
   a.click();
+  a.remove();
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
 

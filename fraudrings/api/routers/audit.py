@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fraudrings.api.deps import Principal, Supervisor, get_service
 from fraudrings.api.problems import responses
 from fraudrings.api.schemas import AuditList, AuditPublic, AuditVerify
-from fraudrings.api.store import AuditBroken
+from fraudrings.casework.store import AuditBroken
 
 router = APIRouter(prefix="/audit", tags=["audit"], responses=responses(401, 403, 429))
 

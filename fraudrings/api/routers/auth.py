@@ -26,19 +26,11 @@ from fraudrings.api.schemas import (
     UserList,
     UserPublic,
 )
-from fraudrings.api.security import (
-    decode_claims,
-    hash_password,
-    issue_token,
-    new_totp_secret,
-    qr_png_base64,
-    qr_svg,
-    totp_uri,
-    verify_password,
-    verify_totp,
-)
-from fraudrings.api.store import User as StoredUser
-from fraudrings.api.store import UserExists
+from fraudrings.casework.passwords import hash_password, verify_password
+from fraudrings.casework.store import User as StoredUser
+from fraudrings.casework.store import UserExists
+from fraudrings.casework.tokens import decode_claims, issue_token
+from fraudrings.casework.totp import new_totp_secret, qr_png_base64, qr_svg, totp_uri, verify_totp
 
 auth = APIRouter(prefix="/auth", tags=["auth"])
 users = APIRouter(prefix="/users", tags=["users"], responses=responses(401, 429))

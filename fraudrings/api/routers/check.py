@@ -3,6 +3,13 @@
 Institutions call this from their own systems at the counter, so it answers at once and
 never blocks a legitimate sale on an error of its own: when the graph cannot answer in
 time, the answer is "no warning, check unavailable" (``checked: false``), not an error.
+
+The counter must never learn about investigations: membership of an open lead answers
+``manual_review`` with no lead id, typology or status; the hit is recorded for the
+investigators (the audit row names the person, the institution and the leads, and
+``GET /check/hits`` lists a lead's hits to those who may see the lead). About a person
+insured outside the caller's region the answer says what the counter must act on and
+nothing more: no death date, no last place or time of a visit, no earlier dispensing.
 """
 
 from __future__ import annotations
@@ -11,12 +18,12 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from fraudrings.api.cache import JSONBytes
-from fraudrings.api.deps import User, audit_ids, get_service
-from fraudrings.api.problems import responses
+from fraudrings.api.deps import Investigator, Principal, User, audit_ids, get_service
+from fraudrings.api.problems import ProblemError, responses
 from fraudrings.graph.detect.config import TravelConfig
 
 if TYPE_CHECKING:
@@ -51,7 +58,8 @@ class SettlementCheck(BaseModel):
 
 class CheckWarning(BaseModel):
     code: str = Field(
-        description="box_already_sold | open_lead | deceased | supply_overlap | impossible_travel"
+        description="box_already_sold | manual_review | deceased | supply_overlap | "
+        "impossible_travel"
     )
     message: str
     reason: dict[str, Any] = Field(default_factory=dict)
@@ -63,8 +71,21 @@ class CheckResult(BaseModel):
     warnings: list[CheckWarning]
 
 
-def warnings_for(body: SettlementCheck, row: dict[str, Any]) -> list[CheckWarning]:
-    """The warnings one answer of check_settlements.cypher gives for a pending settlement."""
+MANUAL_REVIEW = "需人工审核:请核验参保人身份及就医真实性后再结算"
+
+
+def in_region(row: dict[str, Any], region: str) -> bool:
+    """Whether the person of a check is insured inside ``region`` ('' = the country)."""
+    return region == "" or str(row.get("insu_admdvs") or "").startswith(region)
+
+
+def warnings_for(
+    body: SettlementCheck, row: dict[str, Any], *, whole: bool = True
+) -> list[CheckWarning]:
+    """The warnings one answer of check_settlements.cypher gives for a pending settlement.
+    Open leads give one ``manual_review`` and nothing about the leads. ``whole`` False (a
+    person insured outside the caller's region): each warning without the person's death
+    date, visits or earlier dispensing."""
     out: list[CheckWarning] = []
     now = body.setl_time.replace(tzinfo=None)
     for b in row.get("sold_boxes") or []:
@@ -81,25 +102,28 @@ def warnings_for(body: SettlementCheck, row: dict[str, Any]) -> list[CheckWarnin
                 },
             )
         )
-    for lead in row.get("leads") or []:
-        out.append(
-            CheckWarning(
-                code="open_lead",
-                message=f"参保人是在查线索({lead['typology']})的成员",
-                reason={"typology": lead["typology"], "status": lead["status"]},
-            )
-        )
+    if row.get("leads"):
+        out.append(CheckWarning(code="manual_review", message=MANUAL_REVIEW))
     death = row.get("death_date")
     if death is not None and death < now.date():
         out.append(
             CheckWarning(
                 code="deceased",
-                message=f"参保人已于 {death} 死亡",
-                reason={"death_date": death.isoformat()},
+                message=f"参保人已于 {death} 死亡" if whole else "参保人已死亡,请核实",
+                reason={"death_date": death.isoformat()} if whole else {},
             )
         )
     for s in row.get("in_supply") or []:
         left = (s["supply_until"] - now).total_seconds() / 86400
+        if not whole:
+            out.append(
+                CheckWarning(
+                    code="supply_overlap",
+                    message=f"同一药品 {s['drug']} 上次所购尚在用药期内",
+                    reason={"med_list_codg": s["drug"]},
+                )
+            )
+            continue
         out.append(
             CheckWarning(
                 code="supply_overlap",
@@ -118,7 +142,14 @@ def warnings_for(body: SettlementCheck, row: dict[str, Any]) -> list[CheckWarnin
     if last and last["inst"] != body.fixmedins_code and last["km"] >= TRAVEL.min_km:
         hours = (now - last["left_at"]).total_seconds() / 3600
         needed = TRAVEL.needed_hours(last["km"])
-        if 0 <= hours < needed:
+        if 0 <= hours < needed and not whole:
+            out.append(
+                CheckWarning(
+                    code="impossible_travel",
+                    message="距参保人上次在异地结算的时间不足以往返,请核验",
+                )
+            )
+        elif 0 <= hours < needed:
             out.append(
                 CheckWarning(
                     code="impossible_travel",
@@ -154,25 +185,37 @@ async def run_check(svc: Service, request: Request, body: SettlementCheck) -> Ch
     lookups). Otherwise it waits for its batch (``api/batcher.py``), not for a thread
     of its own, so concurrent counters share one Neo4j transaction. Any error or a batch
     past the time limit answers "no warning, check unavailable"."""
-    audit_ids(request, [body.psn_no])
+    user: Principal | None = getattr(request.state, "principal", None)
+    codes = getattr(user, "institutions", None)
+    if codes is not None and body.fixmedins_code not in codes:
+        # an institution's account checks its own counters' settlements only
+        raise ProblemError(
+            403, "this account checks settlements of its own institutions only", slug="forbidden"
+        )
+    ids = [f"person:{body.psn_no}", f"institution:{body.fixmedins_code}"]
+    audit_ids(request, ids)
     # its purpose is the settlement itself (recorded with the audit row)
-    request.state.audit_purpose = f"pre-settlement check of {body.psn_no}"
+    request.state.audit_purpose = f"pre-settlement check of person:{body.psn_no}"
+    region = user.region if user is not None else ""
     params = check_params(body)
+    row: dict[str, Any] | None = None
     model = svc.facts.current() if svc.facts is not None else None
     if model is not None:
         facts, members = model
         try:
-            return CheckResult(
-                checked=True, warnings=warnings_for(body, facts.lookup(params, members))
-            )
+            row = facts.lookup(params, members)
         except Exception:  # the graph still knows: ask it
             log.exception("the check's read model failed; asking Neo4j")
     try:
-        row = await svc.checks.run(params, timeout=svc.settings.api_check_timeout_s)
-        return CheckResult(checked=True, warnings=warnings_for(body, row))
+        if row is None:
+            row = await svc.checks.run(params, timeout=svc.settings.api_check_timeout_s)
+        warnings = warnings_for(body, row, whole=in_region(row, region))
     except Exception:  # never block a sale on our own error (nor on our own slowness)
         log.exception("pre-settlement check failed; answering 'check unavailable'")
         return CheckResult(checked=False, message="no warning, check unavailable", warnings=[])
+    # the hit, for the investigators of the leads (never in the answer)
+    audit_ids(request, ids + [f"lead:{x['lead_id']}" for x in row.get("leads") or []])
+    return CheckResult(checked=True, warnings=warnings)
 
 
 @router.post(
@@ -185,3 +228,52 @@ async def check_settlement(body: SettlementCheck, user: User, request: Request) 
     is off; both run :func:`run_check` with the same authentication and audit."""
     result = await run_check(get_service(request), request, body)
     return JSONBytes(result.model_dump_json().encode())
+
+
+class CheckHit(BaseModel):
+    at: str = Field(description="when the counter asked")
+    username: str | None = Field(None, description="the account that asked")
+    psn_no: str | None = None
+    fixmedins_code: str | None = None
+
+
+class CheckHitList(BaseModel):
+    data: list[CheckHit]
+    count: int
+
+
+@router.get(
+    "/hits",
+    response_model=CheckHitList,
+    summary="Pre-settlement checks that met a member of a lead (investigators of its region)",
+    responses=responses(403, 404),
+)
+def check_hits(
+    request: Request,
+    user: Investigator,
+    lead_id: Annotated[str, Query(min_length=1, max_length=128)],
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> CheckHitList:
+    """The counters see ``manual_review``; those who may see the lead see the hits here
+    (read from the audit rows of the checks, which name the lead)."""
+    svc = get_service(request)
+    if not svc.read("api_lead_exists", {"lead_id": lead_id, **user.scope}):
+        raise ProblemError(404, "no lead with this id", slug="not-found")
+    total, rows = svc.store.query_audit(
+        region_prefix="",
+        route=PREFIX + PATH,
+        entity_id=f"lead:{lead_id}",
+        offset=offset,
+        limit=limit,
+    )
+    hits = []
+    for r in rows:
+        ids = [str(x) for x in r.get("entity_ids") or []]
+        psn = next((x.split(":", 1)[1] for x in ids if x.startswith("person:")), None)
+        inst = next((x.split(":", 1)[1] for x in ids if x.startswith("institution:")), None)
+        hits.append(
+            CheckHit(at=str(r["at"]), username=r.get("username"), psn_no=psn, fixmedins_code=inst)
+        )
+    audit_ids(request, [f"lead:{lead_id}"])
+    return CheckHitList(data=hits, count=total)

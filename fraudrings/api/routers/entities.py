@@ -56,7 +56,7 @@ EntityId = Annotated[str, Path(min_length=1, max_length=128)]
 MAX_HOPS: Final[int] = 3
 MAX_NODES: Final[int] = 500
 MAX_PER_NODE: Final[int] = 100
-MAX_PATH_HOPS: Final[int] = 6  # api_paths.cypher searches at most 6 hops
+MAX_PATH_HOPS: Final[int] = 6  # api_paths.cypher has a branch for each bound up to 6
 MAX_PATHS: Final[int] = 10
 
 
@@ -159,7 +159,7 @@ def neighbourhood(
             new = r["eid"] not in g.nodes
             if g.add_node(r["eid"], r["labels"], r["props"]):
                 g.add_edge(r["rid"], r["src"], r["dst"], r["type"])
-                if new:
+                if new and not r["party"]:  # a party of a treatment is not expanded
                     nxt.append(r["eid"])
         frontier = nxt
     out = g.build()
@@ -200,10 +200,15 @@ def paths(
     found: list[PathPublic] = []
     if a["eid"] != b["eid"]:
         for row in svc.read(
-            "api_paths", {"a": a["eid"], "b": b["eid"], **user.scope, "max_paths": max_paths}
+            "api_paths",
+            {
+                "a": a["eid"],
+                "b": b["eid"],
+                **user.scope,
+                "max_hops": max_hops,
+                "max_paths": max_paths,
+            },
         ):
-            if len(row["rels"]) > max_hops:
-                continue
             for n in row["nodes"]:
                 g.add_node(n["eid"], n["labels"], n["props"])
             for r in row["rels"]:

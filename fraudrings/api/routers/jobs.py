@@ -17,12 +17,20 @@ router = APIRouter(prefix="/jobs", tags=["jobs"], responses=responses(401, 403, 
     "",
     response_model=JobPublic,
     status_code=202,
-    summary="Start an ingest of a drop, or a detection run (supervisors and admins)",
+    summary="Start an ingest of a drop, or a detection run (national supervisors and admins)",
     responses=responses(422, 501),
 )
 def start_job(request: Request, user: Supervisor, body: JobCreate) -> JobPublic:
     svc = get_service(request)
     request.state.audit_params = body.model_dump()
+    if user.region:
+        # an ingest or a detection run rewrites the graph and the leads of every region
+        raise ProblemError(
+            403,
+            "ingest and detection change the whole country's graph and leads: "
+            "a national supervisor or admin starts them",
+            slug="forbidden",
+        )
     params = {"drop": body.drop} if body.kind == "ingest" else {}
     if body.kind == "ingest" and not body.drop:
         raise ProblemError(422, "an ingest job needs 'drop'", slug="validation")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -41,13 +40,15 @@ from fraudrings.api.schemas import (
     TransitionCreate,
     Typology,
 )
-from fraudrings.api.security import at_least
 from fraudrings.api.service import Service
-from fraudrings.api.workflow import (
+from fraudrings.casework.leads import LeadChange
+from fraudrings.casework.roles import at_least
+from fraudrings.casework.workflow import (
     WorkflowError,
     allowed_transitions,
     check_assign,
     check_transition,
+    taken_by,
 )
 
 router = APIRouter(prefix="/leads", tags=["leads"], responses=responses(401, 429, 503))
@@ -144,7 +145,7 @@ def load_lead(svc: Service, user: Principal, lead_id: str) -> LeadPublic:
         raise not_found()
     row = rows[0]
     lead: dict[str, Any] = row["lead"]
-    g = GraphBuilder(user.role, svc.settings.api_max_nodes)
+    g = GraphBuilder(user.role, svc.settings.api_max_nodes, events_only=True)
     g.add_node(row["eid"], ["Lead"], lead)
     for m in row["members"]:
         if g.add_node(m["eid"], m["labels"], m["props"]):
@@ -265,23 +266,19 @@ def _apply(
     set_assignee: bool = False,
     assignee: str | None = None,
 ) -> None:
-    counters = svc.write(
-        "api_lead_change",
-        {
-            "lead_id": lead.lead_id,
-            **user.scope,
-            "expected_status": lead.status,
-            "expected_assignee": lead.assignee,
-            "to_status": to_status,
-            "set_assignee": set_assignee,
-            "assignee": assignee,
-            "by": user.username,
-            "action": action,
-            "note": note,
-            "change_id": uuid.uuid4().hex,
-        },
+    change = LeadChange(
+        lead_id=lead.lead_id,
+        scope=user.scope,
+        by=user.username,
+        action=action,
+        expected_status=lead.status,
+        expected_assignee=lead.assignee,
+        to_status=to_status,
+        note=note,
+        set_assignee=set_assignee,
+        assignee=assignee,
     )
-    if counters.get("nodes_created", 0) != 1:
+    if not svc.change_lead(change):
         raise ProblemError(
             409, "the lead changed while you were looking at it; reload it", slug="conflict"
         )
@@ -331,7 +328,7 @@ def transition(request: Request, user: User, lead_id: LeadId, body: TransitionCr
             raise _workflow(exc) from None
         _check_assignee(svc, lead, body.assignee)
         set_assignee, assignee = True, body.assignee
-    elif body.to_status == "in_review" and lead.assignee is None:
+    elif taken_by(user.username, body.to_status, lead.assignee) != lead.assignee:
         set_assignee, assignee = True, user.username  # whoever takes it into review has it
     _apply(
         svc,

@@ -3,8 +3,10 @@
 ``/`` is the page; ``/ui/app/*`` its own scripts and styles (``web/app``); and
 ``/ui/vendor/<name>`` the few front-end library files it needs, read from
 ``web/node_modules`` (installed by ``scripts/bootstrap`` with ``npm ci``, never copied
-into the repository, never fetched from a CDN). Only the files named in ``VENDOR`` are
-served from ``node_modules``. The page signs in at ``POST /auth/token`` and calls the
+into the repository, never fetched from a CDN). Only the files named in ``VENDOR``
+(``api/webfiles.py``) are served. An installed wheel carries its own copy of them all
+(``fraudrings/api/web/``, made by ``setup.py``); ``FRAUDRINGS_WEB_DIR`` names another
+checkout's ``web/`` instead. The page signs in at ``POST /auth/token`` and calls the
 API with the bearer token like any other client, so everything it shows is scoped and
 masked by the API for the signed-in user.
 """
@@ -12,6 +14,7 @@ masked by the API for the signed-in user.
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 from typing import Final
 
@@ -20,23 +23,28 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from fraudrings.api.problems import ProblemError
+from fraudrings.api.webfiles import PACKAGED, VENDOR
 
+# the checkout (web/ beside the package), unless the package carries its own copy
 ROOT: Final[Path] = Path(__file__).resolve().parents[3]
-WEB_DIR: Final[Path] = Path(os.environ.get("FRAUDRINGS_WEB_DIR", ROOT / "web"))
+PACKAGED_DIR: Final[Path] = Path(str(resources.files("fraudrings.api").joinpath(PACKAGED)))
+_PACKAGED = "FRAUDRINGS_WEB_DIR" not in os.environ and (PACKAGED_DIR / "app").is_dir()
+WEB_DIR: Final[Path] = (
+    PACKAGED_DIR if _PACKAGED else Path(os.environ.get("FRAUDRINGS_WEB_DIR", ROOT / "web"))
+)
 APP_DIR: Final[Path] = WEB_DIR / "app"
 MODULES: Final[Path] = WEB_DIR / "node_modules"
 UI_PREFIX: Final[str] = "/ui"
 
-# public name -> file inside node_modules (UMD builds, loaded in this order by index.html)
-VENDOR: Final[dict[str, str]] = {
-    "cytoscape.min.js": "cytoscape/dist/cytoscape.min.js",
-    "layout-base.js": "layout-base/layout-base.js",
-    "cose-base.js": "cose-base/cose-base.js",
-    "cytoscape-fcose.js": "cytoscape-fcose/cytoscape-fcose.js",
-    "dagre.min.js": "dagre/dist/dagre.min.js",
-    "cytoscape-dagre.js": "cytoscape-dagre/cytoscape-dagre.js",
-    "cytoscape-svg.js": "cytoscape-svg/cytoscape-svg.js",
-}
+
+def vendor_file(name: str) -> Path | None:
+    """The library file the page loads as ``name``: the packaged copy, or the one in
+    ``node_modules``; None for a name not in ``VENDOR``."""
+    rel = VENDOR.get(name)
+    if rel is None:
+        return None
+    return WEB_DIR / "vendor" / name if _PACKAGED else MODULES / rel
+
 
 # The page loads nothing from anywhere else; canvas exports are data: / blob: URLs.
 CSP: Final[str] = (
@@ -63,12 +71,11 @@ def index() -> FileResponse:
 
 @router.get(UI_PREFIX + "/vendor/{name}")
 def vendor(name: str) -> FileResponse:
-    rel = VENDOR.get(name)
-    path = MODULES / rel if rel else None
+    path = vendor_file(name)
     if path is None or not path.is_file():
         detail = (
             "no such workbench file"
-            if rel is None
+            if path is None
             else "the workbench's front-end packages are not installed: run scripts/bootstrap"
         )
         raise ProblemError(404, detail, slug="not-found")

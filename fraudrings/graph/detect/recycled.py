@@ -2,11 +2,11 @@
 
 A box is sold to a patient once in its life. Walking each suspect box's events in time
 order, a box is *out* once sold and *in* again only through a ``return``. While it is
-out, a second ``sale`` is a resale (the outlet that sells it is a recycler, the patient
-it was first sold to let it go; whoever bought it later bought from the recycler), and
-a ``purchase`` is a supplier laundering it back into the books. A return followed by a
-resale is legitimate and is left alone, and so is a chain of one or two codes each sold
-again with a purchase record of its own (a code printed on two boxes).
+out, a second ``sale`` is a resale (the outlet that sells it is a recycler; the buyer of
+the sale before, the box's previous holder, let it go), and a ``purchase`` from a
+supplier is laundering it back into the books (the walk: ``graph/boxwalk.py``). A return
+followed by a resale is legitimate and is left alone, and so is a chain of one or two
+codes each sold again with a purchase record of its own (a code printed on two boxes).
 
 Chains are the connected components of the seller–recycler graph: the patients whose
 boxes came back and the outlets that resold them. Suppliers join the chain of the
@@ -22,6 +22,7 @@ from datetime import datetime
 from statistics import median
 from typing import Any
 
+from fraudrings.graph import boxwalk
 from fraudrings.graph.community import Projection
 from fraudrings.graph.detect.config import RecycledConfig
 from fraudrings.graph.detect.timing import Timer
@@ -33,7 +34,7 @@ from fraudrings.graph.leads import LeadDraft, Member, Reason, span
 class Resale:
     code: str
     drug: str | None
-    seller: str | None  # the person the box was first sold to
+    seller: str | None  # the person who sold the box back: the buyer of the sale before
     recycler: str | None  # the outlet that sold it again
     first_event: str
     second_event: str
@@ -76,54 +77,51 @@ def _fund_share(ev: dict[str, Any], pric_ref: float | None) -> float:
     return float(price) * max(0.0, min(1.0, float(fund) / float(medfee)))
 
 
+def _view(ev: dict[str, Any]) -> tuple[str, str | None]:
+    return ev["type"], ev.get("from_kind")
+
+
+def _person(ev: dict[str, Any]) -> str | None:
+    """The buyer of a sale when it is a person."""
+    return ev.get("to") if ev.get("to_kind") == "person" else None
+
+
 def walk(
     code: str, drug: str | None, pric_ref: float | None, events: list[dict[str, Any]]
 ) -> tuple[list[Resale], list[Laundering]]:
-    """Resales and launderings in one box's time-ordered events."""
-    resales: list[Resale] = []
-    launders: list[Laundering] = []
-    origin: dict[str, Any] | None = None  # the sale that took the box out
-    last: dict[str, Any] | None = None  # the latest sale while it is out
-    for ev in events:
-        t = ev["type"]
-        if t == "sale":
-            if origin is not None and last is not None:
-                # the patient who let it go is the first buyer; a later buyer of a resold
-                # box bought from the recycler and stays in the evidence
-                resales.append(
-                    Resale(
-                        code=code,
-                        drug=drug,
-                        seller=origin.get("to") if origin.get("to_kind") == "person" else None,
-                        recycler=ev.get("from") if ev.get("from_kind") == "institution" else None,
-                        first_event=last["event_id"],
-                        second_event=ev["event_id"],
-                        first_time=last["time"],
-                        second_time=ev["time"],
-                        first_setl=last.get("setl_id"),
-                        second_setl=ev.get("setl_id"),
-                        end_buyer=ev.get("to") if ev.get("to_kind") == "person" else None,
-                        amount=_fund_share(ev, pric_ref)
-                        + (_fund_share(last, pric_ref) if last is origin else 0.0),
-                        regions=[r for r in (ev.get("from_admdvs"), origin.get("to_admdvs")) if r],
-                    )
-                )
-            else:
-                origin = ev
-            last = ev
-        elif t == "return":
-            origin = last = None
-        elif t == "purchase" and origin is not None:
-            launders.append(
-                Laundering(
-                    code=code,
-                    supplier=ev.get("from") if ev.get("from_kind") == "supplier" else None,
-                    into=ev.get("to") if ev.get("to_kind") == "institution" else None,
-                    event_id=ev["event_id"],
-                    time=ev["time"],
-                    seller=origin.get("to") if origin.get("to_kind") == "person" else None,
-                )
-            )
+    """Resales and launderings in one box's time-ordered events (:mod:`graph.boxwalk`):
+    the seller is the box's previous holder, the buyer of the sale before."""
+    found, laundered = boxwalk.walk(code, events, _view)
+    resales = [
+        Resale(
+            code=code,
+            drug=drug,
+            seller=_person(r.first),
+            recycler=r.second.get("from") if r.second.get("from_kind") == "institution" else None,
+            first_event=r.first["event_id"],
+            second_event=r.second["event_id"],
+            first_time=r.first["time"],
+            second_time=r.second["time"],
+            first_setl=r.first.get("setl_id"),
+            second_setl=r.second.get("setl_id"),
+            end_buyer=_person(r.second),
+            amount=_fund_share(r.second, pric_ref)
+            + (_fund_share(r.first, pric_ref) if r.first_in_chain else 0.0),
+            regions=[x for x in (r.second.get("from_admdvs"), r.first.get("to_admdvs")) if x],
+        )
+        for r in found
+    ]
+    launders = [
+        Laundering(
+            code=code,
+            supplier=la.event.get("from"),
+            into=la.event.get("to") if la.event.get("to_kind") == "institution" else None,
+            event_id=la.event["event_id"],
+            time=la.event["time"],
+            seller=_person(la.after),
+        )
+        for la in laundered
+    ]
     return resales, launders
 
 

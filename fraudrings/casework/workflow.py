@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from fraudrings.api.security import at_least
+from fraudrings.casework.roles import at_least
 
 TRANSITIONS: Final[dict[str, tuple[str, ...]]] = {
     "new": ("in_review",),
@@ -38,7 +38,7 @@ NEEDS: Final[dict[tuple[str, str], str]] = {
 
 
 class WorkflowError(Exception):
-    """``status`` is the HTTP status to answer with (403 or 409)."""
+    """``status`` follows the HTTP meaning: 403 not allowed, 409 not from this status."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -88,3 +88,11 @@ def check_assign(role: str, username: str, current: str | None, new: str | None)
             403, "investigators may only take an unassigned lead or give back their own"
         )
     raise WorkflowError(403, "assigning leads needs role investigator or higher")
+
+
+def taken_by(username: str, target: str, assignee: str | None) -> str | None:
+    """Who has the lead after a step to ``target``: whoever takes an unassigned lead into
+    review has it; else it stays with its assignee."""
+    if target == "in_review" and assignee is None:
+        return username
+    return assignee

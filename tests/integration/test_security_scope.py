@@ -1,0 +1,237 @@
+"""The access policy on the real server: every read holds persons, settlements, fee
+lines, box movements and lead members to the caller's region, with care across regions
+shown as the treating region's party (docs/security.md, "Access policy").
+
+On top of the two-city world (api_world): P004 is insured in Qingdao (370202) and was
+treated once at the Jinan hospital (SETL-5, a party of a Jinan treatment) and once in
+Qingdao (SETL-6, diagnosis F32, with a fee line of the same drug as the Jinan box). The
+Jinan box later went to the Qingdao hospital (E6) and was sold there to P003 (E7). Lead
+LD-JN-3 (Jinan) names P001, P004 and P003 (who was never treated in Jinan).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from fraudrings.graph.gateway import Gateway
+from fraudrings.referral.gather import gather
+from tests.integration import api_world
+from tests.integration.api_world import JN_BOX, Api
+
+api_factory = api_world.api_factory
+pytestmark = pytest.mark.integration
+
+CROSS = """
+MATCH (hj:Institution {fixmedins_code: 'H370100000001'})
+MATCH (hq:Institution {fixmedins_code: 'H370200000001'})
+MATCH (pj:Institution {fixmedins_code: 'P370100000002'})
+MATCH (p1:Person {psn_no: 'P001'}), (p3:Person {psn_no: 'P003'})
+MATCH (drug:Drug {med_list_codg: 'XHV001'})
+MATCH (b1:Box {drug_trac_codg: '81000000000000000001'})
+CREATE (p4:Person {psn_no: 'P004', psn_name: '赵六', certno: '370202198804045555',
+        tel: '13900000004', addr: '山东省青岛市崂山区某路4号', insu_admdvs: '370202',
+        gend: '2', brdy: date('1988-04-04'), psn_flags: 'low_income'})
+CREATE (ph4:Phone {tel: '13900000004'}), (p4)-[:HAS_PHONE]->(ph4)
+CREATE (st5:Settlement {setl_id: 'SETL-5', psn_no: 'P004', med_type: '11', dise_codg: 'J45',
+        setl_time: localdatetime('2025-02-10T09:00:00'), medfee_sumamt: 500.0})
+CREATE (p4)-[:SETTLED]->(st5)-[:AT]->(hj)
+CREATE (st5)-[:HAS_LINE]->(fl5:FeeLine {feedetl_sn: 'FL-5', setl_id: 'SETL-5', psn_no: 'P004',
+        med_list_codg: 'XHV001', cnt: 1.0})-[:FOR_DRUG]->(drug)
+CREATE (st6:Settlement {setl_id: 'SETL-6', psn_no: 'P004', med_type: '11', dise_codg: 'F32',
+        setl_time: localdatetime('2025-02-12T09:00:00'), medfee_sumamt: 900.0})
+CREATE (p4)-[:SETTLED]->(st6)-[:AT]->(hq)
+CREATE (st6)-[:HAS_LINE]->(fl6:FeeLine {feedetl_sn: 'FL-6', setl_id: 'SETL-6', psn_no: 'P004',
+        med_list_codg: 'XHV001', cnt: 1.0})-[:FOR_DRUG]->(drug)
+CREATE (b1)-[:HAS_EVENT]->(e6:BoxEvent:Transfer {event_id: 'E6', event_type: 'transfer',
+        event_time: localdatetime('2025-03-01T08:00:00'), in_trace: true})
+CREATE (e6)-[:FROM]->(pj), (e6)-[:TO]->(hq)
+CREATE (b1)-[:HAS_EVENT]->(e7:BoxEvent:Sale {event_id: 'E7', event_type: 'sale',
+        event_time: localdatetime('2025-03-02T08:00:00'), setl_id: 'SETL-7', in_trace: true})
+CREATE (e7)-[:FROM]->(hq), (e7)-[:TO]->(p3)
+CREATE (l:Lead {lead_id: 'LD-JN-3', typology: 'inpatient_recruitment', score: 0.7,
+        amount_at_risk: 1400.0, status: 'new', region: '370102', regions: ['370102', '370202'],
+        reasons_json: '[]', evidence: ['settlement:SETL-5', 'settlement:SETL-6'],
+        member_count: 4, active: true, detected_at: datetime('2025-03-01T00:00:00Z'),
+        first_seen: date('2025-01-06'), last_seen: date('2025-02-12'), run_id: 'seed'})
+CREATE (l)-[:INVOLVES {role: 'recruit'}]->(p1)
+CREATE (l)-[:INVOLVES {role: 'recruit'}]->(p4)
+CREATE (l)-[:INVOLVES {role: 'recruit'}]->(p3)
+CREATE (l)-[:INVOLVES {role: 'hospital'}]->(hj)
+"""
+# what the Qingdao-only side holds: none of it may reach a Jinan user
+QD_SECRETS = ("370202198804045555", "13900000004", "青岛市崂山区", "F32", "SETL-6", "FL-6")
+P003_SECRETS = ("370202197003035678", "13987654321", "王五", "P003")
+
+
+@pytest.fixture(scope="module")
+def world(gw: Gateway) -> Gateway:
+    api_world.seed(gw)
+    gw.run_write_text(CROSS)
+    return gw
+
+
+@pytest.fixture(scope="module")
+def api(api_factory: Callable[..., Api]) -> Api:
+    return api_factory()
+
+
+def _leaks(text: str, secrets: tuple[str, ...]) -> list[str]:
+    return [s for s in secrets if s in text]
+
+
+def test_lead_members_of_other_regions_are_parties_or_left_out(api: Api) -> None:
+    r = api.get("inv_jn", "/leads/LD-JN-3")
+    assert r.status_code == 200, r.text
+    lead = r.json()
+    members = {m["id"]: m for m in lead["members"]}
+    # P001 (Jinan) whole; P004 (Qingdao, treated in Jinan) as a party; P003 left out
+    assert members["P001"]["properties"]["certno"] == "370102199001011234"
+    assert "P003" not in members
+    party = members["P004"]["properties"]
+    assert party == {"psn_no": "P004", "psn_name": "赵六", "insu_admdvs": "370202", "party": True}
+    assert lead["member_count"] == 4  # the lead still says how many it names
+    assert not _leaks(r.text, QD_SECRETS[:3] + P003_SECRETS), r.text
+    # a national supervisor sees every member whole
+    full = api.get("admin_all", "/leads/LD-JN-3").json()
+    assert {m["id"] for m in full["members"]} == {"P001", "P004", "P003", "H370100000001"}
+    p4 = next(m for m in full["members"] if m["id"] == "P004")
+    assert p4["properties"]["certno"] == "370202198804045555"
+
+
+def test_member_filter_finds_no_lead_through_a_hidden_member(api: Api) -> None:
+    ids = {x["lead_id"] for x in api.get("inv_jn", "/leads?member_id=P003").json()["data"]}
+    assert ids == set()
+    ids = {x["lead_id"] for x in api.get("inv_jn", "/leads?member_id=P004").json()["data"]}
+    assert ids == {"LD-JN-3"}  # a party of a Jinan treatment
+    ids = {x["lead_id"] for x in api.get("admin_all", "/leads?member_id=P003").json()["data"]}
+    assert ids == {"LD-QD-1", "LD-JN-3"}
+
+
+def test_neighbourhood_of_a_box_does_not_reach_other_regions_persons(api: Api) -> None:
+    # box -> drug -> fee lines -> settlements -> persons: only the Jinan side comes back
+    r = api.get(
+        "inv_jn",
+        f"/entities/trace_code/{JN_BOX}/neighbourhood",
+        params={"hops": 3, "max_nodes": 500, "per_node": 100},
+    )
+    assert r.status_code == 200, r.text
+    ids = {n["id"] for n in r.json()["nodes"]}
+    assert "fee_line:FL-5" in ids  # treated at the Jinan hospital: Jinan supervises it
+    assert not _leaks(r.text, QD_SECRETS + P003_SECRETS), _leaks(r.text, QD_SECRETS + P003_SECRETS)
+    assert "settlement:SETL-3" not in ids and "fee_line:FL-6" not in ids
+    # the national view reaches them (the test looks where a leak would be)
+    full = api.get(
+        "admin_all",
+        f"/entities/trace_code/{JN_BOX}/neighbourhood",
+        params={"hops": 3, "max_nodes": 500, "per_node": 100},
+    ).text
+    assert "FL-6" in full and "P003" in full
+
+
+def test_a_party_of_a_treatment_is_a_stub_and_is_not_expanded(api: Api) -> None:
+    r = api.get(
+        "inv_jn",
+        "/entities/institution/H370100000001/neighbourhood",
+        params={"hops": 3, "max_nodes": 500, "per_node": 100},
+    )
+    assert r.status_code == 200, r.text
+    nodes = {n["id"]: n for n in r.json()["nodes"]}
+    assert nodes["settlement:SETL-5"]["properties"]["dise_codg"] == "J45"
+    assert nodes["person:P004"]["properties"] == {
+        "psn_no": "P004",
+        "psn_name": "赵六",
+        "insu_admdvs": "370202",
+        "party": True,
+    }
+    # P004's own phone and Qingdao treatment stay out of a Jinan view
+    assert not _leaks(r.text, QD_SECRETS), _leaks(r.text, QD_SECRETS)
+
+
+def test_box_history_names_only_parties_the_region_may_see(api: Api) -> None:
+    r = api.get("inv_jn", f"/entities/trace_code/{JN_BOX}/history")
+    assert r.status_code == 200, r.text
+    ev = {e["event_id"]: e for e in r.json()["events"]}
+    # the Jinan pharmacy's transfer to the Qingdao hospital: both sides of a Jinan movement
+    assert (ev["E6"]["from_code"], ev["E6"]["to_code"]) == ("P370100000002", "H370200000001")
+    # the Qingdao hospital's sale to a Qingdao person: kinds only
+    e7 = ev["E7"]
+    assert (e7["from_kind"], e7["to_kind"]) == ("institution", "person")
+    assert e7["from_code"] is None and e7["to_code"] is None and e7["setl_id"] is None
+    assert e7["from_name"] is None
+    assert not _leaks(r.text, (*P003_SECRETS, "SETL-7"))
+    rows = api.store.query_audit(region_prefix="", username="inv_jn", route=None)[1]
+    assert not [x for x in rows if "person:P003" in json.dumps(x["entity_ids"])]
+    full = api.get("admin_all", f"/entities/trace_code/{JN_BOX}/history").json()
+    e7 = next(e for e in full["events"] if e["event_id"] == "E7")
+    assert (e7["to_code"], e7["setl_id"]) == ("P003", "SETL-7")
+
+
+def test_paths_search_no_further_than_max_hops(api: Api, world: Gateway) -> None:
+    svc = api.client.app.state.service  # type: ignore[attr-defined]
+    a = svc.read("api_entity_get", {"kind": "person", "id": "P001", "region": "3701"})[0]
+    b = svc.read("api_entity_get", {"kind": "person", "id": "P002", "region": "3701"})[0]
+    base = {"a": a["eid"], "b": b["eid"], "region": "3701", "max_paths": 5}
+    # P001 and P002 share a phone: two hops apart
+    assert svc.read("api_paths", {**base, "max_hops": 1}) == []
+    two = svc.read("api_paths", {**base, "max_hops": 2})
+    assert two and all(len(p["rels"]) == 2 for p in two)
+    r = api.get(
+        "inv_jn",
+        "/entities/person/P001/paths",
+        params={"to_kind": "person", "to_id": "P002", "max_hops": 1},
+    )
+    assert r.status_code == 200 and r.json()["paths"] == []
+
+
+@pytest.mark.parametrize("user", ["sup_qd", "sup_sd"])
+@pytest.mark.parametrize(
+    "body",
+    [{"kind": "detect"}, {"kind": "ingest", "drop": "no-such-drop"}],
+    ids=["detect", "ingest"],
+)
+def test_a_regional_supervisor_starts_no_national_job(
+    api: Api, user: str, body: dict[str, Any]
+) -> None:
+    r = api.post(user, "/jobs", json=body)
+    assert r.status_code == 403, r.text
+    assert api.client.app.state.service.store.list_jobs("", 0, 10)[0] == 0  # type: ignore[attr-defined]
+    # the national admin gets past the region (here: the drop does not exist)
+    if body["kind"] == "ingest":
+        assert api.post("admin_all", "/jobs", json=body).status_code == 422
+
+
+def test_referral_evidence_is_read_under_the_callers_region(world: Gateway) -> None:
+    raw = gather(world, "LD-JN-3", "3701")
+    members = {m["id"]: m for m in raw.members}
+    assert "P003" not in members
+    assert members["P004"]["props"] == {
+        "psn_no": "P004",
+        "psn_name": "赵六",
+        "insu_admdvs": "370202",
+        "party": True,
+    }
+    # the evidence names SETL-6 (Qingdao, a Qingdao person): not read for Jinan
+    assert [s.setl_id for s in raw.settlements] == ["SETL-5"]
+    assert all(ln.setl_id != "SETL-6" for ln in raw.lines)
+    full = gather(world, "LD-JN-3", "")
+    assert {s.setl_id for s in full.settlements} == {"SETL-5", "SETL-6"}
+    assert {m["id"] for m in full.members} >= {"P003", "P004"}
+
+
+def test_referral_box_movements_name_only_visible_parties(world: Gateway) -> None:
+    rows = world.read("referral_box_events", {"codes": [JN_BOX], "region": "3701"})
+    by = {r["event_id"]: r for r in rows}
+    assert by["E7"]["to_code"] is None and by["E7"]["setl_id"] is None
+    assert by["E6"]["to_code"] == "H370200000001"
+    assert world.read("referral_box_events", {"codes": [JN_BOX], "region": "3702"}) != []
+    qd = {
+        r["event_id"]: r
+        for r in world.read("referral_box_events", {"codes": [JN_BOX], "region": "3702"})
+    }
+    # Qingdao sees its own sale whole and the Jinan sales to Jinan persons by kind only
+    assert qd["E7"]["to_code"] == "P003"
+    assert qd["E2"]["to_code"] is None and qd["E2"]["from_code"] is None
