@@ -3,10 +3,13 @@
 A box is sold to a patient once in its life. Walking its events in time order, the box
 is *out* once sold and *in* again only through a ``return``. While it is out:
 
-* a second ``sale`` is a **resale**: the outlet that sells it again is a recycler, and
-  whoever sold the box back to it is its previous holder, the buyer of the sale just
-  before this one (the first buyer for the first resale; for a box resold twice, the
-  second resale's seller is the buyer of the first resale);
+* a second ``sale`` is a **resale**: the outlet that sells it again is a recycler. The
+  walk gives both persons who held the box before: its first buyer (``origin``), who let
+  it go into the chain, and its previous holder (``first``), the buyer of the sale just
+  before this one (the same person for the first resale). A lead names the first buyer
+  as the seller: a later buyer bought a box the chain already held, and a code settled
+  again and again is often scanned by the outlet without the box ever leaving it. A
+  referral lists the previous holder of each resale as well, as a person to question;
 * a ``purchase`` from a supplier is **laundering**: the supplier books the box back into
   an outlet's stock, after the sale whose buyer let it go.
 
@@ -45,7 +48,8 @@ class Resale(Generic[E]):
 class Laundering(Generic[E]):
     code: str
     event: E  # a supplier's purchase of a box that was out
-    after: E  # the sale it followed: its buyer let the box go
+    after: E  # the latest sale it followed
+    origin: E  # the sale that took the box out, to its first buyer
 
 
 def walk(
@@ -66,6 +70,11 @@ def walk(
             last = ev
         elif kind == "return":
             origin = last = None
-        elif kind == "purchase" and last is not None and from_kind == "supplier":
-            launders.append(Laundering(code, ev, last))
+        elif (
+            kind == "purchase"
+            and origin is not None
+            and last is not None
+            and from_kind == "supplier"
+        ):
+            launders.append(Laundering(code, ev, last, origin))
     return resales, launders

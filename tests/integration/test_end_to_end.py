@@ -33,8 +33,8 @@ def run(gw: Gateway, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]
     schema.empty(gw)
     tmp = tmp_path_factory.mktemp("e2e")
     # the core typologies inside the scope the detectors claim (bench/robustness.py
-    # measures the whole variation space): prescription buyers of drugs priced above the
-    # buyer detector's price gate
+    # measures the whole variation space): prescription buyers of a drug at ¥400 a box,
+    # whose excess is worth a lead (a few boxes of a ¥5 drug may fall under its floor)
     truth_path = generate(
         tmp / "drop",
         persons=2000,

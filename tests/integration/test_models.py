@@ -60,8 +60,14 @@ def test_impossible_travel(leads: dict[str, list[dict[str, Any]]]) -> None:
     assert not everyone(leads) & {"T2", "T3", "P33010000011"}
 
 
+def pooling_lead(leads: dict[str, list[dict[str, Any]]], outlet: str) -> dict[str, Any]:
+    (lead,) = [x for x in leads["card_pooling"] if outlet in members(x)]
+    return lead
+
+
 def test_card_pooling_terminal(leads: dict[str, list[dict[str, Any]]]) -> None:
-    (cp,) = leads["card_pooling"]
+    assert len(leads["card_pooling"]) == 2
+    cp = pooling_lead(leads, "P37010000011")
     m = members(cp)
     assert m.pop("P37010000011") == "pooling_outlet"
     assert m == {f"L{i}": "card_lender" for i in range(7)}
@@ -72,6 +78,17 @@ def test_card_pooling_terminal(leads: dict[str, list[dict[str, Any]]]) -> None:
     assert reasons["odd_hours"] == 1.0 and reasons["strangers"] == 1.0
     assert any("terminal:TPOOL" in e for e in cp["evidence"])
     assert not everyone(leads) & {"P37010000012", *(f"G{i}" for i in range(6))}
+
+
+def test_card_pooling_cards_in_two_cities(leads: dict[str, list[dict[str, Any]]]) -> None:
+    cp = pooling_lead(leads, "P37010000013")
+    m = members(cp)
+    assert m.pop("P37010000013") == "pooling_outlet"
+    assert m == {f"F{i}": "card_lender" for i in range(5)}
+    reasons = {r["factor"]: r["value"] for r in cp["reasons"]}
+    assert reasons["far_cards"] == 5 and reasons["uses"] == 3.0
+    # living part of the year in Jinan, or having moved there, is no pooled card
+    assert not everyone(leads) & {*(f"V{i}" for i in range(5)), *(f"N{i}" for i in range(5))}
 
 
 def test_split_admission(leads: dict[str, list[dict[str, Any]]]) -> None:

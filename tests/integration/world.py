@@ -363,7 +363,10 @@ def build_models(folder: Path) -> Path:
       T3 in a Jinan hospital from 01-10 to 01-20, in Qingdao on 01-25.
     - card_pooling: terminal TPOOL at P_J: 3 evening bursts of 7 Qingdao residents in 30
       minutes with the same basket. Look-alike: terminal TBUSY at P_B: 3 morning rushes of
-      6 regulars with different baskets.
+      6 regulars with different baskets. And the cards of 5 Qingdao residents F0-F4 used
+      three times each at P_F in Jinan while they settle in Qingdao in between.
+      Look-alikes: V0-V4 do the same but also see a Jinan doctor (they live there part of
+      the year); N0-N4 settle at P_F three times and no longer at home (they moved).
     - split_admission: S1 readmitted to H_J 3 times within 2 days, same diagnosis.
       Look-alikes: S2 readmitted once; S3 on chemotherapy every 21 days.
     """
@@ -442,6 +445,30 @@ def build_models(folder: Path) -> Path:
         for k, p in enumerate(regulars):
             items = [("XCOM", 1 + k % 3, 30.0, [])] if k % 2 else [("XOTH", 1 + k, 20.0, [])]
             w.visit(p, pb, datetime(2025, 6, day, 9, 5 * k), lines=items, terminal="TBUSY")
+    # cards of another city kept at a Jinan pharmacy: each used there three times while
+    # its holder settles at home in Qingdao in between
+    pf = "P37010000013"
+    w.inst(pf, 2, lat=JINAN[0] - 0.01, lon=JINAN[1])
+    for i in range(5):
+        p = f"F{i}"
+        w.person(p, region="370200", age=60)
+        for m in (3, 5, 7):
+            w.visit(p, pf, datetime(2025, m, 2 + 3 * i, 10), lines=basket)
+            w.visit(p, pq, datetime(2025, m + 1, 1 + 3 * i, 10), lines=basket)
+    # look-alikes: Qingdao people living part of the year in Jinan (they see its doctors
+    # too), and people who moved to Jinan (they no longer settle at home)
+    for i in range(5):
+        p = f"V{i}"
+        w.person(p, region="370200", age=60)
+        w.visit(p, hj, datetime(2025, 3, 1 + i, 9), med_type="11", dr="D37010000011")
+        for m in (3, 5, 7):
+            w.visit(p, pf, datetime(2025, m, 3 + 3 * i, 15), lines=basket)
+            w.visit(p, pq, datetime(2025, m + 1, 2 + 3 * i, 15), lines=basket)
+        p = f"N{i}"
+        w.person(p, region="370200", age=60)
+        w.visit(p, pq, datetime(2025, 1, 2 + 3 * i, 15), lines=basket)
+        for m in (3, 5, 7):
+            w.visit(p, pf, datetime(2025, m, 4 + 3 * i, 16), lines=basket)
     # split admissions
     w.person("S1")
     t = datetime(2025, 7, 1, 9)

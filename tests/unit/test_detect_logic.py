@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from fraudrings.graph import boxwalk
 from fraudrings.graph.community import Projection, leiden
 from fraudrings.graph.detect import buyers, inpatient, recycled
 from fraudrings.graph.detect.config import BuyerConfig, RecycledConfig
@@ -104,9 +105,9 @@ def test_a_code_resold_with_its_own_purchase_record_may_be_printed_twice() -> No
     assert len(recycled.build([resale("9", "Z", "O9")], [], 1, RecycledConfig()).drafts) == 1
 
 
-def test_walk_a_box_resold_twice_names_its_previous_holder() -> None:
-    """The second resale's seller is the buyer of the first resale (who sold it back),
-    as in referral (graph/boxwalk.py is the one walk)."""
+def test_walk_a_box_resold_twice_names_its_first_buyer_and_knows_each_previous_holder() -> None:
+    """A lead names the first buyer as the seller of every resale of his box; the walk
+    (graph/boxwalk.py) also gives each resale's previous holder, which a referral lists."""
     evs = [
         ev(1, "sale", 1, PH1, ("person", "A")),
         ev(2, "sale", 5, PH2, ("person", "B")),
@@ -115,7 +116,12 @@ def test_walk_a_box_resold_twice_names_its_previous_holder() -> None:
     rs, _ = recycled.walk("X", "D", 1.0, evs)
     assert [(r.seller, r.recycler, r.end_buyer) for r in rs] == [
         ("A", "PH2", "B"),
-        ("B", "PH1", "C"),
+        ("A", "PH1", "C"),
+    ]
+    found, _ = boxwalk.walk("X", evs, lambda e: (e["type"], e["from_kind"]))
+    assert [(r.origin["to"], r.first["to"], r.second["to"]) for r in found] == [
+        ("A", "A", "B"),
+        ("A", "B", "C"),
     ]
 
 

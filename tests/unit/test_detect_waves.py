@@ -229,9 +229,9 @@ def test_suspect_places_are_far_from_the_rest_of_their_city() -> None:
     assert models.suspect_places([jinan[0], wrong], cfg) == set()
 
 
-def _cand(p: str, score: float) -> buyers.Candidate:
+def _cand(p: str, score: float, amount: float = 500.0) -> buyers.Candidate:
     c = buyers.Candidate(p, "D", "d", 1.4, 10, 100.0, 60, [])
-    c.score = score
+    c.score, c.amount = score, amount
     return c
 
 
@@ -242,10 +242,13 @@ def test_weak_buyers_count_only_in_a_ring_of_two_households() -> None:
     proj.add_nodes(["A", "B", "C"])
     proj.add("A", "B", 2.0)  # same-day pickups of two households
     assert buyers.ring_members(["A", "B"], by_person, proj, {}, cfg) == ["A", "B"]
-    # the same two as one household (a shared phone): neither is strong enough alone
+    # the same two as one household (one address): neither is strong enough alone
     assert buyers.ring_members(["A", "B"], by_person, proj, {"A": "A", "B": "A"}, cfg) == []
     assert buyers.ring_members(["A"], by_person, proj, {}, cfg) == []
     assert buyers.ring_members(["C"], by_person, proj, {}, cfg) == ["C"]
+    # a high score on a few yuan of excess is no lead of its own
+    small = {"C": [_cand("C", 0.6, amount=cfg.min_amount / 2)]}
+    assert buyers.ring_members(["C"], small, proj, {}, cfg) == []
 
 
 def test_pooled_rows_cap_keeps_the_pooled_cards() -> None:

@@ -163,9 +163,10 @@ def detect(
             if not ring:
                 continue
             d = _draft(ring, by_person, recyclers_by_seller, proj, links, cfg, i)
-            if d.score >= (
-                cfg.min_score if len(ring) == 1 else cfg.min_group_score
-            ) and d.amount_at_risk >= cfg.min_amount:
+            if (
+                d.score >= (cfg.min_score if len(ring) == 1 else cfg.min_group_score)
+                and d.amount_at_risk >= cfg.min_amount
+            ):
                 drafts.append(d)
         drafts.sort(key=lambda d: (-d.score, d.anchor()))
     return BuyerResult(drafts, len(cands), len(flagged), proj, len(groups))

@@ -279,6 +279,15 @@ class PoolingConfig(BaseModel):
         description="the largest ring in the cases pooled 70+ cards; past this a lead "
         "keeps the cards that look pooled",
     )
+    min_far_uses: int = Field(
+        default=2,
+        description="a card of another city used twice at one pharmacy: once is a traveller",
+    )
+    min_far_cards: int = Field(
+        default=5,
+        description="cards of other cities kept in one shop, each also used at home in "
+        "between: more than a household's (4 family cards in Xuhui)",
+    )
     burst_min_score: float = Field(
         default=0.5, description="bursts alone are a busy shop; half the evidence must be more"
     )

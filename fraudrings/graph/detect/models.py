@@ -360,21 +360,25 @@ def pooling_sessions(
 
 
 def pooling(gw: Gateway, cfg: PoolingConfig, timer: Timer | None = None) -> list[LeadDraft]:
-    """敛卡套刷, two ways: a held pool whose cards are swiped together on several days
-    (:func:`pooling_sessions`), and bursts of many cards at one terminal
-    (:func:`pooling_bursts`); leads of the two that share half their cards are one."""
+    """敛卡套刷, three ways: a held pool whose cards are swiped together on several days
+    (:func:`pooling_sessions`), bursts of many cards at one terminal
+    (:func:`pooling_bursts`), and cards of other cities used again and again at one
+    pharmacy while their holders settle at home (:func:`pooling_far_cards`). Leads that
+    share half their cards, or name the same pooling outlet, are one."""
     tm = timer or Timer()
     out = pooling_sessions(gw, cfg, tm)
-    for d in pooling_bursts(gw, cfg, tm):
+    for d in [*pooling_bursts(gw, cfg, tm), *pooling_far_cards(gw, cfg, tm)]:
         cards = {m.id for m in d.members if m.kind == "person"}
         with tm.stage("queries"):
             shared = gw.read("detect_contacts", {"psn": sorted(cards)})
         # one household's or one care home's cards, bought for by one hand, are no pool
         if 2 * len({p for r in shared for p in (r["a"], r["b"])}) >= len(cards):
             continue
+        outlets = {m.id for m in d.members if m.role == "pooling_outlet"}
         for e in out:
             theirs = {m.id for m in e.members if m.kind == "person"}
-            if 2 * len(cards & theirs) >= min(len(cards), len(theirs)):
+            same_outlet = outlets & {m.id for m in e.members if m.role == "pooling_outlet"}
+            if same_outlet or 2 * len(cards & theirs) >= min(len(cards), len(theirs)):
                 have = {(m.kind, m.id) for m in e.members}
                 e.members += [m for m in d.members if (m.kind, m.id) not in have]
                 e.evidence = (e.evidence + d.evidence)[: cfg.max_evidence]
@@ -389,6 +393,88 @@ def pooling(gw: Gateway, cfg: PoolingConfig, timer: Timer | None = None) -> list
             out.append(d)
     out.sort(key=lambda d: (-d.score, d.anchor()))
     return out
+
+
+def pooling_far_cards(
+    gw: Gateway, cfg: PoolingConfig, timer: Timer | None = None
+) -> list[LeadDraft]:
+    """Pharmacies holding at least ``min_far_cards`` cards of other cities, each used there
+    ``min_far_uses`` times or more while its holder settled in his home city in between:
+    a card cannot be at the counter and at home, so one of the two is not its holder.
+    Travellers come once; a person who moved away settles where he lives, not at home;
+    a hospital's patients from other cities are medical travel and no pharmacy's."""
+    tm = timer or Timer()
+    with tm.stage("queries"):
+        rows = gw.read("detect_pooling_far_cards", {"min_uses": cfg.min_far_uses})
+    with tm.stage("scoring"):
+        by_inst: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for r in rows:
+            if r["home"] > 0:
+                by_inst[r["inst"]].append(r)
+        drafts = []
+        for inst, rs in sorted(by_inst.items()):
+            if len(rs) < cfg.min_far_cards:
+                continue
+            rs = sorted(rs, key=lambda r: (-len(r["uses"]), r["psn_no"]))[: cfg.max_members]
+            uses = [u for r in rs for u in r["uses"]]
+            n_uses = len(uses)
+            homes = sorted({r["home_admdvs"] for r in rs if r["home_admdvs"]})
+            inst_admdvs = rs[0]["inst_admdvs"] or ""
+            f = {
+                "cards": clip((len(rs) - cfg.min_far_cards + 1) / 10),
+                "uses": clip((n_uses / len(rs) - 1) / 5),
+                "home_between": clip(sum(min(r["home"], 3) for r in rs) / (3 * len(rs))),
+            }
+            score = clip(0.5 + 0.2 * f["cards"] + 0.15 * f["uses"] + 0.15 * f["home_between"])
+            reasons = [
+                Reason(
+                    factor="far_cards",
+                    value=len(rs),
+                    weight=0.2,
+                    text=f"{len(rs)} 张外地参保人的卡在该药店反复结算",
+                ),
+                Reason(
+                    factor="uses",
+                    value=round(n_uses / len(rs), 1),
+                    weight=0.15,
+                    text=f"每张卡平均在该店结算 {n_uses / len(rs):.1f} 次",
+                ),
+                Reason(
+                    factor="home_between",
+                    value=round(f["home_between"], 2),
+                    weight=0.15,
+                    text="持卡人在两次本店结算之间仍在参保地就医购药(同一张卡不可能同时在两地)",
+                ),
+            ]
+            members = [Member(kind="institution", id=inst, role="pooling_outlet")]
+            members += [Member(kind="person", id=r["psn_no"], role="card_lender") for r in rs]
+            evidence = [
+                f"pattern:{r['psn_no']} insured in {r['home_admdvs']} settled {len(r['uses'])} "
+                f"times at {inst}, {r['home']} times at home in between"
+                for r in rs
+            ]
+            for r in rs:
+                for u in sorted(r["uses"], key=lambda u: u["time"]):
+                    evidence.append(
+                        f"settlement:{u['setl_id']} {u['time']:%Y-%m-%d %H:%M} {r['psn_no']} "
+                        f"at {inst}"
+                    )
+            first, last = span(u["time"] for u in uses)
+            drafts.append(
+                LeadDraft(
+                    typology="card_pooling",
+                    score=score,
+                    members=members,
+                    reasons=reasons,
+                    evidence=evidence[: cfg.max_evidence],
+                    amount_at_risk=sum(_f(u["fund"]) for u in uses),
+                    first_seen=first,
+                    last_seen=last,
+                    region=inst_admdvs or None,
+                    regions=sorted({inst_admdvs, *homes} - {""}),
+                )
+            )
+    return drafts
 
 
 def pooling_bursts(gw: Gateway, cfg: PoolingConfig, timer: Timer | None = None) -> list[LeadDraft]:

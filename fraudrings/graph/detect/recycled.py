@@ -90,13 +90,14 @@ def walk(
     code: str, drug: str | None, pric_ref: float | None, events: list[dict[str, Any]]
 ) -> tuple[list[Resale], list[Laundering]]:
     """Resales and launderings in one box's time-ordered events (:mod:`graph.boxwalk`):
-    the seller is the box's previous holder, the buyer of the sale before."""
+    the seller named is the box's first buyer, who let it go into the chain; later buyers
+    of a resold box are not accused of selling it."""
     found, laundered = boxwalk.walk(code, events, _view)
     resales = [
         Resale(
             code=code,
             drug=drug,
-            seller=_person(r.first),
+            seller=_person(r.origin),
             recycler=r.second.get("from") if r.second.get("from_kind") == "institution" else None,
             first_event=r.first["event_id"],
             second_event=r.second["event_id"],
@@ -118,7 +119,7 @@ def walk(
             into=la.event.get("to") if la.event.get("to_kind") == "institution" else None,
             event_id=la.event["event_id"],
             time=la.event["time"],
-            seller=_person(la.after),
+            seller=_person(la.origin),
         )
         for la in laundered
     ]
