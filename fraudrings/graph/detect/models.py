@@ -448,17 +448,17 @@ def pooling_far_cards(
             ]
             members = [Member(kind="institution", id=inst, role="pooling_outlet")]
             members += [Member(kind="person", id=r["psn_no"], role="card_lender") for r in rs]
+            # the settlements first: the lead's amount is theirs, and evidence is capped
             evidence = [
+                f"settlement:{u['setl_id']} {u['time']:%Y-%m-%d %H:%M} {r['psn_no']} at {inst}"
+                for r in rs
+                for u in sorted(r["uses"], key=lambda u: u["time"])
+            ]
+            evidence += [
                 f"pattern:{r['psn_no']} insured in {r['home_admdvs']} settled {len(r['uses'])} "
                 f"times at {inst}, {r['home']} times at home in between"
                 for r in rs
             ]
-            for r in rs:
-                for u in sorted(r["uses"], key=lambda u: u["time"]):
-                    evidence.append(
-                        f"settlement:{u['setl_id']} {u['time']:%Y-%m-%d %H:%M} {r['psn_no']} "
-                        f"at {inst}"
-                    )
             first, last = span(u["time"] for u in uses)
             drafts.append(
                 LeadDraft(
