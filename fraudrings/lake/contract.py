@@ -40,19 +40,20 @@ MONTH_OF: dict[str, str | None] = {
 }
 
 
-def _lookup(kind: str, alias: str, code: str) -> str:
-    return (
-        f"LEFT JOIN (SELECT code, any_value(region) AS region FROM lake_regions "
-        f"WHERE kind = '{kind}' GROUP BY code) {alias} ON {alias}.code = {code}"
-    )
+def _lookup(alias: str, code: str) -> str:
+    return f"LEFT JOIN lake_lookup {alias} ON {alias}.code = {code}"
 
 
+# The kind of code whose region a table's rows take (``regions_lookup.sql``), and how.
+LOOKUP_KIND: dict[str, str] = {
+    "practitioners": "institution",
+    "fee_details": "settlement",
+    "trace_events": "institution",
+}
 JOINS: dict[str, str] = {
-    "practitioners": _lookup("institution", "ri", "c.v_fixmedins_code"),
-    "fee_details": _lookup("settlement", "rs", "c.v_setl_id"),
-    "trace_events": _lookup("institution", "rf", "c.v_from_code")
-    + "\n    "
-    + _lookup("institution", "rt", "c.v_to_code"),
+    "practitioners": _lookup("ri", "c.v_fixmedins_code"),
+    "fee_details": _lookup("rs", "c.v_setl_id"),
+    "trace_events": _lookup("rf", "c.v_from_code") + "\n    " + _lookup("rt", "c.v_to_code"),
 }
 
 # The parties a file's rows refer to: (kind, column, condition on the row).

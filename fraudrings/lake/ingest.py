@@ -31,6 +31,7 @@ from fraudrings.ingest.quarantine import Quarantine
 from fraudrings.ingest.validate import LOAD_ORDER, reason_of
 from fraudrings.lake import sql
 from fraudrings.lake.contract import (
+    LOOKUP_KIND,
     REFS,
     REGIONS_FROM,
     REGISTRIES,
@@ -120,6 +121,8 @@ class LakeIngest:
         else:
             eng.execute(sql.load("existing_none").body)
         ((read, duplicates, warned),) = eng.fetch(sql.load("counts").body)
+        if stem in LOOKUP_KIND:
+            eng.execute(sql.load("regions_lookup").body, {"kind": LOOKUP_KIND[stem]})
         ((written,),) = eng.fetch(
             sql.load("write_rows").fill(
                 typed=fs.typed,
@@ -176,10 +179,12 @@ class LakeIngest:
         if not eng.fetch(sql.load("bad_count").body)[0][0]:
             q.close()
             return counts
-        text = sql.load("quarantine").fill(
-            problems=fs.problem_list, key_detail=fs.key_detail, raw=", ".join(fs.raw())
+        eng.execute(
+            sql.load("problems").fill(problems=fs.problem_list, key_detail=fs.key_detail),
+            what=f"{path}: quarantine",
         )
-        rows = eng.fetch(text, what=f"{path}: quarantine")
+        eng.execute(sql.load("said").body)
+        rows = eng.fetch(sql.load("quarantine").fill(raw=", ".join(fs.raw())))
         try:
             lines = self._lines(eng, fs, path, [r[0] for r in rows])
             for (_rn, problems, *cells), line in zip(rows, lines, strict=True):

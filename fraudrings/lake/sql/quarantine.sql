@@ -1,17 +1,7 @@
--- The rows that go to quarantine, in file order, each with every reason: a row that
--- fails the checks (every failing column, in the contract's column order), a conflicting
--- key (duplicate_key), a movement whose parties cannot make it; with its raw cells.
--- Parameters: none. Slots: {{problems}} (the list of fr_check_* of the columns),
--- {{key_detail}} (the key's columns as name='value' text), {{raw}} (the raw cells).
-SELECT rn, list_transform(problems, lambda p: fr_said(p)) AS problems, {{raw}}
-FROM (
-    SELECT c.rn, list_filter({{problems}}, lambda p: p IS NOT NULL) AS problems
-    FROM lake_checked c WHERE NOT c.ok
-    UNION ALL
-    SELECT v.rn, [fr_note('duplicate_key',
-                          {{key_detail}} || ' was already given with other values')]
-    FROM lake_verdicts v JOIN lake_raw r USING (rn) WHERE v.verdict = 'conflict'
-    UNION ALL
-    SELECT rn, problems FROM lake_party_problems
-) q JOIN lake_raw r USING (rn)
-ORDER BY rn;
+-- The quarantine records of one file, in file order: each row's reasons with their
+-- details (lake_said) and its raw cells (the few rows picked from lake_raw first).
+-- Parameters: none. Slots: {{raw}} (the raw cells, as '' when empty).
+SELECT q.rn, q.problems, {{raw}}
+FROM (SELECT * FROM lake_raw WHERE rn IN (SELECT rn FROM lake_said)) r
+JOIN lake_said q USING (rn)
+ORDER BY q.rn;
