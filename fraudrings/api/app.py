@@ -198,6 +198,7 @@ def create_app(
 ) -> FastAPI:
     s = settings or get_settings()
     s.require_api_secret()  # fail loudly before anything starts
+    s.require_pseudonym_key()
     own_gateway = gateway is None
     gw = gateway or Gateway.from_settings(s, max_retry_time=s.api_neo4j_retry_s)
     st = store or Store(s.service_db)

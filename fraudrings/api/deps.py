@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
@@ -11,10 +12,13 @@ from urllib.parse import unquote
 from fastapi import Depends, Header, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 
+from fraudrings.api.masking import needs_mask
 from fraudrings.api.problems import ProblemError
 from fraudrings.casework.roles import at_least
 from fraudrings.casework.tokens import TokenError
-from fraudrings.core.vocabulary import INSTITUTION
+from fraudrings.core.vocabulary import INSTITUTION, STAFF_ROLES
+
+MASKED_VIEW = STAFF_ROLES[0]  # the analyst's view: what anyone sees without a named lead
 
 if TYPE_CHECKING:
     from fraudrings.api.service import Service
@@ -146,6 +150,42 @@ def require_purpose(request: Request) -> str:
             title="Purpose required",
         )
     return p
+
+
+# A lead id as a purpose may name it ("lead:RC-0A1B2C3D4E", "RC-0A1B2C3D4E 复核"): a word
+# of letters, digits and dashes with at least one dash.
+_LEAD_WORD = re.compile(r"(?:lead:)?([A-Za-z0-9]+(?:-[A-Za-z0-9]+)+)")
+
+
+def purpose_leads(request: Request, user: Principal) -> list[str]:
+    """The leads the stated purpose names that ``user`` may work on (inside their
+    region), checked against the graph; empty without a purpose or when it names none."""
+    p = purpose_of(request)
+    if not p:
+        return []
+    words = list(dict.fromkeys(m.group(1) for m in _LEAD_WORD.finditer(p)))[:8]
+    if not words:
+        return []
+    svc = get_service(request)
+    token = svc.leads_token()
+    key = ("purpose-leads", user.region, tuple(words))
+    found: list[str] | None = svc.purposes.get(key, token)
+    if found is None:
+        rows = svc.read("api_purpose_leads", {"ids": words, **user.scope})
+        found = sorted(str(r["lead_id"]) for r in rows)
+        svc.purposes.put(key, token, found, 64 + 32 * len(found))
+    return found
+
+
+def view_role(request: Request, user: Principal) -> str:
+    """The role whose masks an answer with personal data wears: the caller's own when it
+    sees identifiers whole (investigator and above) *and* the stated purpose names a
+    lead the caller may work on; otherwise an analyst's (the masked view)."""
+    if needs_mask(user.role):
+        return user.role
+    if purpose_leads(request, user):
+        return user.role
+    return MASKED_VIEW
 
 
 def _purpose_params(

@@ -2,7 +2,8 @@
 
 A node's public id is ``<kind>:<key>`` (``person:P001``); element ids of the database
 never leave the service. Phones and addresses are keys of their own nodes, so their
-ids are a short hash instead, and their text appears only in the (masked) label.
+ids are a keyed hash instead (:func:`fraudrings.core.pseudonym.contact_id`), and their
+text appears only in the (masked) label.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any, Final
 
 from fraudrings.api.masking import mask_props
 from fraudrings.api.schemas import GraphEdge, GraphNode, Subgraph
+from fraudrings.core.pseudonym import contact_id
 from fraudrings.core.vocabulary import NODE_KINDS
 from fraudrings.graph.model import NODE_KEYS
 
@@ -55,7 +57,7 @@ def node_id(labels: list[str], props: dict[str, Any]) -> str:
     kind, key, _ = KINDS.get(lb, (lb.lower(), "", None))
     value = props.get(key)
     if lb in HASHED_KEYS and value is not None:
-        return f"{kind}:#{hashlib.sha1(str(value).encode()).hexdigest()[:12]}"
+        return f"{kind}:#{contact_id(str(value))}"
     return f"{kind}:{value}"
 
 

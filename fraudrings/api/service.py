@@ -15,6 +15,7 @@ from fraudrings.api.ratelimit import TokenBuckets
 from fraudrings.casework.leads import LeadChange, apply_change, write_leads
 from fraudrings.casework.store import Store
 from fraudrings.casework.tokens import SessionCache, TokenVerifier
+from fraudrings.core.pseudonym import use_key
 from fraudrings.core.settings import Settings
 from fraudrings.graph.gateway import Gateway, Row
 
@@ -26,6 +27,7 @@ class Service:
         self.settings = settings
         self.secret = settings.require_api_secret()
         self.tokens = TokenVerifier(self.secret)
+        use_key(settings.require_pseudonym_key())  # phone and address ids
         self.sessions = SessionCache(settings.api_auth_recheck_s)
         self.gw = gateway
         self.store = store
@@ -41,6 +43,8 @@ class Service:
         )
         self.jobs = JobRunner(self)
         self.cache = AnswerCache(settings.api_cache_mb * 2**20, settings.api_cache_ttl_s)
+        # which leads a stated purpose names, inside a region (under the same token)
+        self.purposes = AnswerCache(min(settings.api_cache_mb, 1) * 2**20, settings.api_cache_ttl_s)
         self.checks: MicroBatcher[dict[str, Any], Row] = MicroBatcher(
             self._check_batch, max_batch=max(1, settings.api_check_max_batch), name="check"
         )

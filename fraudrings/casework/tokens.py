@@ -152,6 +152,16 @@ class SessionCache:
             while len(self._kept) > self.max_items:
                 self._kept.popitem(last=False)
 
+    def drop_user(self, username: str, keep: str | None = None) -> None:
+        """Forget every token of a user (but ``keep``): their sessions just ended."""
+        with self._lock:
+            for jti in [
+                j
+                for j, (_, v) in self._kept.items()
+                if j != keep and getattr(v, "username", None) == username
+            ]:
+                del self._kept[jti]
+
     def drop(self, jti: str) -> None:
         with self._lock:
             self._kept.pop(jti, None)

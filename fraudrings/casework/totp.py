@@ -4,9 +4,10 @@ enrolment is an ``otpauth://`` URI and a QR code made here (segno), no outside s
 from __future__ import annotations
 
 import base64
+import hmac
 import io
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Final
 
 import pyotp
@@ -27,9 +28,22 @@ def totp_uri(username: str, secret: str) -> str:
 
 def verify_totp(secret: str | None, code: str | None, *, at: datetime | None = None) -> bool:
     """The code of this 30 s step or the one either side (clock drift)."""
+    return totp_step(secret, code, at=at) is not None
+
+
+def totp_step(secret: str | None, code: str | None, *, at: datetime | None = None) -> int | None:
+    """The time step (30 s counter) whose code ``code`` is: this step or the one either
+    side (clock drift); None when it is none of them. A sign-in records the step, so that
+    the same code is never accepted twice (RFC 6238 section 5.2)."""
     if not secret or not code or not TOTP_RE.fullmatch(code.strip()):
-        return False
-    return pyotp.TOTP(secret).verify(code.strip(), for_time=at, valid_window=1)
+        return None
+    t = pyotp.TOTP(secret)
+    when = at or datetime.now(UTC)
+    step = t.timecode(when)
+    for s in (step, step - 1, step + 1):
+        if hmac.compare_digest(t.generate_otp(s), code.strip()):
+            return s
+    return None
 
 
 def qr_svg(data: str) -> str:

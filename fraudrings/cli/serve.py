@@ -15,6 +15,7 @@ def run(args: argparse.Namespace) -> int:
     s = common.settings()
     try:
         s.require_api_secret()
+        s.require_pseudonym_key()
     except SettingsError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
     if s.tls and not (s.tls_cert.is_file() and s.tls_key.is_file()):

@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     # Signs the bearer tokens (HS256). Required to serve; `scripts/bootstrap` writes a
     # random one to .env. At least 32 characters.
     api_secret_key: SecretStr = SecretStr("")
+    # Keys the hash that names phones and addresses in the API (HMAC-SHA256): without
+    # it an id would give the number away. Required to serve; 32+ characters.
+    pseudonym_key: SecretStr = SecretStr("")
     api_token_minutes: int = 60
     # Users, audit log and jobs: SQLite in WAL mode.
     service_db: Path = Path("data/service.db")
@@ -176,6 +179,18 @@ class Settings(BaseSettings):
                 "FRAUDRINGS_API_SECRET_KEY is not set (or shorter than 32 characters); the API "
                 "signs its tokens with it. Put FRAUDRINGS_API_SECRET_KEY=... in .env "
                 "(`scripts/bootstrap` writes a random one)."
+            )
+        return key
+
+    def require_pseudonym_key(self) -> str:
+        """The key of phone and address ids; raises :class:`SettingsError` when it is
+        missing or short."""
+        key = self.pseudonym_key.get_secret_value()
+        if len(key) < 32:
+            raise SettingsError(
+                "FRAUDRINGS_PSEUDONYM_KEY is not set (or shorter than 32 characters); the "
+                "API names phones and addresses with a keyed hash. Put "
+                "FRAUDRINGS_PSEUDONYM_KEY=... in .env (scripts/bootstrap writes one)."
             )
         return key
 

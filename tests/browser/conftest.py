@@ -33,7 +33,7 @@ from fraudrings.graph.gateway import Gateway
 from fraudrings.graph.server import LocalServer
 from fraudrings.ingest.loader import Loader
 from fraudrings.synth import generate
-from tests.integration.api_world import PURPOSE, login_form, totp_code
+from tests.integration.api_world import PURPOSE, fresh_code, login_form
 from tests.integration.conftest import server, settings  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,6 +129,7 @@ def service(
     s = settings.model_copy(
         update={
             "api_secret_key": SecretStr(SECRET),
+            "pseudonym_key": SecretStr("test-pseudonym-" + "k" * 40),
             "service_db": tmp / "service.db",
             "api_drops_dir": tmp / "drops",
             "referral_dir": tmp / "referrals",
@@ -218,7 +219,7 @@ def login(page: Any, service: Service, user: str = "inv") -> None:
         page.click("#logout")
     page.fill("#login-user", user)
     page.fill("#login-password", PASSWORD)
-    page.fill("#login-totp", totp_code(service.store, user))
+    page.fill("#login-totp", fresh_code(service.store, user))
     page.fill("#login-purpose", PURPOSE)
     page.click("#login-submit")
     page.wait_for_selector("#status-counts a")

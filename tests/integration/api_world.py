@@ -34,7 +34,11 @@ from fraudrings.graph.gateway import Gateway
 
 SECRET = "test-secret-" + "x" * 60
 PASSWORD = "correct horse battery"
-PURPOSE = "case 2025-JN-0042"  # the stated purpose the fixtures send (X-Purpose)
+# The stated purpose the fixtures send (X-Purpose): it names a lead of the caller's city,
+# which opens full identifiers to investigators and above.
+PURPOSE = "case 2025-JN-0042, lead LD-JN-1"
+QD_PURPOSE = "case 2025-QD-0007, lead LD-QD-1"
+PSEUDONYM_KEY = "test-pseudonym-" + "k" * 40
 JN_BOX = "81000000000000000001"
 QD_BOX = "81000000000000000002"
 
@@ -207,8 +211,17 @@ def totp_code(store: Store, user: str) -> str:
     return pyotp.TOTP(u.totp_secret).now()
 
 
+def fresh_code(store: Store, user: str) -> str:
+    """The current code, usable again: the tests sign the same user in many times within
+    one 30 s step, so the step the user last used is forgotten first (a code is otherwise
+    accepted once: test_security_accounts.py holds that)."""
+    with store._tx() as db:
+        db.execute("UPDATE users SET totp_last_step = NULL WHERE username = ?", (user,))
+    return totp_code(store, user)
+
+
 def login_form(store: Store, user: str, password: str = PASSWORD) -> dict[str, str]:
-    return {"username": user, "password": password, "totp": totp_code(store, user)}
+    return {"username": user, "password": password, "totp": fresh_code(store, user)}
 
 
 def make_store(path: Path) -> Store:
@@ -223,6 +236,7 @@ def api_settings(base: Settings, tmp: Path, **over: Any) -> Settings:
     return base.model_copy(
         update={
             "api_secret_key": __import__("pydantic").SecretStr(SECRET),
+            "pseudonym_key": __import__("pydantic").SecretStr(PSEUDONYM_KEY),
             "service_db": tmp / "service.db",
             "api_drops_dir": tmp / "drops",
             "api_rate_burst": 10_000,
@@ -232,6 +246,12 @@ def api_settings(base: Settings, tmp: Path, **over: Any) -> Settings:
             **over,
         }
     )
+
+
+def purpose_for(user: str) -> str:
+    """A purpose naming a lead the user may work on (Qingdao's users: a Qingdao lead)."""
+    region = USERS.get(user, ("", ""))[1]
+    return QD_PURPOSE if region.startswith("3702") else PURPOSE
 
 
 class Api:
@@ -256,7 +276,7 @@ class Api:
     def _kw(self, user: str, kw: dict[str, Any]) -> dict[str, Any]:
         return {
             **kw,
-            "headers": {**self.h(user), "X-Purpose": PURPOSE, **kw.get("headers", {})},
+            "headers": {**self.h(user), "X-Purpose": purpose_for(user), **kw.get("headers", {})},
         }
 
     def get(self, user: str, url: str, **kw: Any) -> Any:

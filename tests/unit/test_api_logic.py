@@ -3,6 +3,9 @@ the service database, public node ids; no Neo4j needed."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import sqlite3
 import subprocess
 import time
@@ -13,7 +16,14 @@ import jwt
 import pytest
 
 from fraudrings.api.graphview import GraphBuilder, node_id
-from fraudrings.api.masking import mask_addr, mask_id, mask_name, mask_phone, mask_props
+from fraudrings.api.masking import (
+    mask_addr,
+    mask_id,
+    mask_name,
+    mask_phone,
+    mask_props,
+    mask_text,
+)
 from fraudrings.api.ratelimit import TokenBuckets
 from fraudrings.casework.passwords import hash_password, verify_password
 from fraudrings.casework.store import JobBusy, Store
@@ -24,6 +34,7 @@ from fraudrings.casework.workflow import (
     check_assign,
     check_transition,
 )
+from fraudrings.core.pseudonym import use_key
 from fraudrings.core.settings import Settings, SettingsError
 
 KEY = "k" * 64
@@ -62,7 +73,8 @@ def test_masking() -> None:
     assert mask_name("张三") == "张*"
     assert mask_name("张小三") == "张*三"
     assert mask_name("欧阳小明") == "欧**明"
-    assert mask_id("370102199001011234") == "370102********1234"
+    # the region prefix only: no birth-date, sequence or check digit to combine
+    assert mask_id("370102199001011234") == "370102************"
     assert mask_phone("13812345678") == "138****5678"
     assert mask_addr("山东省济南市历下区某路1号") == "山东省济南市*******"
     props = {"psn_no": "P1", "psn_name": "张小三", "tel": "13812345678", "certno": None}
@@ -74,6 +86,43 @@ def test_masking() -> None:
     }
     for role in ("investigator", "supervisor", "admin"):
         assert mask_props(props, role) == props
+
+
+def test_masked_view_is_an_allow_list() -> None:
+    person = {
+        "psn_no": "P1",
+        "insu_admdvs": "370102",
+        "gend": "1",
+        "brdy": "1990-01-01",
+        "certno": "370102199001011234",
+        "psn_flags": "poverty;medical_aid",
+        "death_date": "2025-03-01",
+        "hiv_status": "positive",  # a column a drop brought that nobody listed
+    }
+    shown = mask_props(person, "analyst")
+    assert shown["psn_no"] == "P1" and shown["insu_admdvs"] == "370102" and shown["gend"] == "1"
+    assert shown["brdy"] == "1990-**-**"  # the year only
+    assert shown["psn_flags"] == shown["death_date"] == shown["hiv_status"] == "***"
+    assert "19900101" not in json.dumps(shown) and "1234" not in shown["certno"]
+    setl = {"setl_id": "S1", "dise_codg": "F32", "medfee_sumamt": 500.0, "med_type": "11"}
+    assert mask_props(setl, "analyst") == {**setl, "dise_codg": "***"}
+    assert mask_props(person, "investigator") == person
+
+
+def test_masked_text_hides_phones_addresses_and_id_numbers() -> None:
+    line = "link:P1<->P2 shared address:山东省济南市历下区某路1号, phone:18301234567"
+    assert mask_text(line) == "link:P1<->P2 shared address:山东省济南市*******, phone:183****4567"
+    two = "link:P1<->P2 shared address:济南市某村1号, address:济南市某村2号"
+    assert "1号" not in mask_text(two) and "2号" not in mask_text(two)
+    assert mask_text("link:P9 phone 13900000004 on records of P1, P2") == (
+        "link:P9 phone 139****0004 on records of P1, P2"
+    )
+    assert mask_text("certno 370102199001011234 seen") == "certno 370102************ seen"
+    # ids, amounts and times pass
+    kept = "settlement:SETL-1 2025-01-02 09:00 P001 at H370100000001 XHV001 x2 dr D370102000001"
+    assert mask_text(kept) == kept
+    lead = {"lead_id": "L1", "evidence": [line], "typology": "recycled_drug"}
+    assert mask_props(lead, "analyst")["evidence"] == [mask_text(line)]
 
 
 def test_token_bucket() -> None:
@@ -178,8 +227,18 @@ def test_public_ids_never_carry_phones_or_addresses() -> None:
     assert node_id(["Person"], {"psn_no": "P1"}) == "person:P1"
     assert node_id(["Institution", "Pharmacy"], {"fixmedins_code": "P3"}) == "institution:P3"
     assert node_id(["Box"], {"drug_trac_codg": "81"}) == "trace_code:81"
+    use_key("k" * 40)
     pid = node_id(["Phone"], {"tel": "13812345678"})
     assert pid.startswith("phone:#") and "1381" not in pid
+    # a keyed hash: the unkeyed hash of the number (10,000 guesses from its mask) is not it
+    assert pid[len("phone:#") :] not in (
+        hashlib.sha1(b"13812345678").hexdigest(),
+        hashlib.sha256(b"13812345678").hexdigest(),
+    )
+    assert pid == "phone:#" + hmac.new(b"k" * 40, b"13812345678", "sha256").hexdigest()[:16]
+    use_key("j" * 40)
+    assert node_id(["Phone"], {"tel": "13812345678"}) != pid
+    use_key("k" * 40)
     g = GraphBuilder("analyst", max_nodes=2)
     assert g.add_node("e1", ["Phone"], {"tel": "13812345678"})
     assert g.nodes["e1"].label == "138****5678"

@@ -106,7 +106,28 @@ def test_prune_keeps_a_verifiable_chain(tmp_path: Path) -> None:
     assert e.value.row_id == 8
 
 
-def test_rows_written_before_the_chain_are_chained_on_open(tmp_path: Path) -> None:
+def test_opening_the_store_never_rechains(tmp_path: Path) -> None:
+    """A row whose hash was set to NULL (with the triggers dropped) stays broken when the
+    service starts again: nothing re-chains the log, and the triggers come back."""
+    p = tmp_path / "s.db"
+    st = Store(p)
+    for i in range(5):
+        _row(st, i)
+    db = _raw(p)
+    db.execute("UPDATE audit SET username = 'nobody', hash = NULL WHERE id = 3")
+    db.close()
+    st.close()
+    st = Store(p)  # a start of the service or of a command
+    with pytest.raises(AuditBroken) as e:
+        st.verify_audit()
+    assert e.value.row_id == 3
+    raw = sqlite3.connect(p, isolation_level=None)
+    assert raw.execute("SELECT hash FROM audit WHERE id = 3").fetchone()[0] is None
+    names = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    assert {"audit_no_update", "audit_no_delete"} <= names
+
+
+def test_rows_from_before_the_chain_are_not_chained_on_open(tmp_path: Path) -> None:
     p = tmp_path / "old.db"
     db = sqlite3.connect(p, isolation_level=None)
     db.execute(
@@ -123,8 +144,9 @@ def test_rows_written_before_the_chain_are_chained_on_open(tmp_path: Path) -> No
         )
     db.close()
     st = Store(p)
-    _row(st, 3)
-    assert st.verify_audit()["rows"] == 4
+    with pytest.raises(AuditBroken) as e:
+        st.verify_audit()
+    assert e.value.row_id == 1
 
 
 def _settings(tmp_path: Path) -> Settings:

@@ -16,11 +16,28 @@ export function setUnauthorizedHandler(fn) { onUnauthorized = fn; }
 export function token() { return sessionStorage.getItem(KEY); }
 
 const PURPOSE = "fr.purpose";
+const CASE = "fr.case";
+
+// The lead being worked on: the stated purpose names it ("<purpose> lead:<id>"), which is
+// what opens full identifiers to investigators (a purpose naming no lead of theirs gets
+// the masked view). Set when a lead is opened, cleared on the queue.
+export function workOn(leadId) {
+  if (leadId) sessionStorage.setItem(CASE, leadId);
+  else sessionStorage.removeItem(CASE);
+}
+
+function purposeHeader(headers) {
+  const purpose = sessionStorage.getItem(PURPOSE) || "";
+  const lead = sessionStorage.getItem(CASE);
+  const text = lead ? `${purpose} lead:${lead}`.trim() : purpose;
+  if (text) headers["X-Purpose"] = encodeURIComponent(text);
+}
 
 export function logout() {
   const t = token();
   if (t) fetch("/auth/logout", { method: "POST", headers: { Authorization: "Bearer " + t } }).catch(() => {});
   sessionStorage.removeItem(KEY);
+  sessionStorage.removeItem(CASE);
 }
 
 // TOTP code with the password; the stated purpose goes with every call (X-Purpose).
@@ -58,8 +75,7 @@ export async function call(method, path, { params, body } = {}) {
     if (s) url += "?" + s;
   }
   const headers = { Authorization: "Bearer " + (token() || "") };
-  const purpose = sessionStorage.getItem(PURPOSE);
-  if (purpose) headers["X-Purpose"] = encodeURIComponent(purpose);
+  purposeHeader(headers);
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const r = await fetch(url, {
     method,
@@ -78,8 +94,7 @@ export async function call(method, path, { params, body } = {}) {
 /** A file the API serves behind the bearer token and the stated purpose, as a Blob. */
 export async function blob(path) {
   const headers = { Authorization: "Bearer " + (token() || "") };
-  const purpose = sessionStorage.getItem(PURPOSE);
-  if (purpose) headers["X-Purpose"] = encodeURIComponent(purpose);
+  purposeHeader(headers);
   const r = await fetch(path, { headers });
   if (r.status === 401) { logout(); onUnauthorized(); throw new ApiError(401, await problem(r)); }
   if (!r.ok) throw new ApiError(r.status, await problem(r));

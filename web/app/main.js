@@ -66,10 +66,10 @@ async function route() {
   }
   const { parts, params } = parseHash();
   try {
-    if (parts[0] === "lead" && parts[1]) await leadView(parts[1]);
+    if (parts[0] === "lead" && parts[1]) { api.workOn(parts[1]); await leadView(parts[1]); }
     else if (parts[0] === "box" && parts[1]) await boxView(parts[1]);
     else if (parts[0] === "entity" && parts[2]) await entityView(parts[1], parts[2]);
-    else await queueView(params);
+    else { api.workOn(null); await queueView(params); }
   } catch (err) {
     if (err.status !== 401) toast(`${t("common.error")}: ${err.message}`, true);
   }

@@ -88,6 +88,14 @@ def list_audit(
     return AuditList(data=[AuditPublic(**r) for r in rows], count=total)
 
 
+def csv_cell(v: Any) -> Any:
+    """A cell a spreadsheet will not run: text starting with =, +, -, @ (or a tab or a
+    carriage return) gets a leading apostrophe (OWASP's CSV injection advice)."""
+    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + v
+    return v
+
+
 @router.get(
     "/export",
     summary=f"Audit rows as a CSV or JSON download (oldest first, at most {EXPORT_MAX:,})",
@@ -128,7 +136,11 @@ def export_audit(
         for r in rows:
             w.writerow(
                 [
-                    json.dumps(r[c], ensure_ascii=False) if c in ("params", "entity_ids") else r[c]
+                    csv_cell(
+                        json.dumps(r[c], ensure_ascii=False)
+                        if c in ("params", "entity_ids")
+                        else r[c]
+                    )
                     for c in CSV_COLUMNS
                 ]
             )

@@ -30,7 +30,7 @@ from fraudrings.casework.passwords import hash_password, verify_password
 from fraudrings.casework.store import User as StoredUser
 from fraudrings.casework.store import UserExists
 from fraudrings.casework.tokens import decode_claims, issue_token
-from fraudrings.casework.totp import new_totp_secret, qr_png_base64, qr_svg, totp_uri, verify_totp
+from fraudrings.casework.totp import new_totp_secret, qr_png_base64, qr_svg, totp_step, totp_uri
 
 auth = APIRouter(prefix="/auth", tags=["auth"])
 users = APIRouter(prefix="/users", tags=["users"], responses=responses(401, 429))
@@ -91,7 +91,15 @@ def token(
         )
     user = svc.store.get_user(username)
     ok = verify_password(user.password_hash if user else None, password)
-    ok = verify_totp(user.totp_secret if user else None, totp or client_secret) and ok
+    step = totp_step(user.totp_secret if user else None, totp or client_secret)
+    ok = step is not None and ok
+    # a code signs in once: its step must be later than the last one used (RFC 6238 5.2)
+    ok = (
+        ok
+        and user is not None
+        and step is not None
+        and svc.store.use_totp_step(user.username, step)
+    )
     if user is None or not ok or not user.active or user.locked:
         if (
             user is not None
@@ -154,12 +162,17 @@ def renew_own_totp(request: Request, user: Caller, body: TotpRenew) -> TotpEnrol
     svc = get_service(request)
     u = svc.store.get_user(user.username)
     assert u is not None
+    step = totp_step(u.totp_secret, body.code)
     if not (
-        verify_password(u.password_hash, body.password) and verify_totp(u.totp_secret, body.code)
+        verify_password(u.password_hash, body.password)
+        and step is not None
+        and svc.store.use_totp_step(u.username, step)
     ):
         raise ProblemError(403, "wrong password or code", slug="forbidden")
     secret = new_totp_secret()
-    svc.store.set_totp(u.username, secret)
+    # the user's other sessions end; this one (password and code just given) goes on
+    svc.store.set_totp(u.username, secret, keep_session=request.state.jti)
+    svc.sessions.drop_user(u.username, keep=request.state.jti)
     audit_ids(request, [f"user:{u.username}"])
     return enrolment(u.username, secret)
 
@@ -179,8 +192,16 @@ def reset_totp(
     u = svc.store.get_user(username)
     if u is None or not u.region.startswith(user.region):
         raise ProblemError(404, "no user with this name", slug="not-found")
+    if u.username == user.username:
+        raise ProblemError(
+            403,
+            "your own second factor is renewed with your password and current code "
+            "(POST /users/me/totp)",
+            slug="forbidden",
+        )
     secret = new_totp_secret()
-    svc.store.set_totp(u.username, secret)
+    svc.store.set_totp(u.username, secret)  # the user's sessions end with it
+    svc.sessions.drop_user(u.username)
     audit_ids(request, [f"user:{u.username}"])
     return enrolment(u.username, secret)
 
@@ -207,8 +228,10 @@ def create_user(request: Request, user: Admin, body: UserCreate) -> UserCreated:
             hash_password(body.password),
             institutions=body.institutions,
         )
-    except UserExists as exc:
-        raise ProblemError(409, str(exc), slug="conflict") from None
+    except UserExists:  # names nobody: the account may be another region's
+        raise ProblemError(
+            409, "this username is not available; choose another", slug="conflict"
+        ) from None
     except ValueError as exc:  # an institution account without codes, or codes on staff
         raise ProblemError(422, str(exc), slug="validation") from None
     audit_ids(request, [f"user:{u.username}"])

@@ -13,6 +13,7 @@ from fraudrings.api.deps import (
     audit_ids,
     get_service,
     require_purpose,
+    view_role,
 )
 from fraudrings.api.graphview import (
     KINDS,
@@ -91,12 +92,13 @@ def _flags(labels: list[str], props: dict[str, Any], leads: list[dict[str, Any]]
     responses=responses(404, 422),
 )
 def get_entity(request: Request, user: User, kind: Kind, entity_id: EntityId) -> EntityPublic:
+    audit_ids(request, [f"{kind}:{entity_id}"])  # a refusal (428) names what was asked
     if kind == "person":
         require_purpose(request)
     row = lookup(get_service(request), user, kind, entity_id)
     labels: list[str] = row["labels"]
     props: dict[str, Any] = row["props"]
-    shown = public_props(labels, props, user.role)
+    shown = public_props(labels, props, view_role(request, user))
     lb = main_label(labels)
     leads = [EntityLead(**x) for x in row["leads"]]
     audit_ids(request, [f"{kind}:{entity_id}"] + [f"lead:{x.lead_id}" for x in leads])
@@ -136,10 +138,11 @@ def neighbourhood(
         raise too_big("hops", s.api_max_hops)
     if max_nodes > s.api_max_nodes:
         raise too_big("max_nodes", s.api_max_nodes)
+    audit_ids(request, [f"{kind}:{entity_id}"])  # a refusal (428) names what was asked
     if kind == "person":
         require_purpose(request)
     start = lookup(svc, user, kind, entity_id)
-    g = GraphBuilder(user.role, max_nodes)
+    g = GraphBuilder(view_role(request, user), max_nodes)
     g.add_node(start["eid"], start["labels"], start["props"])
     frontier = [start["eid"]]
     for _ in range(hops):
@@ -190,11 +193,12 @@ def paths(
         raise too_big("max_hops", s.api_max_path_hops)
     if max_paths > s.api_max_paths:
         raise too_big("max_paths", s.api_max_paths)
+    audit_ids(request, [f"{kind}:{entity_id}", f"{to_kind}:{to_id}"])  # also for a 428
     if "person" in (kind, to_kind):
         require_purpose(request)
     a = lookup(svc, user, kind, entity_id)
     b = lookup(svc, user, to_kind, to_id)
-    g = GraphBuilder(user.role, MAX_NODES)
+    g = GraphBuilder(view_role(request, user), MAX_NODES)
     g.add_node(a["eid"], a["labels"], a["props"])
     g.add_node(b["eid"], b["labels"], b["props"])
     found: list[PathPublic] = []

@@ -15,6 +15,7 @@ from fraudrings.api.deps import (
     audit_ids,
     get_service,
     require_purpose,
+    view_role,
 )
 from fraudrings.api.graphview import (
     KINDS,
@@ -25,6 +26,7 @@ from fraudrings.api.graphview import (
     public_props,
 )
 from fraudrings.api.graphview import reasons as parse_reasons
+from fraudrings.api.masking import mask_texts
 from fraudrings.api.problems import ProblemError, responses
 from fraudrings.api.schemas import (
     REGION_PATTERN,
@@ -35,6 +37,7 @@ from fraudrings.api.schemas import (
     LeadSummary,
     MemberPublic,
     NoteCreate,
+    Reason,
     SortKey,
     Status,
     TransitionCreate,
@@ -139,13 +142,14 @@ def _member(m: dict[str, Any], role: str) -> MemberPublic:
     )
 
 
-def load_lead(svc: Service, user: Principal, lead_id: str) -> LeadPublic:
+def load_lead(svc: Service, user: Principal, lead_id: str, view: str) -> LeadPublic:
+    """The lead as ``user`` may see it, masked as ``view`` (:func:`deps.view_role`)."""
     rows = svc.read("api_lead_get", {"lead_id": lead_id, **user.scope})
     if not rows:
         raise not_found()
     row = rows[0]
     lead: dict[str, Any] = row["lead"]
-    g = GraphBuilder(user.role, svc.settings.api_max_nodes, events_only=True)
+    g = GraphBuilder(view, svc.settings.api_max_nodes, events_only=True)
     g.add_node(row["eid"], ["Lead"], lead)
     for m in row["members"]:
         if g.add_node(m["eid"], m["labels"], m["props"]):
@@ -162,7 +166,7 @@ def load_lead(svc: Service, user: Principal, lead_id: str) -> LeadPublic:
                 g.add_edge(r["rid"], r["src"], r["dst"], r["type"])
     status = lead.get("status") or "new"
     assignee = lead.get("assignee")
-    members = [_member(m, user.role) for m in row["members"]]
+    members = [_member(m, view) for m in row["members"]]
     history = [LeadChangePublic(**h) for h in row["history"]]
     return LeadPublic(
         lead_id=lead["lead_id"],
@@ -179,8 +183,11 @@ def load_lead(svc: Service, user: Principal, lead_id: str) -> LeadPublic:
         active=bool(lead.get("active", True)),
         detected_at=lead.get("detected_at"),
         run_id=lead.get("run_id"),
-        reasons=parse_reasons(lead.get("reasons_json")),  # type: ignore[arg-type]
-        evidence=list(lead.get("evidence") or []),
+        reasons=[
+            Reason(**{**r, "text": mask_texts([str(r.get("text") or "")], view)[0]})
+            for r in parse_reasons(lead.get("reasons_json"))
+        ],
+        evidence=mask_texts([str(x) for x in lead.get("evidence") or []], view),
         members=members,
         history=history,
         allowed_transitions=allowed_transitions(  # type: ignore[arg-type]
@@ -204,10 +211,11 @@ def _lead_ids(lead: LeadPublic) -> list[str]:
 def get_lead(request: Request, user: User, lead_id: LeadId) -> Any:
     svc = get_service(request)
     token = svc.leads_token()
-    key = ("lead", lead_id, user.region, user.role)
+    view = view_role(request, user)
+    key = ("lead", lead_id, user.region, view)
     kept: _KeptLead | None = svc.cache.get(key, token)
     if kept is None:
-        kept = _KeptLead(load_lead(svc, user, lead_id))
+        kept = _KeptLead(load_lead(svc, user, lead_id, view))
         body = kept.json_for(user)
         svc.cache.put(key, token, kept, 3 * len(body))  # the model, and a JSON or two
     else:
@@ -315,7 +323,7 @@ def transition(request: Request, user: User, lead_id: LeadId, body: TransitionCr
     svc = get_service(request)
     request.state.audit_params = body.model_dump()
     require_purpose(request)  # the answer is the lead with its members
-    lead = load_lead(svc, user, lead_id)
+    lead = load_lead(svc, user, lead_id, view_role(request, user))
     try:
         check_transition(user.role, user.username, lead.status, body.to_status, lead.assignee)
     except WorkflowError as exc:
@@ -340,7 +348,7 @@ def transition(request: Request, user: User, lead_id: LeadId, body: TransitionCr
         set_assignee=set_assignee,
         assignee=assignee,
     )
-    out = load_lead(svc, user, lead_id)
+    out = load_lead(svc, user, lead_id, view_role(request, user))
     audit_ids(request, [f"lead:{lead_id}"])
     return out
 
@@ -356,7 +364,7 @@ def assign(request: Request, user: User, lead_id: LeadId, body: AssignCreate) ->
     svc = get_service(request)
     request.state.audit_params = body.model_dump()
     require_purpose(request)  # the answer is the lead with its members
-    lead = load_lead(svc, user, lead_id)
+    lead = load_lead(svc, user, lead_id, view_role(request, user))
     try:
         check_assign(user.role, user.username, lead.assignee, body.assignee)
     except WorkflowError as exc:
@@ -373,7 +381,7 @@ def assign(request: Request, user: User, lead_id: LeadId, body: AssignCreate) ->
         set_assignee=True,
         assignee=body.assignee,
     )
-    out = load_lead(svc, user, lead_id)
+    out = load_lead(svc, user, lead_id, view_role(request, user))
     audit_ids(request, [f"lead:{lead_id}"])
     return out
 
@@ -390,8 +398,8 @@ def add_note(request: Request, user: User, lead_id: LeadId, body: NoteCreate) ->
     svc = get_service(request)
     request.state.audit_params = body.model_dump()
     require_purpose(request)  # the answer is the lead with its members
-    lead = load_lead(svc, user, lead_id)
+    lead = load_lead(svc, user, lead_id, view_role(request, user))
     _apply(svc, user, lead, action="note", to_status=lead.status, note=body.note)
-    out = load_lead(svc, user, lead_id)
+    out = load_lead(svc, user, lead_id, view_role(request, user))
     audit_ids(request, [f"lead:{lead_id}"])
     return out

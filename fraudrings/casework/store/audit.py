@@ -60,29 +60,17 @@ class AuditBroken(ValueError):
 
 class AuditStore(Database):
     def _opened(self) -> None:
-        """Rows written before the chain existed are chained once, in order; then the
-        triggers that keep the log append-only (with its 184-day floor) are made anew."""
+        """The triggers that keep the log append-only (with its 184-day floor) are made
+        when missing. Nothing here ever rewrites a row: a row without a hash (or with a
+        wrong one) stays as it is, and :meth:`verify_audit` names it."""
         super()._opened()
         with self._tx() as db:
-            db.execute("DROP TRIGGER IF EXISTS audit_no_update")
-            db.execute("DROP TRIGGER IF EXISTS audit_no_delete")
-            unchained = db.execute("SELECT count(*) FROM audit WHERE hash IS NULL").fetchone()[0]
-            if unchained:  # rows from before the chain: chain them once, in order
-                prev = GENESIS
-                for r in db.execute("SELECT * FROM audit ORDER BY id").fetchall():
-                    d = dict(r)
-                    d["prev_hash"] = prev
-                    prev = row_hash(d)
-                    db.execute(
-                        "UPDATE audit SET prev_hash=?, hash=? WHERE id=?",
-                        (d["prev_hash"], prev, r["id"]),
-                    )
             db.execute(
-                "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit "
+                "CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit "
                 "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
             )
             db.execute(
-                "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit "
+                "CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit "
                 "WHEN OLD.at >= strftime('%Y-%m-%dT%H:%M:%f', 'now', "
                 f"'-{MIN_RETENTION_DAYS} days') "
                 "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only; rows are kept "

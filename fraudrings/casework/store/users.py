@@ -80,10 +80,12 @@ class UserStore(Database):
         return user
 
     def set_password(self, username: str, password_hash: str) -> bool:
+        """A new password; every session of the user ends with it."""
         with self._tx() as db:
             cur = db.execute(
                 "UPDATE users SET password_hash=? WHERE username=?", (password_hash, username)
             )
+            _end_sessions(db, username, "password reset")
             return cur.rowcount == 1
 
     def set_active(self, username: str, active: bool) -> bool:
@@ -100,9 +102,26 @@ class UserStore(Database):
                 )
             return cur.rowcount == 1
 
-    def set_totp(self, username: str, secret: str) -> bool:
+    def set_totp(self, username: str, secret: str, *, keep_session: str | None = None) -> bool:
+        """A new TOTP secret; every session of the user ends with it, but ``keep_session``
+        (the token id of a user who renewed their own with password and code)."""
         with self._tx() as db:
-            cur = db.execute("UPDATE users SET totp_secret=? WHERE username=?", (secret, username))
+            cur = db.execute(
+                "UPDATE users SET totp_secret=?, totp_last_step=NULL WHERE username=?",
+                (secret, username),
+            )
+            _end_sessions(db, username, "totp reset", keep=keep_session)
+            return cur.rowcount == 1
+
+    def use_totp_step(self, username: str, step: int) -> bool:
+        """Record that a code of time step ``step`` was used; False when this step or a
+        later one was used already (a replayed code, RFC 6238 section 5.2)."""
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE users SET totp_last_step=? WHERE username=? "
+                "AND (totp_last_step IS NULL OR totp_last_step < ?)",
+                (step, username, step),
+            )
             return cur.rowcount == 1
 
     # -- sign-in failures and lockout ---------------------------------------------------
@@ -155,4 +174,12 @@ def _user(r: sqlite3.Row) -> User:
         totp_secret=r["totp_secret"],
         locked_until=r["locked_until"],
         institutions=tuple(json.loads(r["institutions"] or "[]")),
+    )
+
+
+def _end_sessions(db: sqlite3.Connection, username: str, why: str, keep: str | None = None) -> None:
+    db.execute(
+        "UPDATE sessions SET revoked_at=?, revoked_why=? "
+        "WHERE username=? AND revoked_at IS NULL AND jti IS NOT ?",
+        (now(), why, username, keep),
     )
