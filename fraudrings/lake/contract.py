@@ -257,6 +257,11 @@ class FileSql:
         return ", ".join(x for c in self.spec.cols if (x := _value(c)) is not None) or "0 AS t_"
 
     @property
+    def kept(self) -> str:
+        dropped = [f"v_{c.name}" for c in self.spec.cols if c.kind in _TYPED]
+        return f"* EXCLUDE ({', '.join(dropped)})" if dropped else "*"
+
+    @property
     def ok(self) -> str:
         return "(" + " AND ".join(x for c in self.spec.cols for x in _ok(c)) + ")"
 
@@ -348,6 +353,7 @@ def sample_slots(fs: FileSql, lake_dir: str) -> dict[str, str]:
         "has_break": fs.has_break,
         "reversal": fs.reversal,
         "ok": fs.ok,
+        "kept": fs.kept,
         "warned": fs.warned,
         "key": fs.key,
         "problems": fs.problem_list,

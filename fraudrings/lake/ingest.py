@@ -107,6 +107,7 @@ class LakeIngest:
                 content=fs.content,
                 reversal=fs.reversal,
                 ok=fs.ok,
+                kept=fs.kept,
                 warned=fs.warned,
             ),
             what=f"{path}: checking the rows",
@@ -180,7 +181,12 @@ class LakeIngest:
             q.close()
             return counts
         eng.execute(
-            sql.load("problems").fill(problems=fs.problem_list, key_detail=fs.key_detail),
+            sql.load("problems").fill(
+                stripped=fs.stripped,
+                reversal=fs.reversal,
+                problems=fs.problem_list,
+                key_detail=fs.key_detail,
+            ),
             what=f"{path}: quarantine",
         )
         eng.execute(sql.load("said").body)

@@ -6,7 +6,8 @@
 -- cent of rounding (warned).
 -- Parameters: none. Slots: {{stripped}} (fr_strip of each contract column and the extra
 -- columns), {{values}} (the typed values), {{reversal}}, {{ok}} (the AND of the columns'
--- fr_ok_*), {{warned}}, {{content}} (the raw cells, as '' when empty).
+-- fr_ok_*), {{warned}}, {{content}} (the raw cells, as '' when empty), {{kept}} (the
+-- columns kept: the stripped text of typed cells is dropped once typed).
 CREATE OR REPLACE TEMP TABLE lake_checked AS
 WITH s AS (
     SELECT rn, {{stripped}}, unhex(md5(concat_ws(chr(31), {{content}}))) AS _row_md5
@@ -14,4 +15,4 @@ WITH s AS (
 ), t AS (
     SELECT *, {{values}}, {{reversal}} AS reversal FROM s
 )
-SELECT *, {{ok}} AS ok, {{warned}} AS warned FROM t;
+SELECT {{kept}}, {{ok}} AS ok, {{warned}} AS warned FROM t;
