@@ -9,6 +9,10 @@
 // member, each person's link to a terminal another member's card also went through, each
 // person's link to the member institutions they settled at (VISITED) and each box's to
 // the members it passed between (MOVED), one per pair, and practitioners' workplaces.
+// A person member linked to no other member (a lone buyer, say) is drawn where he was
+// treated: his settlements at institutions the caller's region sees, each with its
+// treating practitioner when the region sees him; when his `pattern:` evidence names
+// drugs, only the settlements that bought one of them.
 // Only the links through events (settlements, box events, fee lines) are capped:
 // $per_member per member and $limit in all, every member's first before anyone's second.
 // params: $lead_id, $region, $per_member (event links kept per member), $limit (event links in all)
@@ -16,7 +20,7 @@
 MATCH (l:Lead {lead_id: $lead_id})
 WHERE coalesce(l.region, '') STARTS WITH $region
 MATCH (l)-[:INVOLVES]->(m)
-WITH m,
+WITH l, m,
      ($region = ''
       OR (m:Person AND coalesce(m.insu_admdvs, '') STARTS WITH $region)
       OR (m:Institution AND coalesce(m.admdvs, '') STARTS WITH $region)
@@ -49,9 +53,9 @@ WITH m,
 WHERE full OR (m:Person AND (
          EXISTS { MATCH (m)-[:SETTLED]->(:Settlement)-[:AT]->(w:Institution) WHERE coalesce(w.admdvs, '') STARTS WITH $region }
          OR EXISTS { MATCH (m)<-[:FROM|TO]-(:BoxEvent)-[:FROM|TO]->(w:Institution) WHERE coalesce(w.admdvs, '') STARTS WITH $region }))
-WITH collect(DISTINCT m) AS ms, collect(DISTINCT CASE WHEN full THEN m END) AS whole
+WITH l, collect(DISTINCT m) AS ms, collect(DISTINCT CASE WHEN full THEN m END) AS whole
 UNWIND whole AS a
-CALL (a, ms) {
+CALL (a, ms, l) {
   MATCH (a:Practitioner)-[r:WORKS_AT]->(b)
   WHERE b IN ms
   RETURN [{rid: elementId(r), type: type(r), src: elementId(a), dst: elementId(b)}] AS rels,
@@ -131,6 +135,42 @@ CALL (a, ms) {
            dst: elementId(endNode(r2))}] AS rels,
          [{eid: elementId(x), labels: labels(x), props: properties(x)}] AS via, 1 AS pri
   LIMIT $per_member
+  UNION
+  WITH a, l WHERE a:Person
+    AND NOT EXISTS { MATCH (a)-[:SETTLED]->(:Settlement)-[:AT]->(b) WHERE b IN ms }
+    AND NOT EXISTS {
+          MATCH (a)-[:HAS_PHONE|LIVES_AT]->()<-[:HAS_PHONE|LIVES_AT]-(b) WHERE b IN ms AND b <> a }
+    AND NOT EXISTS {
+          MATCH (a)--(x)--(b)
+          WHERE b IN ms AND b <> a
+            AND NOT (x:Lead OR x:Drug OR x:Institution OR x:Phone OR x:Address) }
+    AND NOT EXISTS {
+          MATCH (a)-[:SETTLED]->(:Settlement)-[:VIA_TERMINAL]->(:Terminal)
+                <-[:VIA_TERMINAL]-(:Settlement)<-[:SETTLED]-(b)
+          WHERE b IN ms AND b <> a }
+  WITH a, [e IN coalesce(l.evidence, []) WHERE e STARTS WITH 'pattern:' + a.psn_no + ' drug '
+           | split(e, ' ')[2]] AS drugs
+  MATCH (a)-[r1:SETTLED]->(s:Settlement)-[r2:AT]->(b:Institution)
+  WHERE ($region = '' OR coalesce(b.admdvs, '') STARTS WITH $region)
+    AND (drugs = [] OR EXISTS {
+          MATCH (s)-[:HAS_LINE]->(fl:FeeLine) WHERE fl.med_list_codg IN drugs })
+  WITH a, r1, s, r2, b ORDER BY s.setl_time, s.setl_id LIMIT $per_member
+  OPTIONAL CALL (s) {
+    MATCH (s)-[r3:TREATED_BY]->(d:Practitioner)
+    WHERE $region = '' OR EXISTS {
+            MATCH (d)-[:WORKS_AT]->(w:Institution) WHERE coalesce(w.admdvs, '') STARTS WITH $region }
+    RETURN r3, d LIMIT 1
+  }
+  RETURN [{rid: elementId(r1), type: type(r1), src: elementId(a), dst: elementId(s)},
+          {rid: elementId(r2), type: type(r2), src: elementId(s), dst: elementId(b)}]
+         + CASE WHEN d IS NULL THEN [] ELSE
+             [{rid: elementId(r3), type: type(r3), src: elementId(s), dst: elementId(d)}] END
+         AS rels,
+         [{eid: elementId(s), labels: labels(s), props: properties(s)},
+          {eid: elementId(b), labels: labels(b), props: properties(b)}]
+         + CASE WHEN d IS NULL THEN [] ELSE
+             [{eid: elementId(d), labels: labels(d), props: properties(d)}] END AS via,
+         1 AS pri
 }
 WITH a, pri, collect({rels: rels, via: via}) AS rs
 UNWIND range(0, size(rs) - 1) AS i

@@ -134,6 +134,7 @@ TYPOLOGIES = (
     "split_admission",
 )
 EVENT_KINDS = "['settlement', 'event', 'feeline']"
+WIDE = {"width": 1600, "height": 1000}  # the page fixture's viewport
 
 
 def test_every_typology_draws_all_members_linked_and_counts_parties(
@@ -143,6 +144,8 @@ def test_every_typology_draws_all_members_linked_and_counts_parties(
     for typ in TYPOLOGIES:
         lead = _lead(service, typology=typ)
         detail = service.get("inv", f"/leads/{lead['lead_id']}")
+        lone = typ == "prescription_buyer" and len(detail["members"]) == 1
+        page.set_viewport_size({"width": 1366, "height": 768} if lone else WIDE)
         page.goto(f"{service.url}/#/lead/{lead['lead_id']}")
         _graph_ready(page)
         members = {f"{m['kind']}:{m['id']}" for m in detail["members"]}
@@ -168,6 +171,25 @@ def test_every_typology_draws_all_members_linked_and_counts_parties(
                 "window.__graph.cy.nodes('[kind = \"terminal\"]').map(n => n.degree(false))"
             )
             assert term and max(term) >= 2, term
+        if lone:
+            # a lone buyer is drawn at the institutions where he collected the drug
+            buyer = f"person:{detail['members'][0]['id']}"
+            bought_at = {
+                "institution:" + x.split(" at ")[1].split(" ")[0]
+                for x in detail["evidence"]
+                if x.startswith("settlement:")
+            }
+            at = set(
+                page.evaluate(
+                    f"window.__graph.cy.getElementById('{buyer}').closedNeighborhood()"
+                    ".nodes().closedNeighborhood().nodes('[kind != \"settlement\"]')"
+                    ".map(n => n.id())"
+                )
+            )
+            inst = {x for x in at if x.startswith("institution:")}
+            assert inst and inst <= bought_at, (inst, bought_at)
+            page.locator("#lead-graph").scroll_into_view_if_needed()
+            shot(page, "31-lone-buyer-1366")
         shot(page, f"30-ring-{typ}")
     assert page.errors == []
 
