@@ -78,3 +78,28 @@ def test_a_relative_with_a_small_excess_does_not_join_through_the_household() ->
     }
     home = [{"a": "A", "b": "W", "via": "address", "value": "X村1号"}]
     assert ring(by_person, home) == ["A"]
+
+
+def test_basket_sessions_are_strangers_buying_one_basket_minutes_apart() -> None:
+    from fraudrings.graph.detect import models
+
+    def row(p: str, minute: int, basket: list[str]) -> dict[str, object]:
+        return {
+            "psn_no": p,
+            "time": T + timedelta(minutes=minute),
+            "basket": basket,
+            "setl_id": f"S{p}{minute}",
+        }
+
+    hv = ["XSEMAx1"]
+    rows = [
+        row("A", 0, hv),
+        row("X", 3, ["XCOLDx1"]),  # a stranger in the queue with another basket
+        row("B", 6, hv),
+        row("C", 15, hv),
+        row("D", 60, hv),  # too long after: a new run of one
+    ]
+    runs = models.basket_sessions(rows, 20.0, 3)
+    assert [[r["psn_no"] for r in run] for run in runs] == [["A", "B", "C"]]
+    # two persons are a couple, not a stack of cards
+    assert models.basket_sessions(rows[:3], 20.0, 3) == []

@@ -288,6 +288,25 @@ class PoolingConfig(BaseModel):
         description="cards of other cities kept in one shop, each also used at home in "
         "between: more than a household's (4 family cards in Xuhui)",
     )
+    basket_max_visits: int = Field(
+        default=2,
+        description="a borrowed card is swiped at the shop once or twice; regulars come more",
+    )
+    min_basket_value: float = Field(
+        default=300.0,
+        description="yuan a swipe must be worth: borrowed cards are swiped for a resaleable "
+        "drug (semaglutide, resold at 65%), not for a few yuan of cold remedies",
+    )
+    basket_minutes: float = Field(
+        default=20.0, description="one card after another at the counter, minutes apart"
+    )
+    basket_min_persons: int = Field(
+        default=3,
+        description="three strangers buying the very same basket in a row is no queue",
+    )
+    basket_min_days: int = Field(
+        default=2, description="pooling is repeated business: such a run on two days"
+    )
     burst_min_score: float = Field(
         default=0.5, description="bursts alone are a busy shop; half the evidence must be more"
     )

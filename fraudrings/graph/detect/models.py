@@ -360,14 +360,21 @@ def pooling_sessions(
 
 
 def pooling(gw: Gateway, cfg: PoolingConfig, timer: Timer | None = None) -> list[LeadDraft]:
-    """敛卡套刷, three ways: a held pool whose cards are swiped together on several days
+    """敛卡套刷, four ways: a held pool whose cards are swiped together on several days
     (:func:`pooling_sessions`), bursts of many cards at one terminal
-    (:func:`pooling_bursts`), and cards of other cities used again and again at one
-    pharmacy while their holders settle at home (:func:`pooling_far_cards`). Leads that
-    share half their cards, or name the same pooling outlet, are one."""
+    (:func:`pooling_bursts`), cards of other cities used again and again at one
+    pharmacy while their holders settle at home (:func:`pooling_far_cards`), and
+    strangers buying the very same basket minutes apart on several days
+    (:func:`pooling_basket_sessions`). Leads that share half their cards, or name the
+    same pooling outlet, are one."""
     tm = timer or Timer()
     out = pooling_sessions(gw, cfg, tm)
-    for d in [*pooling_bursts(gw, cfg, tm), *pooling_far_cards(gw, cfg, tm)]:
+    others = [
+        *pooling_bursts(gw, cfg, tm),
+        *pooling_far_cards(gw, cfg, tm),
+        *pooling_basket_sessions(gw, cfg, tm),
+    ]
+    for d in others:
         cards = {m.id for m in d.members if m.kind == "person"}
         with tm.stage("queries"):
             shared = gw.read("detect_contacts", {"psn": sorted(cards)})
@@ -393,6 +400,118 @@ def pooling(gw: Gateway, cfg: PoolingConfig, timer: Timer | None = None) -> list
             out.append(d)
     out.sort(key=lambda d: (-d.score, d.anchor()))
     return out
+
+
+def basket_sessions(
+    rows: list[dict[str, Any]], minutes: float, min_persons: int
+) -> list[list[dict[str, Any]]]:
+    """Runs of one outlet's settlements with one basket, each within ``minutes`` of the
+    one before, holding at least ``min_persons`` different persons. Rows in time order."""
+    by_basket: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        by_basket[tuple(r["basket"])].append(r)
+    out: list[list[dict[str, Any]]] = []
+    gap = timedelta(minutes=minutes)
+    for rs in by_basket.values():
+        run: list[dict[str, Any]] = []
+        for r in rs:
+            if run and r["time"] - run[-1]["time"] > gap:
+                if len({x["psn_no"] for x in run}) >= min_persons:
+                    out.append(run)
+                run = []
+            run.append(r)
+        if len({x["psn_no"] for x in run}) >= min_persons:
+            out.append(run)
+    out.sort(key=lambda run: (run[0]["time"], run[0]["setl_id"]))
+    return out
+
+
+def pooling_basket_sessions(
+    gw: Gateway, cfg: PoolingConfig, timer: Timer | None = None
+) -> list[LeadDraft]:
+    """Pharmacies where persons who come there at most ``basket_max_visits`` times buy the
+    very same basket (worth ``min_basket_value`` or more), ``basket_min_persons`` or more
+    of them minutes apart, on ``basket_min_days`` different days: a stack of cards each
+    swiped once for one resaleable drug. Strangers in a queue buy different things;
+    regulars are not strangers."""
+    tm = timer or Timer()
+    with tm.stage("queries"):
+        rows = gw.read(
+            "detect_pooling_basket_sessions",
+            {
+                "max_visits_here": cfg.basket_max_visits,
+                "min_basket_value": cfg.min_basket_value,
+            },
+        )
+    with tm.stage("scoring"):
+        by_inst: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for r in rows:
+            by_inst[r["inst"]].append(r)
+        drafts = []
+        for inst, rs in sorted(by_inst.items()):
+            runs = basket_sessions(rs, cfg.basket_minutes, cfg.basket_min_persons)
+            days = {run[0]["time"].date() for run in runs}
+            if len(days) < cfg.basket_min_days:
+                continue
+            in_runs = [r for run in runs for r in run][: cfg.max_members * 2]
+            persons = sorted({r["psn_no"] for r in in_runs})[: cfg.max_members]
+            inst_admdvs = rs[0]["inst_admdvs"] or ""
+            far = sum(
+                1
+                for p in persons
+                if (next(r["home"] for r in in_runs if r["psn_no"] == p) or "")[:4]
+                != inst_admdvs[:4]
+            ) / len(persons)
+            per_run = len(in_runs) / len(runs)
+            score = clip(
+                0.5 + 0.1 * clip((len(days) - 1) / 4) + 0.2 * clip((per_run - 2) / 8) + 0.2 * far
+            )
+            reasons = [
+                Reason(
+                    factor="basket_sessions",
+                    value=len(runs),
+                    weight=0.1,
+                    text=f"{len(days)} 天内出现 {len(runs)} 批陌生参保人几分钟内购买完全相同的药品",
+                ),
+                Reason(
+                    factor="cards_per_session",
+                    value=round(per_run, 1),
+                    weight=0.2,
+                    text=f"每批平均 {per_run:.1f} 人,均为极少在该店结算的参保人",
+                ),
+                Reason(
+                    factor="strangers",
+                    value=round(far, 2),
+                    weight=0.2,
+                    text=f"{round(100 * far)}% 的参保人参保地在外地",
+                ),
+            ]
+            members = [Member(kind="institution", id=inst, role="pooling_outlet")]
+            members += [Member(kind="person", id=p, role="card_lender") for p in persons]
+            evidence = [
+                f"settlement:{r['setl_id']} session {k} {r['time']:%Y-%m-%d %H:%M} "
+                f"{r['psn_no']} basket {'+'.join(r['basket'])}"
+                for k, run in enumerate(runs, 1)
+                for r in run
+            ]
+            first, last = span(r["time"] for r in in_runs)
+            drafts.append(
+                LeadDraft(
+                    typology="card_pooling",
+                    score=score,
+                    members=members,
+                    reasons=reasons,
+                    evidence=evidence[: cfg.max_evidence],
+                    amount_at_risk=sum(_f(r["fund"]) for r in in_runs),
+                    first_seen=first,
+                    last_seen=last,
+                    region=inst_admdvs or None,
+                    regions=sorted(
+                        {inst_admdvs} | {r["home"] for r in in_runs if r["home"]} - {""}
+                    ),
+                )
+            )
+    return drafts
 
 
 def pooling_far_cards(
