@@ -226,3 +226,28 @@ def test_impossible_travel_is_drawn_on_an_offline_map(page: Any, service: Servic
     page.locator("#travel-map").scroll_into_view_if_needed()
     shot(page, "40-spatiotemporal-map")
     assert page.errors == []
+
+
+def test_roles_factors_and_evidence_kinds_are_shown_in_chinese(page: Any, service: Service) -> None:
+    cjk = "/[\\u4e00-\\u9fff]/"
+    login(page, service)
+    for typ in ("card_pooling", "prescription_buyer"):
+        lead = _lead(service, typology=typ)
+        detail = service.get("inv", f"/leads/{lead['lead_id']}")
+        page.goto(f"{service.url}/#/lead/{lead['lead_id']}")
+        page.wait_for_selector("table.reasons tbody tr")
+        factors = page.locator("table.reasons tbody tr td:first-child b").all_inner_texts()
+        assert len(factors) == len(detail["reasons"])
+        raw = {r["factor"] for r in detail["reasons"]}
+        assert not raw & set(factors), raw & set(factors)  # a label, not the factor's name
+        assert page.evaluate(
+            "[...document.querySelectorAll('table.reasons tbody b')]"
+            f".every(b => {cjk}.test(b.textContent))"
+        )
+        roles = {m["role"] for m in detail["members"]}
+        shown = page.locator("ul.members li").all_inner_texts()
+        assert shown and not any(r in s for r in roles for s in shown), (roles, shown[:3])
+        tags = page.locator("table.evidence tbody td:first-child .tag").all_inner_texts()
+        assert tags and all(t_ and t_ != "其他" and not t_.isascii() for t_ in tags), set(tags)
+        shot(page, f"32-chinese-labels-{typ}")
+    assert page.errors == []

@@ -114,7 +114,34 @@ const zh = {
   "map.no_coords": "相关机构没有坐标", "map.trip": "{km} 公里 · 间隔 {h} 小时（至少需 {need} 小时）×{n}",
   "map.from": "前一次结算", "map.to": "后一次结算", "map.km": "距离（公里）",
   "map.hours": "间隔（小时）", "map.need": "最短所需（小时）",
-  "rel.INVOLVES": "涉及", "rel.USED_TERMINAL": "刷卡终端", "rel.MOVED": "经手", "rel.VISITED": "就诊/购药",
+  "rel.INVOLVES": "涉及", "rel.USED_TERMINAL": "刷卡终端", "rel.MOVED": "经手", "rel.VISITED": "就诊/购药",  "role.institution": "定点机构",
+  "action.transition": "变更状态", "action.assign": "指派", "action.note": "备注",
+  "job.ingest": "数据导入", "job.detect": "检测",
+  "job_state.queued": "排队中", "job_state.running": "运行中", "job_state.succeeded": "已完成",
+  "job_state.failed": "失败", "job_state.interrupted": "已中断",
+  "kind.practitioner": "医师", "kind.trace_code": "药盒（追溯码）", "kind.fee_line": "费用明细",
+  "kind.box_event": "流转事件", "kind.lead_change": "处置记录",
+  "role_m.card_lender": "出借医保卡人", "role_m.pooling_outlet": "集中刷卡点", "role_m.patient": "患者",
+  "ev.institution": "机构", "ev.terminal": "终端",
+  "factor.ratio": "超量倍数", "factor.overlap": "重叠处方", "factor.prescribers": "开方医师数",
+  "factor.institutions": "结算机构数", "factor.resold": "药盒回流再售", "factor.coordination": "协同迹象",
+  "factor.boxes": "回流药盒", "factor.sellers": "销售方", "factor.laundering": "洗白进货",
+  "factor.speed": "回流再售速度", "factor.resold_boxes": "再次销售药盒数", "factor.laundering_purchases": "洗白进货次数",
+  "factor.median_days_to_resale": "回流至再售中位天数",
+  "factor.waves": "入院批次", "factor.wave_size": "每批人数", "factor.simultaneous": "同时入院",
+  "factor.short_stays": "短期住院", "factor.same_diagnosis": "诊断集中", "factor.shared_origin": "同村同址或共用电话",
+  "factor.profile": "人群特征", "factor.institution_share": "占机构入院比例", "factor.far_from_home": "异地参保",
+  "factor.shared_recruiter_phone": "共用招揽人电话",
+  "factor.cards": "刷卡人数", "factor.sessions": "刷卡批次日", "factor.same_basket": "药品组合相同",
+  "factor.strangers": "非本店常客", "factor.odd_hours": "非常规时段", "factor.density": "同批刷卡密度",
+  "factor.far_cards": "外地卡数", "factor.uses": "每卡结算次数", "factor.home_between": "期间仍在参保地就医",
+  "factor.bursts": "集中刷卡次数", "factor.burst_size": "每次刷卡人数",
+  "factor.basket_sessions": "同药批次", "factor.cards_per_session": "每批人数",
+  "factor.impossible_trips": "不可能行程", "factor.shortfall": "时间缺口", "factor.distance": "两地距离",
+  "factor.max_implied_kmh": "最高隐含时速",
+  "factor.settlements_after_death": "死亡后结算", "factor.max_days_after_death": "死亡后最长天数",
+  "factor.readmissions": "再入院次数", "factor.patients": "患者数", "factor.min_gap_days": "最短间隔天数",
+  "factor.changed_diagnosis": "更换诊断",
 };
 
 const en = {
@@ -217,7 +244,11 @@ const en = {
   "map.none": "No settlement pair in the evidence", "map.no_coords": "The institutions have no coordinates",
   "map.trip": "{km} km · {h} h apart (needs {need} h) ×{n}", "map.from": "Earlier settlement",
   "map.to": "Later settlement", "map.km": "Distance (km)", "map.hours": "Apart (h)", "map.need": "Needs at least (h)",
-  "rel.INVOLVES": "involves", "rel.USED_TERMINAL": "card used at", "rel.MOVED": "handled", "rel.VISITED": "settled at",
+  "rel.INVOLVES": "involves", "rel.USED_TERMINAL": "card used at", "rel.MOVED": "handled", "rel.VISITED": "settled at",  "role.institution": "institution",
+  "kind.practitioner": "Practitioner", "kind.trace_code": "Box (trace code)", "kind.fee_line": "Fee line",
+  "kind.box_event": "Box event", "kind.lead_change": "Workflow step",
+  "role_m.card_lender": "card lender", "role_m.pooling_outlet": "pooling outlet", "role_m.patient": "patient",
+  "ev.institution": "Institution", "ev.terminal": "Terminal",
 };
 
 const DICTS = { zh, en };
@@ -237,6 +268,9 @@ export function t(key, vars = {}, fallback = undefined) {
   for (const [k, v] of Object.entries(vars)) s = s.replaceAll(`{${k}}`, String(v));
   return s;
 }
+
+/** Whether the Chinese table holds key (every shown word has a label there). */
+export function has(key) { return key in zh; }
 
 /** Translate a value of a family ("status", "typ", "role_m"...), or show it raw. */
 export function tv(family, value) {

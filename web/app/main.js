@@ -2,7 +2,7 @@
 // Hash routes: #/leads?…, #/lead/<id>, #/box/<code>, #/entity/<kind>/<id>.
 
 import * as api from "./api.js";
-import { t, tv, translate, getLang, setLang, fmtMoney, fmtDate, fmtTime } from "./i18n.js";
+import { t, tv, has, translate, getLang, setLang, fmtMoney, fmtDate, fmtTime } from "./i18n.js";
 import { GraphPanel, KINDS, esc, splitId, nodeDate, registerExtensions } from "./graph.js";
 import { renderTimeline } from "./timeline.js";
 import { renderTravelMap } from "./map.js";
@@ -209,7 +209,7 @@ async function queueView(params) {
 function evidenceKind(line) {
   const m = /^([a-z_]+):/.exec(line);
   const k = m ? m[1] : "other";
-  return ["box", "settlement", "link", "pattern", "person"].includes(k) ? k : "other";
+  return has("ev." + k) && !["kind", "text", "click"].includes(k) ? k : "other";
 }
 
 async function leadView(leadId) {
@@ -246,7 +246,7 @@ async function leadView(leadId) {
       <div class="lead-side">
         <div class="card"><h3>${t("lead.reasons")}</h3>
           <table class="reasons"><thead><tr><th>${t("lead.factor")}</th><th>${t("lead.value")}</th><th>${t("lead.weight")}</th></tr></thead>
-          <tbody>${lead.reasons.map((r) => `<tr><td><b>${esc(r.factor)}</b><div class="explain">${esc(r.text)}</div></td>
+          <tbody>${lead.reasons.map((r) => `<tr data-factor="${esc(r.factor)}"><td><b title="${esc(r.factor)}">${esc(tv("factor", r.factor))}</b><div class="explain">${esc(r.text)}</div></td>
             <td class="num">${esc(typeof r.value === "number" ? +r.value.toFixed(3) : r.value)}</td>
             <td class="num">${r.weight !== null && r.weight !== undefined ? `<span class="bar small"><span style="width:${Math.round(r.weight * 100)}%"></span></span>${r.weight.toFixed(2)}` : ""}</td></tr>`).join("")}</tbody></table>
         </div>
