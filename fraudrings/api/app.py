@@ -199,9 +199,10 @@ def create_app(
     s = settings or get_settings()
     s.require_api_secret()  # fail loudly before anything starts
     s.require_pseudonym_key()
+    audit_key = s.require_audit_key()
     own_gateway = gateway is None
     gw = gateway or Gateway.from_settings(s, max_retry_time=s.api_neo4j_retry_s)
-    st = store or Store(s.service_db)
+    st = store or Store(s.service_db, audit_key=audit_key)
     svc = Service(s, gw, st)
 
     @asynccontextmanager

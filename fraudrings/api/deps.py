@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections.abc import Awaitable, Callable
@@ -23,6 +24,7 @@ MASKED_VIEW = STAFF_ROLES[0]  # the analyst's view: what anyone sees without a n
 if TYPE_CHECKING:
     from fraudrings.api.service import Service
 
+log = logging.getLogger(__name__)
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 
 
@@ -85,7 +87,53 @@ def authenticate(svc: Service, request: Request, token: str | None) -> Principal
     request.state.jti = jti
     request.state.principal = p
     rate_limit(svc, "user:" + p.username)
+    if request.method in WRITE_METHODS and not request.url.path.startswith(COUNTER_PATHS):
+        record_intent(svc, request, p)
     return p
+
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# The counter's calls (pre-settlement checks, the national interface) are answered in
+# milliseconds and record their own rows; every other write states its intent first.
+COUNTER_PATHS = ("/check/", "/hsa/")
+# path parameter -> the kind its entity id is recorded as
+_PATH_KINDS = {"lead_id": "lead", "username": "user", "job_id": "job"}
+
+
+def record_intent(svc: Service, request: Request, p: Principal) -> None:
+    """A row for a write *before* it happens (status 0, ``params.intent``): if the row of
+    its outcome is lost later (the audit database slow or full after the write
+    committed), the log still says who set out to change what. When this row cannot be
+    written the request is refused (500) and nothing is changed."""
+    path_params = dict(request.path_params)
+    params: dict[str, Any] = {f"path.{k}": v for k, v in path_params.items()}
+    params["intent"] = True
+    ids = [f"{_PATH_KINDS[k]}:{v}" for k, v in path_params.items() if k in _PATH_KINDS]
+    route = request.scope.get("route")
+    try:
+        rid = svc.store.audit(
+            username=p.username,
+            role=p.role,
+            region=p.region,
+            method=request.method,
+            path=request.url.path,
+            route=getattr(route, "path", None),
+            params=params,
+            entity_ids=ids,
+            status=0,
+            duration_ms=0.0,
+            client=request.client.host if request.client else None,
+            purpose=purpose_of(request),
+        )
+    except Exception:
+        log.exception("could not record the intent of %s %s", request.method, request.url.path)
+        raise ProblemError(
+            500,
+            "the request could not be recorded in the audit log, so it was refused",
+            slug="audit-unavailable",
+            title="Audit log unavailable",
+        ) from None
+    request.state.audit_intent = rid
 
 
 def bearer_token(authorization: str | None) -> str | None:

@@ -303,6 +303,11 @@ class AuditVerify(BaseModel):
     rows: int | None = None
     first_id: int | None = None
     last_id: int | None = None
+    head: str | None = Field(
+        default=None,
+        description="the last row as ROW:HASH: keep it outside the service (a later "
+        "verify with ?head= proves nothing before it was cut off or rebuilt)",
+    )
     broken_row: int | None = Field(default=None, description="the first row that does not verify")
     reason: str | None = None
 

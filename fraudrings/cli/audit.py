@@ -1,4 +1,4 @@
-"""``fraudrings audit verify|prune``: the audit log's hash chain."""
+"""``fraudrings audit verify|head|prune``: the audit log's hash chain."""
 
 from __future__ import annotations
 
@@ -16,9 +16,19 @@ def run(args: argparse.Namespace) -> int:
     s = common.settings()
     store = common.store()
     try:
+        if args.action == "head":
+            h = store.audit_head()
+            print(f"{h['id']}:{h['hash']}" if h["id"] else "(the audit log is empty)")
+            return 0
         if args.action == "verify":
+            head = None
+            if args.head:
+                rid, _, digest = args.head.partition(":")
+                if not rid.isdigit() or len(digest) != 64:
+                    raise CliError("--head is ROW_ID:HASH, as `audit head` prints it", EXIT_USAGE)
+                head = (int(rid), digest)
             try:
-                r = store.verify_audit()
+                r = store.verify_audit(head=head)
             except AuditBroken as exc:
                 print(f"audit chain BROKEN at row {exc.row_id}: {exc.reason}", file=sys.stderr)
                 return EXIT_FAIL

@@ -41,5 +41,11 @@ def server() -> Any:
 
 def store() -> Any:
     from fraudrings.casework.store import Store
+    from fraudrings.core.settings import SettingsError
 
-    return Store(settings().service_db)
+    s = settings()
+    try:
+        key = s.require_audit_key()
+    except SettingsError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+    return Store(s.service_db, audit_key=key)

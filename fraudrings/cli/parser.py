@@ -223,12 +223,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     au = sub.add_parser(
         "audit",
-        help="the API's audit log: verify the hash chain, prune past the retention",
-        description="verify: walk the hash chain, exit 1 naming the first broken row. "
+        help="the API's audit log: verify the hash chain, export its head, prune past the "
+        "retention",
+        description="verify: walk the hash chain (keyed with FRAUDRINGS_AUDIT_KEY), exit 1 "
+        "naming the first broken row; with --head ROW:HASH also that this exported head is "
+        "still in the chain. head: print the last row's ROW:HASH, to keep outside the "
+        "database. "
         "prune: delete rows older than FRAUDRINGS_AUDIT_RETENTION_DAYS (184 at least) and "
         "record a checkpoint, so the chain still verifies from the first kept row.",
     )
-    au.add_argument("action", choices=["verify", "prune"])
+    au.add_argument("action", choices=["verify", "head", "prune"])
+    au.add_argument("--head", help="verify: a ROW:HASH printed by `audit head` earlier")
     au.add_argument("--retention-days", type=int, help="prune: override the setting (>= 184)")
     au.set_defaults(func=audit.run)
 

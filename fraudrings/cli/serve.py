@@ -16,6 +16,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         s.require_api_secret()
         s.require_pseudonym_key()
+        s.require_audit_key()
     except SettingsError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
     if s.tls and not (s.tls_cert.is_file() and s.tls_key.is_file()):

@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     # Keys the hash that names phones and addresses in the API (HMAC-SHA256): without
     # it an id would give the number away. Required to serve; 32+ characters.
     pseudonym_key: SecretStr = SecretStr("")
+    # Keys the audit log's hash chain (HMAC-SHA256); kept outside the service database,
+    # so a copy of the file cannot be rewritten into a chain that verifies. Required to
+    # serve and for the commands that write or verify the log; 32+ characters.
+    audit_key: SecretStr = SecretStr("")
     api_token_minutes: int = 60
     # Users, audit log and jobs: SQLite in WAL mode.
     service_db: Path = Path("data/service.db")
@@ -179,6 +183,18 @@ class Settings(BaseSettings):
                 "FRAUDRINGS_API_SECRET_KEY is not set (or shorter than 32 characters); the API "
                 "signs its tokens with it. Put FRAUDRINGS_API_SECRET_KEY=... in .env "
                 "(`scripts/bootstrap` writes a random one)."
+            )
+        return key
+
+    def require_audit_key(self) -> str:
+        """The audit chain's HMAC key; raises :class:`SettingsError` when it is missing or
+        short."""
+        key = self.audit_key.get_secret_value()
+        if len(key) < 32:
+            raise SettingsError(
+                "FRAUDRINGS_AUDIT_KEY is not set (or shorter than 32 characters); the audit "
+                "log's hash chain is keyed with it. Put FRAUDRINGS_AUDIT_KEY=... in .env "
+                "(scripts/bootstrap writes one) and keep a copy outside the service database."
             )
         return key
 

@@ -130,6 +130,7 @@ def service(
         update={
             "api_secret_key": SecretStr(SECRET),
             "pseudonym_key": SecretStr("test-pseudonym-" + "k" * 40),
+            "audit_key": SecretStr("test-audit-" + "a" * 40),
             "service_db": tmp / "service.db",
             "api_drops_dir": tmp / "drops",
             "referral_dir": tmp / "referrals",

@@ -39,6 +39,7 @@ PASSWORD = "correct horse battery"
 PURPOSE = "case 2025-JN-0042, lead LD-JN-1"
 QD_PURPOSE = "case 2025-QD-0007, lead LD-QD-1"
 PSEUDONYM_KEY = "test-pseudonym-" + "k" * 40
+AUDIT_KEY = "test-audit-" + "a" * 40
 JN_BOX = "81000000000000000001"
 QD_BOX = "81000000000000000002"
 
@@ -225,7 +226,7 @@ def login_form(store: Store, user: str, password: str = PASSWORD) -> dict[str, s
 
 
 def make_store(path: Path) -> Store:
-    store = Store(path)
+    store = Store(path, audit_key=AUDIT_KEY)
     hashed = hash_password(PASSWORD)
     for name, (role, region) in USERS.items():
         store.add_user(name, role, region, hashed)
@@ -237,6 +238,7 @@ def api_settings(base: Settings, tmp: Path, **over: Any) -> Settings:
         update={
             "api_secret_key": __import__("pydantic").SecretStr(SECRET),
             "pseudonym_key": __import__("pydantic").SecretStr(PSEUDONYM_KEY),
+            "audit_key": __import__("pydantic").SecretStr(AUDIT_KEY),
             "service_db": tmp / "service.db",
             "api_drops_dir": tmp / "drops",
             "api_rate_burst": 10_000,

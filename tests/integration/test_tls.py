@@ -53,6 +53,7 @@ def tls_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         tls_dir=certs,
         api_secret_key=SecretStr("tls-test-secret-" + "z" * 40),
         pseudonym_key=SecretStr("tls-test-pseudonym-" + "z" * 40),
+        audit_key=SecretStr("tls-test-audit-" + "z" * 40),
         service_db=tmp_path_factory.mktemp("tls") / "service.db",
     )
 

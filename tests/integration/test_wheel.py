@@ -57,6 +57,7 @@ def test_the_wheel_installs_and_serves_outside_the_checkout(tmp_path: Path) -> N
             "NEO4J_URI": "bolt://127.0.0.1:9",  # nothing there: health needs no graph
             "FRAUDRINGS_API_SECRET_KEY": "k" * 48,
             "FRAUDRINGS_PSEUDONYM_KEY": "p" * 48,
+            "FRAUDRINGS_AUDIT_KEY": "a" * 48,
             "FRAUDRINGS_SERVICE_DB": str(elsewhere / "service.db"),
             "FRAUDRINGS_API_CHECK_FACTS": "false",
         }

@@ -149,8 +149,11 @@ def test_rows_from_before_the_chain_are_not_chained_on_open(tmp_path: Path) -> N
     assert e.value.row_id == 1
 
 
+KEY = "audit-key-" + "q" * 40
+
+
 def _settings(tmp_path: Path) -> Settings:
-    return Settings(neo4j_password="x-unused-x", service_db=tmp_path / "svc.db")  # type: ignore[call-arg]
+    return Settings(neo4j_password="x-unused-x", service_db=tmp_path / "svc.db", audit_key=KEY)  # type: ignore[call-arg]
 
 
 def test_cli_audit_verify_and_prune(
@@ -158,7 +161,7 @@ def test_cli_audit_verify_and_prune(
 ) -> None:
     s = _settings(tmp_path)
     monkeypatch.setattr(cli.common, "settings", lambda: s)
-    st = Store(s.service_db)
+    st = Store(s.service_db, audit_key=KEY)
     for i in range(4):
         _row(st, i, at=(datetime.now(UTC) - timedelta(days=300 - i)).isoformat())
     _row(st, 9)
@@ -168,6 +171,11 @@ def test_cli_audit_verify_and_prune(
     assert "deleted: 4" in capsys.readouterr().out
     assert cli.main(["audit", "verify"]) == 0  # from the first kept row, prune's own row too
     assert "intact: 2 rows" in capsys.readouterr().out
+    assert cli.main(["audit", "head"]) == 0
+    head = capsys.readouterr().out.strip()
+    assert head.startswith("6:") and len(head) == 2 + 64
+    assert cli.main(["audit", "verify", "--head", head]) == 0
+    capsys.readouterr()
     db = _raw(s.service_db)
     db.execute("UPDATE audit SET purpose = 'changed' WHERE id = 5")
     assert cli.main(["audit", "verify"]) == 1
@@ -229,3 +237,93 @@ def test_rows_written_in_one_group_chain_like_single_rows(tmp_path: Path) -> Non
     with pytest.raises(AuditBroken) as e:
         st.verify_audit()
     assert e.value.row_id == 4
+
+
+def test_the_chain_is_keyed_outside_the_database(tmp_path: Path) -> None:
+    """Whoever can write the file but has not the key cannot make a chain that
+    verifies: a row changed and the whole chain re-hashed after it (plain SHA-256 or a
+    wrong key) is found."""
+    from fraudrings.casework.store import row_hash
+
+    p = tmp_path / "s.db"
+    st = Store(p, audit_key=KEY)
+    for i in range(5):
+        _row(st, i)
+    assert st.verify_audit()["rows"] == 5
+    assert Store(p).verify_audit  # opening without the key is possible (read-only tools)
+    with pytest.raises(AuditBroken):
+        Store(p, audit_key="another-key-" + "z" * 40).verify_audit()
+    db = _raw(p)
+    db.row_factory = sqlite3.Row
+    prev = None
+    for r in db.execute("SELECT * FROM audit ORDER BY id").fetchall():
+        d = dict(r)
+        if d["id"] == 3:
+            d["username"] = "someone_else"
+        if prev is not None:
+            d["prev_hash"] = prev
+        prev = row_hash(d)  # a rebuilt chain, without the key
+        db.execute(
+            "UPDATE audit SET username=?, prev_hash=?, hash=? WHERE id=?",
+            (d["username"], d["prev_hash"], prev, d["id"]),
+        )
+    with pytest.raises(AuditBroken) as e:
+        st.verify_audit()
+    assert e.value.row_id == 1
+
+
+def test_an_exported_head_finds_rows_cut_off_the_end(tmp_path: Path) -> None:
+    p = tmp_path / "s.db"
+    st = Store(p, audit_key=KEY)
+    for i in range(6):
+        _row(st, i)
+    h = st.audit_head()
+    assert h["id"] == 6 and h["keyed"]
+    head = (h["id"], h["hash"])
+    _row(st, 7)
+    assert st.verify_audit(head=head)["rows"] == 7
+    db = _raw(p)
+    db.execute("DELETE FROM audit WHERE id >= 5")  # a shorter chain verifies on its own
+    assert st.verify_audit()["rows"] == 4
+    with pytest.raises(AuditBroken) as e:
+        st.verify_audit(head=head)
+    assert e.value.row_id == 6
+
+
+def test_verify_does_not_hold_up_writers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A walk of the chain reads on a connection of its own: a request's audit row is
+    written while a long verify runs, not after it."""
+    import threading
+    import time
+
+    from fraudrings.casework.store import audit as audit_mod
+
+    st = Store(tmp_path / "s.db", audit_key=KEY)
+    for _ in range(3):
+        st.audit_many([dict(_entry(i)) for i in range(100)])
+    plain = audit_mod.row_hash
+
+    def slow(row: dict[str, object], key: bytes | None = None) -> str:
+        if threading.current_thread().name == "verifier":
+            time.sleep(0.01)  # 300 rows: a 3 s walk
+        return plain(row, key)
+
+    monkeypatch.setattr(audit_mod, "row_hash", slow)
+    walker = threading.Thread(target=st.verify_audit, name="verifier")
+    walker.start()
+    time.sleep(0.3)
+    t0 = time.perf_counter()
+    _row(st, 999)
+    took = time.perf_counter() - t0
+    still_walking = walker.is_alive()
+    walker.join()
+    assert still_walking and took < 1.0, took
+    assert st.verify_audit()["rows"] == 301
+
+
+def _entry(i: int) -> dict[str, object]:
+    return {
+        "username": f"u{i}", "role": "analyst", "region": "3701", "method": "GET",
+        "path": f"/leads/L{i}", "route": "/leads/{lead_id}", "params": {},
+        "entity_ids": [f"lead:L{i}"], "status": 200, "duration_ms": 1.0, "client": None,
+    }  # fmt: skip

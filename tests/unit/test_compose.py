@@ -41,6 +41,7 @@ def test_compose_config_accepts_the_file(tmp_path: Path) -> None:
         "NEO4J_PASSWORD": "example-secret",
         "FRAUDRINGS_API_SECRET_KEY": "k" * 48,
         "FRAUDRINGS_PSEUDONYM_KEY": "p" * 48,
+        "FRAUDRINGS_AUDIT_KEY": "a" * 48,
     }
     out = _config(tmp_path, env)
     assert out.returncode == 0, out.stderr
@@ -50,7 +51,12 @@ def test_compose_config_accepts_the_file(tmp_path: Path) -> None:
 
 def test_compose_refuses_to_run_without_a_password(tmp_path: Path) -> None:
     out = _config(
-        tmp_path, {"FRAUDRINGS_API_SECRET_KEY": "k" * 48, "FRAUDRINGS_PSEUDONYM_KEY": "p" * 48}
+        tmp_path,
+        {
+            "FRAUDRINGS_API_SECRET_KEY": "k" * 48,
+            "FRAUDRINGS_PSEUDONYM_KEY": "p" * 48,
+            "FRAUDRINGS_AUDIT_KEY": "a" * 48,
+        },
     )
     assert out.returncode != 0
     assert "NEO4J_PASSWORD" in out.stderr
@@ -58,7 +64,12 @@ def test_compose_refuses_to_run_without_a_password(tmp_path: Path) -> None:
 
 def test_compose_refuses_to_run_without_the_api_secret(tmp_path: Path) -> None:
     out = _config(
-        tmp_path, {"NEO4J_PASSWORD": "example-secret", "FRAUDRINGS_PSEUDONYM_KEY": "p" * 48}
+        tmp_path,
+        {
+            "NEO4J_PASSWORD": "example-secret",
+            "FRAUDRINGS_PSEUDONYM_KEY": "p" * 48,
+            "FRAUDRINGS_AUDIT_KEY": "a" * 48,
+        },
     )
     assert out.returncode != 0
     assert "FRAUDRINGS_API_SECRET_KEY" in out.stderr
@@ -66,7 +77,23 @@ def test_compose_refuses_to_run_without_the_api_secret(tmp_path: Path) -> None:
 
 def test_compose_refuses_to_run_without_the_pseudonym_key(tmp_path: Path) -> None:
     out = _config(
-        tmp_path, {"NEO4J_PASSWORD": "example-secret", "FRAUDRINGS_API_SECRET_KEY": "k" * 48}
+        tmp_path,
+        {
+            "NEO4J_PASSWORD": "example-secret",
+            "FRAUDRINGS_API_SECRET_KEY": "k" * 48,
+            "FRAUDRINGS_AUDIT_KEY": "a" * 48,
+        },
     )
     assert out.returncode != 0
     assert "FRAUDRINGS_PSEUDONYM_KEY" in out.stderr
+
+
+def test_compose_refuses_to_run_without_the_audit_key(tmp_path: Path) -> None:
+    env = {
+        "NEO4J_PASSWORD": "example-secret",
+        "FRAUDRINGS_API_SECRET_KEY": "k" * 48,
+        "FRAUDRINGS_PSEUDONYM_KEY": "p" * 48,
+    }
+    out = _config(tmp_path, env)
+    assert out.returncode != 0
+    assert "FRAUDRINGS_AUDIT_KEY" in out.stderr

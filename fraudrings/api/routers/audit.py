@@ -156,11 +156,32 @@ def export_audit(
 @router.get(
     "/verify",
     response_model=AuditVerify,
-    summary="Walk the audit hash chain (the whole log, every region)",
+    summary="Walk the audit hash chain (the whole log, every region); its head to keep",
+    responses=responses(422),
 )
-def verify_audit(request: Request, user: Supervisor) -> AuditVerify:
+def verify_audit(
+    request: Request,
+    user: Supervisor,
+    head: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[0-9]+:[0-9a-f]{64}$",
+            description="a head exported earlier (ROW:HASH): it must still be in the chain",
+        ),
+    ] = None,
+) -> AuditVerify:
+    anchor = None
+    if head:
+        rid, _, digest = head.partition(":")
+        anchor = (int(rid), digest)
     try:
-        r = get_service(request).store.verify_audit()
+        r = get_service(request).store.verify_audit(head=anchor)
     except AuditBroken as exc:
         return AuditVerify(ok=False, broken_row=exc.row_id, reason=exc.reason)
-    return AuditVerify(ok=True, rows=r["rows"], first_id=r["first_id"], last_id=r["last_id"])
+    return AuditVerify(
+        ok=True,
+        rows=r["rows"],
+        first_id=r["first_id"],
+        last_id=r["last_id"],
+        head=f"{r['last_id']}:{r['head']}" if r["last_id"] else None,
+    )

@@ -7,6 +7,8 @@ one connection (:mod:`.base`); the schema is the numbered files in ``migrations/
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fraudrings.casework.store.audit import (
     AUDIT_FIELDS,
     GENESIS,
@@ -39,3 +41,10 @@ __all__ = [
 class Store(UserStore, SessionStore, AuditStore, JobStore, HsaStore):
     """The whole service database: accounts, sessions, the audit chain, jobs and the
     national interface's warnings and feedback."""
+
+    def __init__(self, path: Path | str, *, audit_key: str | None = None) -> None:
+        """``audit_key``: the HMAC key of the audit chain (``FRAUDRINGS_AUDIT_KEY``); the
+        service and the command line always give it. Without it rows are chained with
+        plain SHA-256 (tests), and a log written with a key does not verify without it."""
+        self._audit_key = audit_key.encode() if audit_key else None
+        super().__init__(path)

@@ -11,7 +11,9 @@ verifies from the first kept row).
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -41,12 +43,17 @@ AUDIT_FIELDS: Final[tuple[str, ...]] = (
 )
 
 
-def row_hash(row: dict[str, Any]) -> str:
-    """SHA-256 of an audit row's content (as stored) and the previous row's hash."""
+def row_hash(row: dict[str, Any], key: bytes | None = None) -> str:
+    """The hash of an audit row's content (as stored) and the previous row's hash:
+    HMAC-SHA256 with the audit key (``FRAUDRINGS_AUDIT_KEY``, kept outside the database,
+    so whoever can write the file cannot make a row that verifies), plain SHA-256 for a
+    store opened without one (tests, tools that only read)."""
     content = json.dumps(
         [row.get(k) for k in AUDIT_FIELDS], ensure_ascii=False, separators=(",", ":")
-    )
-    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+    ).encode("utf-8")
+    if key:
+        return hmac.new(key, content, hashlib.sha256).hexdigest()
+    return hashlib.sha256(content).hexdigest()
 
 
 class AuditBroken(ValueError):
@@ -59,6 +66,9 @@ class AuditBroken(ValueError):
 
 
 class AuditStore(Database):
+    # set by Store before the database opens: the key of the chain's HMAC, or None
+    _audit_key: bytes | None = None
+
     def _opened(self) -> None:
         """The triggers that keep the log append-only (with its 184-day floor) are made
         when missing. Nothing here ever rewrites a row: a row without a hash (or with a
@@ -154,45 +164,84 @@ class AuditStore(Database):
                 next_id, prev = (int(cp[0]), cp[1]) if cp is not None else (1, GENESIS)
             for row in rows:
                 row["id"], row["prev_hash"] = next_id, prev
-                row["hash"] = prev = row_hash(row)
+                row["hash"] = prev = row_hash(row, self._audit_key)
                 next_id += 1
             db.executemany(sql, [[row[k] for k in cols] for row in rows])
         return [int(row["id"]) for row in rows]
 
-    def verify_audit(self) -> dict[str, Any]:
+    def verify_audit(self, head: tuple[int, str] | None = None) -> dict[str, Any]:
         """Walk the chain from the first kept row; :class:`AuditBroken` at the first row
-        whose content, link or position does not verify."""
-        cp = self._all("SELECT * FROM audit_checkpoints ORDER BY id DESC LIMIT 1")
+        whose content, link or position does not verify. ``head`` (a row id and hash
+        exported earlier by :meth:`audit_head` and kept elsewhere) must still be in the
+        chain: rows cut off the end, or a chain rebuilt, are found too.
+
+        The walk reads on a connection of its own, in one read transaction (WAL): writers
+        go on meanwhile, and the rows they add after the walk began are not part of it."""
+        own = str(self.path) != ":memory:"
+        if own:
+            db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=10.0)
+            db.row_factory = sqlite3.Row
+            db.execute("BEGIN")  # one snapshot for the checkpoint and the rows
+            try:
+                return self._walk(db, head)
+            finally:
+                db.close()
         with self._lock:
-            cur = self._db.execute(f"SELECT {', '.join(AUDIT_FIELDS)}, hash FROM audit ORDER BY id")
-            n = 0
-            first: int | None = None
-            prev_id: int | None = None
-            prev_hash: str | None = None
-            for r in cur:
-                d = dict(r)
-                rid = int(d["id"])
-                if first is None:
-                    first = rid
-                    if cp:
-                        exp_id, exp_prev = int(cp[0]["first_kept_id"]), cp[0]["anchor_hash"]
-                    else:
-                        exp_id, exp_prev = 1, GENESIS
-                    if rid != exp_id:
-                        raise AuditBroken(
-                            rid, f"the log starts at row {rid}, the last checkpoint says {exp_id}"
-                        )
+            return self._walk(self._db, head)
+
+    def _walk(self, db: sqlite3.Connection, head: tuple[int, str] | None) -> dict[str, Any]:
+        cp = db.execute("SELECT * FROM audit_checkpoints ORDER BY id DESC LIMIT 1").fetchall()
+        cur = db.execute(f"SELECT {', '.join(AUDIT_FIELDS)}, hash FROM audit ORDER BY id")
+        n = 0
+        first: int | None = None
+        prev_id: int | None = None
+        prev_hash: str | None = None
+        head_seen = head is None
+        for r in cur:
+            d = dict(r)
+            rid = int(d["id"])
+            if first is None:
+                first = rid
+                if cp:
+                    exp_id, exp_prev = int(cp[0]["first_kept_id"]), cp[0]["anchor_hash"]
                 else:
-                    exp_prev = prev_hash
-                    if prev_id is not None and rid != prev_id + 1:
-                        raise AuditBroken(rid, f"rows {prev_id + 1}..{rid - 1} are missing")
-                if d["prev_hash"] != exp_prev:
-                    raise AuditBroken(rid, "its link to the previous row does not match")
-                if row_hash(d) != d["hash"]:
-                    raise AuditBroken(rid, "its content does not match its hash")
-                prev_id, prev_hash = rid, d["hash"]
-                n += 1
+                    exp_id, exp_prev = 1, GENESIS
+                if rid != exp_id:
+                    raise AuditBroken(
+                        rid, f"the log starts at row {rid}, the last checkpoint says {exp_id}"
+                    )
+            else:
+                exp_prev = prev_hash
+                if prev_id is not None and rid != prev_id + 1:
+                    raise AuditBroken(rid, f"rows {prev_id + 1}..{rid - 1} are missing")
+            if d["prev_hash"] != exp_prev:
+                raise AuditBroken(rid, "its link to the previous row does not match")
+            if not hmac.compare_digest(row_hash(d, self._audit_key), d["hash"] or ""):
+                raise AuditBroken(rid, "its content does not match its hash")
+            if head is not None and rid == head[0]:
+                if d["hash"] != head[1]:
+                    raise AuditBroken(rid, "it is not the row whose hash was exported")
+                head_seen = True
+            prev_id, prev_hash = rid, d["hash"]
+            n += 1
+        if not head_seen and head is not None:
+            raise AuditBroken(
+                head[0], f"row {head[0]}, exported as a head, is not in the log any more"
+            )
         return {"rows": n, "first_id": first, "last_id": prev_id, "head": prev_hash}
+
+    def audit_head(self) -> dict[str, Any]:
+        """The last row's id and hash, to keep outside the database (a later
+        ``verify_audit(head=...)`` proves nothing was cut off or rebuilt before it)."""
+        row = self._one("SELECT id, at, hash FROM audit ORDER BY id DESC LIMIT 1")
+        if row is None:
+            return {"id": None, "at": None, "hash": None, "keyed": self._audit_key is not None}
+        return {
+            "id": int(row["id"]),
+            "at": row["at"],
+            "hash": row["hash"],
+            "keyed": self._audit_key is not None,
+        }
 
     def prune_audit(self, retention_days: int) -> dict[str, Any]:
         """Delete the rows older than the retention (never under 184 days) and record a
