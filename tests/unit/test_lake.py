@@ -417,3 +417,79 @@ def test_an_increment_is_appended(mini_drop: Path, tmp_path: Path) -> None:
     assert lake_rows(lake, "settlements", "setl_id, region, month", "setl_id = 'S20'") == [
         ("S20", "370100", "2025-05")
     ]
+
+
+# --- projections ------------------------------------------------------------------------------
+
+
+def deceased_claims_oracle(drop: Path, qroot: Path) -> list[tuple[Any, ...]]:
+    """detect_deceased_claims.cypher's rows, computed in Python from the rows the online
+    loader would write (the row loop's output), as the graph would hold them."""
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for stem, path in drop_files(drop).items():
+        if path is not None:
+            rep = FileReport(source=path.name)
+            rows[stem] = list(accepted_rows(stem, path, rep, quarantine_dir(qroot, drop)))
+    persons = {r["psn_no"]: r for r in rows["persons"]}  # the last row of a key wins
+    settlements = {r["setl_id"]: r for r in rows["settlements"]}
+    institutions = {r["fixmedins_code"]: r for r in rows["institutions"]}
+    reversed_ = {s["refd_setl_id"] for s in settlements.values() if s["refund"]}
+    out = []
+    for s in settlements.values():
+        p = persons.get(s["psn_no"])
+        if p is None or not p["t"]["death_date"] or not s["t"]["begntime"]:
+            continue
+        death = dt.date.fromisoformat(p["t"]["death_date"])
+        begin = dt.datetime.fromisoformat(s["t"]["begntime"])
+        if begin.date() <= death or s["refund"] or s["setl_id"] in reversed_:
+            continue
+        inst = institutions.get(s["fixmedins_code"])
+        out.append(
+            (
+                p["psn_no"],
+                death,
+                p["props"].get("insu_admdvs"),
+                s["setl_id"],
+                begin,
+                s["props"].get("med_type"),
+                s["props"].get("fund_pay_sumamt"),
+                s["dr_codg"],
+                inst["fixmedins_code"] if inst else None,
+                inst["props"].get("admdvs") if inst else None,
+            )
+        )
+    return sorted(out, key=lambda r: (r[0], r[4], r[3]))
+
+
+def test_deceased_claims_projection_gives_the_detectors_rows(
+    generated: Path, tmp_path: Path
+) -> None:
+    from fraudrings.lake import projections
+
+    assert "deceased_claims" in projections.names()
+    lake = tmp_path / "lake"
+    LakeIngest(lake_dir=lake, quarantine_root=tmp_path / "q").run(generated)
+    got = [tuple(r.values()) for r in projections.run(lake, "deceased_claims")]
+    want = deceased_claims_oracle(generated, tmp_path / "q-rows")
+    assert len(want) > 0
+    assert got == want
+    # a later load that reverses one of them takes it out; loading again changes nothing
+    first = projections.run(lake, "deceased_claims")[0]
+    inc = tmp_path / "inc"
+    inc.mkdir()
+    (inc / "settlements.csv").write_text(
+        "setl_id,psn_no,fixmedins_code,setl_time,refd_setl_flag,refd_setl_id\n"
+        f"R1,{first['psn_no']},{first['inst']},2025-12-30 10:00:00,1,{first['setl_id']}\n",
+        encoding="utf-8",
+    )
+    for _ in range(2):
+        LakeIngest(lake_dir=lake, quarantine_root=tmp_path / "q").run(inc)
+        after = projections.run(lake, "deceased_claims")
+        assert [r["setl_id"] for r in after] == [r[3] for r in want if r[3] != first["setl_id"]]
+
+
+def test_a_projection_over_an_empty_lake_is_refused(tmp_path: Path) -> None:
+    from fraudrings.lake import projections
+
+    with pytest.raises(LakeError, match="holds no"):
+        projections.run(tmp_path / "lake", "deceased_claims")
