@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -422,17 +423,24 @@ def test_an_increment_is_appended(mini_drop: Path, tmp_path: Path) -> None:
 # --- projections ------------------------------------------------------------------------------
 
 
+def written(drop: Path, qroot: Path) -> dict[str, dict[str, dict[str, Any]]]:
+    """The rows the online loader would write (the row loop's output) by table and key,
+    the last row of a key winning, as the graph keeps them."""
+    keys = {"persons": "psn_no", "settlements": "setl_id", "institutions": "fixmedins_code"}
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for stem, key in keys.items():
+        path = drop_files(drop)[stem]
+        assert path is not None
+        rep = FileReport(source=path.name)
+        out[stem] = {r[key]: r for r in accepted_rows(stem, path, rep, quarantine_dir(qroot, drop))}
+    return out
+
+
 def deceased_claims_oracle(drop: Path, qroot: Path) -> list[tuple[Any, ...]]:
-    """detect_deceased_claims.cypher's rows, computed in Python from the rows the online
-    loader would write (the row loop's output), as the graph would hold them."""
-    rows: dict[str, list[dict[str, Any]]] = {}
-    for stem, path in drop_files(drop).items():
-        if path is not None:
-            rep = FileReport(source=path.name)
-            rows[stem] = list(accepted_rows(stem, path, rep, quarantine_dir(qroot, drop)))
-    persons = {r["psn_no"]: r for r in rows["persons"]}  # the last row of a key wins
-    settlements = {r["setl_id"]: r for r in rows["settlements"]}
-    institutions = {r["fixmedins_code"]: r for r in rows["institutions"]}
+    """detect_deceased_claims.cypher's rows, computed in Python from what the online
+    loader would write."""
+    rows = written(drop, qroot)
+    persons, settlements, institutions = rows["persons"], rows["settlements"], rows["institutions"]
     reversed_ = {s["refd_setl_id"] for s in settlements.values() if s["refund"]}
     out = []
     for s in settlements.values():
@@ -493,3 +501,69 @@ def test_a_projection_over_an_empty_lake_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(LakeError, match="holds no"):
         projections.run(tmp_path / "lake", "deceased_claims")
+
+
+def split_admissions_oracle(drop: Path, qroot: Path, max_gap: float) -> list[tuple[Any, ...]]:
+    """detect_split_admissions.cypher's rows, computed in Python from what the online
+    loader would write."""
+    rows = written(drop, qroot)
+    persons, settlements, institutions = rows["persons"], rows["settlements"], rows["institutions"]
+    reversed_ = {s["refd_setl_id"] for s in settlements.values() if s["refund"]}
+    by_person: dict[str, list[dict[str, Any]]] = {}
+    for s in settlements.values():
+        stood = s["inpatient"] and not s["refund"] and s["setl_id"] not in reversed_
+        if stood and s["t"]["begntime"] and s["t"]["endtime"]:
+            by_person.setdefault(s["psn_no"], []).append(s)
+    out = []
+    for psn, ss in by_person.items():
+        ss.sort(key=lambda s: (s["t"]["begntime"], s["setl_id"]))
+        for a, b in itertools.pairwise(ss):
+            end_a = dt.datetime.fromisoformat(a["t"]["endtime"])
+            begn_b = dt.datetime.fromisoformat(b["t"]["begntime"])
+            gap = int((begn_b - end_a).total_seconds()) / 86400.0
+            if not 0 <= gap <= max_gap:
+                continue
+            ia, ib = institutions.get(a["fixmedins_code"]), institutions.get(b["fixmedins_code"])
+            p = persons.get(psn)
+            out.append(
+                (
+                    psn,
+                    p["props"].get("insu_admdvs") if p else None,
+                    a["fixmedins_code"],
+                    ia["props"].get("admdvs") if ia else None,
+                    ia["props"].get("hosp_lv") if ia else None,
+                    b["fixmedins_code"],
+                    ib["props"].get("hosp_lv") if ib else None,
+                    a["setl_id"],
+                    dt.datetime.fromisoformat(a["t"]["begntime"]),
+                    end_a,
+                    a["props"].get("dise_codg"),
+                    b["setl_id"],
+                    begn_b,
+                    dt.datetime.fromisoformat(b["t"]["endtime"]),
+                    b["props"].get("dise_codg"),
+                    a["props"].get("fund_pay_sumamt"),
+                    b["props"].get("fund_pay_sumamt"),
+                    gap,
+                )
+            )
+    return sorted(out, key=lambda r: (r[0], r[8], r[7]))
+
+
+def test_split_admissions_projection_gives_the_detectors_rows(
+    generated: Path, tmp_path: Path
+) -> None:
+    from fraudrings.lake import projections
+
+    lake = tmp_path / "lake"
+    LakeIngest(lake_dir=lake, quarantine_root=tmp_path / "q").run(generated)
+    for gap in (3.0, 15.0):
+        got = [
+            tuple(r.values())
+            for r in projections.run(lake, "split_admissions", {"max_gap_days": gap})
+        ]
+        want = split_admissions_oracle(generated, tmp_path / "q-rows", gap)
+        assert len(want) > 0
+        assert got == want
+    with pytest.raises(LakeError, match="needs"):
+        projections.run(lake, "split_admissions")
