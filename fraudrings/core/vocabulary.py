@@ -48,11 +48,21 @@ LEAD_ACTIONS: Final[tuple[str, ...]] = get_args(LeadAction)
 # -- people -----------------------------------------------------------------------------
 # The staff's roles, lowest to highest: each may do what the ones below it may. Then an
 # institution's counter: it only asks the pre-settlement check, for its own institution
-# codes, and ranks nowhere (it reads no lead, entity, job or audit row).
-Role = Literal["analyst", "investigator", "supervisor", "admin", "institution"]
+# codes, and ranks nowhere (it reads no lead, entity, job or audit row). Then the three
+# duties kept apart (三员分立), none of which reads case data or ranks among the staff:
+# the system administrator starts ingest and detection jobs, the security administrator
+# manages accounts, the auditor reads and verifies the audit log.
+Role = Literal[
+    "analyst", "investigator", "supervisor", "admin", "institution",
+    "sysadmin", "secadmin", "auditor",
+]  # fmt: skip
 ROLES: Final[tuple[str, ...]] = get_args(Role)
 STAFF_ROLES: Final[tuple[str, ...]] = ("analyst", "investigator", "supervisor", "admin")
 INSTITUTION: Final[str] = "institution"
+SYSADMIN: Final[str] = "sysadmin"
+SECADMIN: Final[str] = "secadmin"
+AUDITOR: Final[str] = "auditor"
+DUTY_ROLES: Final[tuple[str, ...]] = (SYSADMIN, SECADMIN, AUDITOR)
 ROLE_RANK: Final[dict[str, int]] = {r: i for i, r in enumerate(STAFF_ROLES)}
 # roles that see personal data whole (analysts see it masked)
 UNMASKED_ROLES: Final[frozenset[str]] = frozenset(STAFF_ROLES[ROLE_RANK["investigator"] :])

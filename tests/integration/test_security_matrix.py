@@ -147,7 +147,8 @@ def logs() -> Iterator[Recorder]:
 
 @pytest.fixture(scope="module")
 def mx(api_factory: Callable[..., Api], logs: Recorder) -> Api:
-    a = api_factory()
+    # every role signs in here, some more than once: the sign-in bucket is not under test
+    a = api_factory(api_login_burst=10_000, api_login_rate_per_minute=100_000)
     h = a.store.get_user("admin_all").password_hash  # type: ignore[union-attr]
     a.store.add_user("sup_jn", "supervisor", "3701", h)
     a.store.add_user("adm_jn", "admin", "3701", h)
@@ -344,3 +345,45 @@ def test_an_institution_account_reaches_the_check_for_its_own_codes_only(
         json={"username": "inst_x", "role": "institution", "region": "3701", "password": "p" * 12},
     )
     assert made.status_code == 422
+
+
+# the separate duties (三员分立): what each may call besides its own account
+DUTY_OPEN = {
+    "sysadmin": {("GET", "/jobs"), ("POST", "/jobs"), ("GET", "/jobs/{job_id}")},
+    "secadmin": {("GET", "/users"), ("POST", "/users"), ("POST", "/users/{username}/totp")},
+    "auditor": {("GET", "/audit"), ("GET", "/audit/export"), ("GET", "/audit/verify")},
+}
+OWN_ACCOUNT = {("GET", "/users/me"), ("POST", "/users/me/totp")}
+
+
+def test_the_separate_duties_read_no_case_data(mx: Api) -> None:
+    """System administrator, security administrator and auditor each reach their own
+    duty and their own account; every lead, entity, check, referral or the other duties'
+    routes answer 403."""
+    h = mx.store.get_user("admin_all").password_hash  # type: ignore[union-attr]
+    users = {"sysadmin": ("sys_all", ""), "secadmin": ("sec_jn", "3701")}
+    users["auditor"] = ("aud_jn", "3701")
+    for role, (name, region) in users.items():
+        mx.store.add_user(name, role, region, h)
+    problems = []
+    for role, (name, _) in users.items():
+        for (method, path), minimum in sorted(MIN_ROLE.items()):
+            if minimum is None or (method, path) == ("POST", "/auth/logout"):
+                continue
+            r = _call(mx, name, method, path, 0, [])
+            allowed = (method, path) in DUTY_OPEN[role] | OWN_ACCOUNT
+            if allowed == (r.status_code == 403):
+                problems.append(f"{role} {method} {path}: {r.status_code} {r.text[:120]}")
+    assert not problems, "\n".join(problems)
+    assert mx.get("aud_jn", "/audit/verify").json()["ok"] is True
+    made = mx.post(
+        "sec_jn",
+        "/users",
+        json={
+            "username": "new_inv",
+            "role": "investigator",
+            "region": "3701",
+            "password": "p" * 12,
+        },
+    )
+    assert made.status_code == 201, made.text

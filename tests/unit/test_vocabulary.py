@@ -48,9 +48,11 @@ def test_roles_rank_and_masking() -> None:
         v.STAFF_ROLES
     )
     # an institution's counter ranks nowhere: below every minimum a route asks
-    assert set(v.ROLES) - set(v.STAFF_ROLES) == {v.INSTITUTION}
-    assert not any(roles.at_least(v.INSTITUTION, r) for r in v.STAFF_ROLES)
-    assert masking.needs_mask(v.INSTITUTION)
+    assert set(v.ROLES) - set(v.STAFF_ROLES) == {v.INSTITUTION, *v.DUTY_ROLES}
+    # neither do the three separate duties: no case data by default
+    for r in (v.INSTITUTION, *v.DUTY_ROLES):
+        assert not any(roles.at_least(r, s) for s in v.STAFF_ROLES), r
+        assert masking.needs_mask(r), r
     assert roles.at_least("admin", "supervisor") and not roles.at_least("analyst", "investigator")
     assert {"investigator", "supervisor", "admin"} == masking.UNMASKED_ROLES
     assert masking.needs_mask("analyst")
@@ -98,7 +100,7 @@ def test_store_check_refuses_a_role_outside_the_vocabulary(tmp_path: typing.Any)
         try:
             db.execute(
                 "INSERT INTO users (username, role, region, password_hash, created_at) "
-                "VALUES ('x', 'auditor', '', 'h', 'now')"
+                "VALUES ('x', 'superuser', '', 'h', 'now')"
             )
         except sqlite3.IntegrityError as exc:
             assert "CHECK" in str(exc)

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from fraudrings.api.deps import Principal, Supervisor, get_service
+from fraudrings.api.deps import AuditReader, Principal, get_service
 from fraudrings.api.problems import responses
 from fraudrings.api.schemas import AuditList, AuditPublic, AuditVerify
 from fraudrings.casework.store import AuditBroken
@@ -69,7 +69,7 @@ Status = Annotated[int | None, Query(ge=100, le=599)]
 )
 def list_audit(
     request: Request,
-    user: Supervisor,
+    user: AuditReader,
     username: Username = None,
     path: PathPrefix = None,
     route: Route = None,
@@ -109,7 +109,7 @@ def csv_cell(v: Any) -> Any:
 )
 def export_audit(
     request: Request,
-    user: Supervisor,
+    user: AuditReader,
     format: Literal["csv", "json"] = "csv",
     username: Username = None,
     path: PathPrefix = None,
@@ -161,7 +161,7 @@ def export_audit(
 )
 def verify_audit(
     request: Request,
-    user: Supervisor,
+    user: AuditReader,
     head: Annotated[
         str | None,
         Query(

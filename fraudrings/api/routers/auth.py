@@ -15,7 +15,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Request, Response
 
-from fraudrings.api.deps import Admin, Caller, audit_ids, get_service
+from fraudrings.api.deps import AccountAdmin, Caller, audit_ids, get_service
 from fraudrings.api.problems import ProblemError, responses
 from fraudrings.api.schemas import (
     Token,
@@ -146,7 +146,7 @@ def me(request: Request, user: Caller) -> UserPublic:
     summary="Users inside your region (admins)",
     responses=responses(403),
 )
-def list_users(request: Request, user: Admin) -> UserList:
+def list_users(request: Request, user: AccountAdmin) -> UserList:
     rows = [_public(u) for u in get_service(request).store.list_users(user.region)]
     audit_ids(request, [f"user:{u.username}" for u in rows])
     return UserList(data=rows, count=len(rows))
@@ -185,7 +185,7 @@ def renew_own_totp(request: Request, user: Caller, body: TotpRenew) -> TotpEnrol
 )
 def reset_totp(
     request: Request,
-    user: Admin,
+    user: AccountAdmin,
     username: Annotated[str, Path(min_length=1, max_length=64)],
 ) -> TotpEnrolment:
     svc = get_service(request)
@@ -213,7 +213,7 @@ def reset_totp(
     summary="Create a user inside your region (admins); the TOTP enrolment is shown once",
     responses=responses(403, 409, 422),
 )
-def create_user(request: Request, user: Admin, body: UserCreate) -> UserCreated:
+def create_user(request: Request, user: AccountAdmin, body: UserCreate) -> UserCreated:
     svc = get_service(request)
     request.state.audit_params = body.model_dump(exclude={"password"})
     if not body.region.startswith(user.region):

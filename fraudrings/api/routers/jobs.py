@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 
-from fraudrings.api.deps import Supervisor, audit_ids, get_service
+from fraudrings.api.deps import JobRunner, audit_ids, get_service
 from fraudrings.api.problems import ProblemError, responses
 from fraudrings.api.schemas import JobCreate, JobList, JobPublic
 
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/jobs", tags=["jobs"], responses=responses(401, 403, 
     summary="Start an ingest of a drop, or a detection run (national supervisors and admins)",
     responses=responses(422, 501),
 )
-def start_job(request: Request, user: Supervisor, body: JobCreate) -> JobPublic:
+def start_job(request: Request, user: JobRunner, body: JobCreate) -> JobPublic:
     svc = get_service(request)
     request.state.audit_params = body.model_dump()
     if user.region:
@@ -44,7 +44,7 @@ def start_job(request: Request, user: Supervisor, body: JobCreate) -> JobPublic:
 @router.get("", response_model=JobList, summary="Jobs started in your region, newest first")
 def list_jobs(
     request: Request,
-    user: Supervisor,
+    user: JobRunner,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> JobList:
@@ -59,7 +59,7 @@ def list_jobs(
     responses=responses(404, 422),
 )
 def get_job(
-    request: Request, user: Supervisor, job_id: Annotated[str, Path(max_length=64)]
+    request: Request, user: JobRunner, job_id: Annotated[str, Path(max_length=64)]
 ) -> JobPublic:
     job = get_service(request).store.get_job(job_id, user.region)
     if job is None:
