@@ -123,6 +123,8 @@ def bench_server(
             **(env or {}),
             "FRAUDRINGS_SERVICE_DB": str(db),
             "FRAUDRINGS_API_SECRET_KEY": secrets.token_urlsafe(48),
+            "FRAUDRINGS_PSEUDONYM_KEY": secrets.token_urlsafe(48),
+            "FRAUDRINGS_AUDIT_KEY": secrets.token_urlsafe(48),
             "FRAUDRINGS_API_RATE_PER_MINUTE": "100000000",
             "FRAUDRINGS_API_RATE_BURST": "100000000",
             "FRAUDRINGS_API_WORKERS": str(workers),

@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from fraudrings.api import problems
 from fraudrings.api.batcher import MicroBatcher
 from fraudrings.api.deps import purpose_of
+from fraudrings.api.gate import Gate
 from fraudrings.api.lane import CHECK_PATH, CheckLane
 from fraudrings.api.routers import audit, auth, check, entities, health, jobs, leads, referrals, ui
 from fraudrings.api.routers.hsa import HsaLane
@@ -270,6 +271,14 @@ def create_app(
     app.add_middleware(HsaLane, service=svc)
     app.add_middleware(CheckLane, service=svc, route=check_route)
     app.add_middleware(AuditMiddleware, store=st)
+    # in front of the audit: the client's address, the body cap, the failure budget
+    app.add_middleware(
+        Gate,
+        max_body=s.api_max_body_bytes,
+        fail_per_minute=s.api_fail_rate_per_minute,
+        fail_burst=s.api_fail_burst,
+        trusted_proxies=s.api_trusted_proxies,
+    )
     if s.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -32,3 +32,13 @@ class TokenBuckets:
             if len(self._state) > 100_000:  # forget idle callers, bounded memory
                 self._state.clear()
             return (1.0 - tokens) / self.rate if self.rate > 0 else math.inf
+
+    def wait(self, key: str) -> float:
+        """Seconds until ``key`` has a token again (0.0: it has one now); takes none."""
+        now = self.clock()
+        with self._lock:
+            tokens, last = self._state.get(key, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - last) * self.rate)
+        if tokens >= 1.0:
+            return 0.0
+        return (1.0 - tokens) / self.rate if self.rate > 0 else math.inf

@@ -21,7 +21,7 @@ def add_account(store: Store, name: str, role: str | None, region: str | None,
                 password: str, institutions: Sequence[str] = ()) -> User:  # fmt: skip
     """A new active account with a fresh TOTP secret (shown to its holder once);
     ``institutions``: the codes an account of the role institution checks for."""
-    hashed = hash_password(password)
+    hashed = hash_password(password, name)
     if role not in ROLES:
         raise ValueError(f"--role is one of {', '.join(ROLES)}")
     if region is None or not valid_region(region):
@@ -33,7 +33,7 @@ def add_account(store: Store, name: str, role: str | None, region: str | None,
 
 
 def change_password(store: Store, name: str, password: str) -> bool:
-    return store.set_password(name, hash_password(password))
+    return store.set_password(name, hash_password(password, name))
 
 
 def renew_totp(store: Store, name: str) -> str | None:

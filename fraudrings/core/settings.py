@@ -126,6 +126,14 @@ class Settings(BaseSettings):
     # Sign-in attempts per client address (a token bucket): per minute, and burst.
     api_login_rate_per_minute: int = 20
     api_login_burst: int = 10
+    # In front of every route (api/gate.py): the largest request body in bytes; 401, 413
+    # and 422 answers per client address (a token bucket: per minute, burst) before the
+    # client gets 429 without an audit row; the reverse proxies (comma-separated
+    # addresses or networks) whose X-Forwarded-For is believed.
+    api_max_body_bytes: int = 2 << 20
+    api_fail_rate_per_minute: int = 60
+    api_fail_burst: int = 30
+    api_trusted_proxies: str = ""
     api_login_lockout_minutes: float = 15.0
     api_idle_minutes: float = 15.0
     # A token's user and session, once found valid in the service database, are taken

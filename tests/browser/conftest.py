@@ -136,6 +136,8 @@ def service(
             "referral_dir": tmp / "referrals",
             "api_rate_burst": 10_000,
             "api_rate_per_minute": 100_000,
+            "api_fail_burst": 1_000_000,
+            "api_fail_rate_per_minute": 1_000_000,
             # every test signs in from 127.0.0.1; the suite is not a password guesser
             "api_login_burst": 10_000,
             "api_login_rate_per_minute": 100_000,

@@ -243,6 +243,9 @@ def api_settings(base: Settings, tmp: Path, **over: Any) -> Settings:
             "api_drops_dir": tmp / "drops",
             "api_rate_burst": 10_000,
             "api_rate_per_minute": 100_000,
+            # tests provoke 401s and 422s on purpose (schemathesis thousands)
+            "api_fail_burst": 1_000_000,
+            "api_fail_rate_per_minute": 1_000_000,
             # the check's read model builds in the background; tests that want it say so
             "api_check_facts": False,
             **over,

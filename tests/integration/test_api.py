@@ -126,7 +126,12 @@ def test_disabled_user_loses_access_within_the_recheck_time(
 
 
 def test_admin_creates_users_inside_own_region_only(api: Api) -> None:
-    body = {"username": "new_ana", "role": "analyst", "region": "370102", "password": "p" * 12}
+    body = {
+        "username": "new_ana",
+        "role": "analyst",
+        "region": "370102",
+        "password": "plenty of words 12",
+    }
     r = api.post("admin_all", "/users", json=body)
     assert r.status_code == 201 and r.json()["region"] == "370102"
     assert api.post("admin_all", "/users", json=body).status_code == 409

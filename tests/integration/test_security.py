@@ -76,7 +76,12 @@ def test_admin_creates_user_with_enrolment_and_resets_totp(api_factory: Callable
     r = a.post(
         "admin_all",
         "/users",
-        json={"username": "new_ana", "role": "analyst", "region": "3701", "password": "p" * 12},
+        json={
+            "username": "new_ana",
+            "role": "analyst",
+            "region": "3701",
+            "password": "plenty of words 12",
+        },
     )
     assert r.status_code == 201, r.text
     enrol = r.json()["totp"]
@@ -84,7 +89,7 @@ def test_admin_creates_user_with_enrolment_and_resets_totp(api_factory: Callable
     assert enrol["qr_svg"].lstrip().startswith("<svg") and len(enrol["qr_png_base64"]) > 100
     secret = pyotp.parse_uri(enrol["otpauth_uri"]).secret
     code = pyotp.TOTP(secret).now()
-    form = {"username": "new_ana", "password": "p" * 12, "totp": code}
+    form = {"username": "new_ana", "password": "plenty of words 12", "totp": code}
     assert a.client.post("/auth/token", data=form).status_code == 200
     # a reset makes a new secret: the old one stops working
     r2 = a.post("admin_all", "/users/new_ana/totp")

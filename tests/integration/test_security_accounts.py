@@ -76,7 +76,21 @@ def test_a_taken_username_names_nobody(api_factory: Callable[..., Api]) -> None:
     admin = a.store.get_user("admin_all")
     assert admin is not None
     a.store.add_user("adm_qd", "admin", "3702", admin.password_hash)
-    body = {"username": "inv_jn", "role": "analyst", "region": "3702", "password": "p" * 12}
+    body = {
+        "username": "inv_jn",
+        "role": "analyst",
+        "region": "3702",
+        "password": "plenty of words 12",
+    }
     r = a.post("adm_qd", "/users", json=body)
     assert r.status_code == 409
     assert "inv_jn" not in r.text and "3701" not in r.text
+
+
+def test_a_new_password_needs_more_than_length(api_factory: Callable[..., Api]) -> None:
+    a = api_factory()
+    for weak in ("p" * 12, "new_weak_user_2025", "onlylettershere"):
+        body = {"username": "new_weak_user", "role": "analyst", "region": "3701", "password": weak}
+        r = a.post("admin_all", "/users", json=body)
+        assert r.status_code == 422, (weak, r.text)
+    assert a.store.get_user("new_weak_user") is None

@@ -91,7 +91,7 @@ BODIES: dict[tuple[str, str], Any] = {
         "username": "m_user",
         "role": "analyst",
         "region": "3701",
-        "password": "p" * 12,
+        "password": "plenty of words 12",
     },
     ("POST", "/leads/{lead_id}/notes"): {"note": "matrix"},
     ("POST", "/leads/{lead_id}/transitions"): {"to_status": "in_review"},
@@ -342,7 +342,12 @@ def test_an_institution_account_reaches_the_check_for_its_own_codes_only(
     made = mx.post(
         "admin_all",
         "/users",
-        json={"username": "inst_x", "role": "institution", "region": "3701", "password": "p" * 12},
+        json={
+            "username": "inst_x",
+            "role": "institution",
+            "region": "3701",
+            "password": "plenty of words 12",
+        },
     )
     assert made.status_code == 422
 
@@ -383,7 +388,7 @@ def test_the_separate_duties_read_no_case_data(mx: Api) -> None:
             "username": "new_inv",
             "role": "investigator",
             "region": "3701",
-            "password": "p" * 12,
+            "password": "plenty of words 13",
         },
     )
     assert made.status_code == 201, made.text

@@ -51,6 +51,24 @@ def test_passwords_are_argon2_and_verify() -> None:
         hash_password("short")
 
 
+@pytest.mark.parametrize(
+    ("password", "why"),
+    [
+        ("short pw 1", "12 characters"),
+        ("p" * 12, "different characters"),
+        ("abab-abab-abab", "different characters"),
+        ("onlylettershere", "letters and"),
+        ("123456789012345", "letters and"),
+        ("alice-has-a-long-one", "username"),
+        ("Password1234", "commonest"),
+    ],
+)
+def test_password_policy_goes_beyond_length(password: str, why: str) -> None:
+    with pytest.raises(ValueError, match=why):
+        hash_password(password, "alice")
+    assert hash_password("correct horse battery", "alice").startswith("$argon2id$")
+
+
 def test_tokens_expire_and_refuse_other_algorithms() -> None:
     tok, seconds = issue_token("alice", KEY, 5)
     assert seconds == 300 and decode_token(tok, KEY) == "alice"

@@ -225,7 +225,7 @@ def create_user(request: Request, user: AccountAdmin, body: UserCreate) -> UserC
             body.username,
             body.role,
             body.region,
-            hash_password(body.password),
+            hash_password(body.password, body.username),
             institutions=body.institutions,
         )
     except UserExists:  # names nobody: the account may be another region's
