@@ -103,3 +103,19 @@ def test_basket_sessions_are_strangers_buying_one_basket_minutes_apart() -> None
     assert [[r["psn_no"] for r in run] for run in runs] == [["A", "B", "C"]]
     # two persons are a couple, not a stack of cards
     assert models.basket_sessions(rows[:3], 20.0, 3) == []
+
+
+def test_a_buyer_alone_needs_more_excess_than_a_ring() -> None:
+    from fraudrings.graph.leads import LeadDraft
+
+    cfg = BuyerConfig()
+
+    def draft(amount: float) -> LeadDraft:
+        return LeadDraft("prescription_buyer", 0.8, [], [], [], amount, None, None)
+
+    # a patient stocking up ahead of a holiday: a strong pattern, ¥150 of excess
+    assert not buyers.worth_a_lead(draft(150.0), 1, cfg)
+    assert buyers.worth_a_lead(draft(cfg.min_amount_alone), 1, cfg)
+    # the same ¥150 spread over a coordinated ring of three is a lead
+    assert buyers.worth_a_lead(draft(150.0), 3, cfg)
+    assert not buyers.worth_a_lead(draft(cfg.min_amount / 2), 3, cfg)

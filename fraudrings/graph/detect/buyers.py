@@ -163,13 +163,18 @@ def detect(
             if not ring:
                 continue
             d = _draft(ring, by_person, recyclers_by_seller, proj, links, cfg, i)
-            if (
-                d.score >= (cfg.min_score if len(ring) == 1 else cfg.min_group_score)
-                and d.amount_at_risk >= cfg.min_amount
-            ):
+            if worth_a_lead(d, len(ring), cfg):
                 drafts.append(d)
         drafts.sort(key=lambda d: (-d.score, d.anchor()))
     return BuyerResult(drafts, len(cands), len(flagged), proj, len(groups))
+
+
+def worth_a_lead(d: LeadDraft, members: int, cfg: BuyerConfig) -> bool:
+    """A buyer alone needs ``min_score`` and ``min_amount_alone`` of excess; a ring its
+    members' mean score ``min_group_score`` and ``min_amount`` of excess in all."""
+    if members == 1:
+        return d.score >= cfg.min_score and d.amount_at_risk >= cfg.min_amount_alone
+    return d.score >= cfg.min_group_score and d.amount_at_risk >= cfg.min_amount
 
 
 def _households(contacts: list[dict[str, Any]]) -> dict[str, str]:

@@ -53,6 +53,12 @@ class BuyerConfig(BaseModel):
         "for a ring as a whole: below it the resale margin (40-60% of the price to the "
         "collector) pays for nothing; a ring's members are held by its coordination",
     )
+    min_amount_alone: float = Field(
+        default=300.0,
+        description="yuan of the fund's share of the excess for a lead of one buyer with no "
+        "ring: a patient stocking up ahead of a holiday or a trip home over-buys a few "
+        "boxes, up to a few hundred yuan (inference); one buyer is a lead beyond that",
+    )
     normal_ratio: float = Field(
         default=1.15, description="the ratio factor starts here (on-time refills, a holiday)"
     )
