@@ -11,7 +11,7 @@
   they may assign an unassigned lead to themselves, or unassign themselves.
 * supervisors and admins do all of that on any lead of their region, assign anyone
   (an active investigator or higher whose region covers the lead), refer confirmed
-  leads, and reopen dismissed ones.
+  leads (only by making the referral package), and reopen dismissed ones.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Final
 
 from fraudrings.casework.roles import at_least
+from fraudrings.core.vocabulary import REFERRED
 
 TRANSITIONS: Final[dict[str, tuple[str, ...]]] = {
     "new": ("in_review",),
@@ -46,8 +47,23 @@ class WorkflowError(Exception):
 
 
 def check_transition(
-    role: str, username: str, current: str, target: str, assignee: str | None
+    role: str,
+    username: str,
+    current: str,
+    target: str,
+    assignee: str | None,
+    *,
+    by_referral: bool = False,
 ) -> None:
+    """Whether ``role`` may move a lead from ``current`` to ``target``. A lead becomes
+    referred only by making its referral package (``by_referral``): a status step alone
+    would mark it referred with nothing handed over."""
+    if target == REFERRED and not by_referral:
+        raise WorkflowError(
+            409,
+            "a lead is referred by making its referral package "
+            "(POST /leads/{id}/referral, or `fraudrings referral create LEAD_ID --out DIR`)",
+        )
     if target not in TRANSITIONS.get(current, ()):
         allowed = ", ".join(TRANSITIONS.get(current, ())) or "none"
         raise WorkflowError(

@@ -80,11 +80,6 @@ class StatusChange:
 def set_status(
     gw: Gateway, user: User, lead_id: str, status: str, note: str | None
 ) -> StatusChange:
-    if status == "referred":
-        raise StatusError(
-            409,
-            "a lead is referred with its package: `fraudrings referral create LEAD_ID --out DIR`",
-        )
     rows = gw.read("api_lead_get", {"lead_id": lead_id, "region": user.region})
     if not rows:
         raise StatusError(404, f"no lead {lead_id} in region {user.region or '(all)'}")

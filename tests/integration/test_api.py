@@ -388,12 +388,13 @@ def test_workflow_new_review_confirm_refer(api: Api) -> None:
     assert r.status_code == 403
     r = api.post("inv_jn", url + "/transitions", json={"to_status": "confirmed"})
     assert r.status_code == 200 and r.json()["allowed_transitions"] == []
-    r = api.post("inv_jn", url + "/transitions", json={"to_status": "referred"})
-    assert r.status_code == 403  # referring needs a supervisor
+    # a lead is referred only by making its package: a status step alone is refused,
+    # for a supervisor too, and is never offered
+    for who in ("inv_jn", "sup_sd"):
+        r = api.post(who, url + "/transitions", json={"to_status": "referred", "note": "移送"})
+        assert r.status_code == 409 and "referral package" in r.text
     r = api.get("sup_sd", url)
-    assert r.json()["allowed_transitions"] == ["referred"]
-    r = api.post("sup_sd", url + "/transitions", json={"to_status": "referred", "note": "移送"})
-    assert r.status_code == 200 and r.json()["status"] == "referred"
+    assert r.json()["status"] == "confirmed" and r.json()["allowed_transitions"] == []
     r = api.post("sup_sd", url + "/transitions", json={"to_status": "in_review"})
     assert r.status_code == 409
     hist = api.get("ana_jn", url + "/history").json()
@@ -401,12 +402,11 @@ def test_workflow_new_review_confirm_refer(api: Api) -> None:
         ("note", "new", "new", "ana_jn"),
         ("transition", "new", "in_review", "inv_jn"),
         ("transition", "in_review", "confirmed", "inv_jn"),
-        ("transition", "confirmed", "referred", "sup_sd"),
     ]
-    assert hist[0]["note"] == "同一电话" and hist[3]["note"] == "移送"
+    assert hist[0]["note"] == "同一电话"
     assert hist[1]["assignee"] == "inv_jn" and hist[1]["previous_assignee"] is None
     assert api.get("inv_jn", url).json()["history"] == hist
-    assert ids(api.get("inv_jn", "/leads", params={"status": "referred"})) == ["LD-JN-1"]
+    assert ids(api.get("inv_jn", "/leads", params={"status": "confirmed"})) == ["LD-JN-1"]
 
 
 def test_assignment_rules(api: Api) -> None:

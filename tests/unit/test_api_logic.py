@@ -165,8 +165,13 @@ def test_workflow_rules() -> None:
         check_transition("investigator", "i1", "in_review", "confirmed", "i2")
     check_transition("supervisor", "s1", "in_review", "confirmed", "i2")
     with pytest.raises(WorkflowError):
-        check_transition("investigator", "i1", "confirmed", "referred", "i1")
-    check_transition("supervisor", "s1", "confirmed", "referred", "i1")
+        check_transition("investigator", "i1", "confirmed", "referred", "i1", by_referral=True)
+    check_transition("supervisor", "s1", "confirmed", "referred", "i1", by_referral=True)
+    # a status step alone never refers a lead, whoever asks: only making the package does
+    with pytest.raises(WorkflowError) as e:
+        check_transition("supervisor", "s1", "confirmed", "referred", "i1")
+    assert e.value.status == 409 and "referral package" in str(e.value)
+    assert allowed_transitions("supervisor", "s1", "confirmed", "i1") == []
     assert allowed_transitions("investigator", "i1", "in_review", "i1") == [
         "confirmed",
         "dismissed",
