@@ -165,7 +165,7 @@ def test_check_read_model_answers_as_the_graph_does(
     # not vacuous: the cases cover every warning
     assert set(seen) == {
         "box_already_sold",
-        "open_lead",
+        "manual_review",
         "deceased",
         "supply_overlap",
         "impossible_travel",
