@@ -20,6 +20,10 @@ HERE = Path(__file__).resolve().parent
 class BuildWithWorkbench(build_py):
     def run(self) -> None:
         super().run()
+        if getattr(self, "editable_mode", False):
+            # an editable install serves web/ from the checkout itself (api/routers/ui.py),
+            # and bootstrap installs the Python packages before npm fills web/node_modules
+            return
         web = HERE / "web"
         files = runpy.run_path(str(HERE / "fraudrings" / "api" / "webfiles.py"))
         dest = Path(self.build_lib) / "fraudrings" / "api" / files["PACKAGED"]
