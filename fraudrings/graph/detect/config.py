@@ -323,6 +323,37 @@ class PoolingConfig(BaseModel):
         "same_basket": 0.25,
         "strangers": 0.25,
     }
+    surge_minutes: tuple[float, ...] = Field(
+        default=(20.0, 60.0, 180.0),
+        description="windows a surge is sought in: a stack of cards takes seconds to "
+        "minutes a card, and up to 25 cards in one sitting",
+    )
+    surge_min_block: int = Field(
+        default=4,
+        description="pre-filter: settlements in three consecutive hours at one shop before "
+        "its arrivals are read",
+    )
+    surge_min_households: int = Field(
+        default=4,
+        description="unexplained arrivals in a window: more than one family's cards (4 "
+        "family cards in Xuhui); a household counts once",
+    )
+    surge_min_surprise: float = Field(
+        default=5.0,
+        description="-log10 of the chance that the shop's own trade at that hour brings "
+        "that many strangers, after correcting for every window tried at the shop: about "
+        "one false alarm per 100,000 shops",
+    )
+    surge_regular_days: int = Field(
+        default=4,
+        description="a person who settled at the shop on this many days is a regular: a "
+        "member day or a promotion brings regulars, a drawer of cards brings strangers",
+    )
+    surge_rate_floor: float = Field(
+        default=0.5,
+        description="settlements a year assumed at an hour the shop never served: no hour "
+        "is taken to be certainly empty",
+    )
     max_evidence: int = 300
     weights: dict[str, float] = {
         "cards": 0.15,

@@ -13,6 +13,7 @@ from typing import Any
 from fraudrings.graph.checkfacts import distance_km
 from fraudrings.graph.community import Projection, leiden
 from fraudrings.graph.detect.config import DeceasedConfig, PoolingConfig, SplitConfig, TravelConfig
+from fraudrings.graph.detect.surges import pooling_surges
 from fraudrings.graph.detect.timing import Timer
 from fraudrings.graph.gateway import Gateway
 from fraudrings.graph.leads import LeadDraft, Member, Reason, clip, span
@@ -360,17 +361,19 @@ def pooling_sessions(
 
 
 def pooling(gw: Gateway, cfg: PoolingConfig, timer: Timer | None = None) -> list[LeadDraft]:
-    """敛卡套刷, four ways: a held pool whose cards are swiped together on several days
+    """敛卡套刷, five ways: a held pool whose cards are swiped together on several days
     (:func:`pooling_sessions`), bursts of many cards at one terminal
-    (:func:`pooling_bursts`), cards of other cities used again and again at one
-    pharmacy while their holders settle at home (:func:`pooling_far_cards`), and
-    strangers buying the very same basket minutes apart on several days
-    (:func:`pooling_basket_sessions`). Leads that share half their cards, or name the
-    same pooling outlet, are one."""
+    (:func:`pooling_bursts`), strangers' cards arriving far faster than the shop's own
+    trade at that hour (:func:`~fraudrings.graph.detect.surges.pooling_surges`), cards of
+    other cities used again and again at one pharmacy while their holders settle at home
+    (:func:`pooling_far_cards`), and strangers buying the very same basket minutes apart
+    on several days (:func:`pooling_basket_sessions`). Leads that share half their
+    cards, or name the same pooling outlet, are one."""
     tm = timer or Timer()
     out = pooling_sessions(gw, cfg, tm)
     others = [
         *pooling_bursts(gw, cfg, tm),
+        *pooling_surges(gw, cfg, tm),
         *pooling_far_cards(gw, cfg, tm),
         *pooling_basket_sessions(gw, cfg, tm),
     ]
