@@ -98,6 +98,8 @@ def plan(g: _Gen) -> None:
         hospital_side_pharmacy(g, x)
     for x in g.reserved["care_home_purchase"]:
         care_home_purchase(g, x)
+    for x in g.reserved.get("member_day", []):
+        member_day(g, x)
     for _ in range(n):
         family_cards(g)
     busy_pharmacies(g)
@@ -510,7 +512,11 @@ def reserve(g: _Gen) -> None:
         if i.type == 2 and i.chain and not i.online and i.idx not in rest[: k + max(1, n // 2)]:
             chains.setdefault(i.chain, []).append(i.idx)
     pairs = [sorted(v) for _, v in sorted(chains.items()) if len(v) >= 2]
+    taken = set(rest[: k + max(1, n // 2)]) | {i.idx for i in busy}
+    chained = [i.idx for i in street if i.chain and i.idx not in taken]
+    rng.shuffle(chained)
     g.reserved = {
+        "member_day": chained[: max(1, n // 4)],
         "busy_pharmacy": [i.idx for i in busy],
         "hospital_side_pharmacy": rest[:k],
         "care_home_purchase": rest[k : k + max(1, n // 2)],
@@ -609,6 +615,36 @@ def care_home_purchase(g: _Gen, ph: int) -> None:
     for p in residents:
         g.avoid.setdefault(p.idx, set()).add(ph)
     entry(g, "card_pooling", "care_home_purchase", [inst_member(g, ph), *persons(residents)])
+
+
+def member_day(g: _Gen, ph: int) -> None:
+    """A chain pharmacy's monthly member day (会员日): from opening until noon its regulars
+    come for the discounts, with neighbours the flyers brought (up to a third of the
+    crowd, most of them once), each buying their own basket with their own card."""
+    rng = g.prng
+    inst = g.insts[ph]
+    regulars = [
+        p for p in g.people
+        if p.fav_pharm == ph and p.age >= 18 and not p.ghost and p.death_day is None
+        and not g.taken[p.idx]
+    ]  # fmt: skip
+    came: list[Person] = []
+    day = rng.randrange(0, 30)
+    while day < g.days - 1:
+        crowd = ri(rng, 8, 30)
+        new = round(crowd * rng.uniform(0.0, 0.33))
+        group = rng.sample(regulars, min(len(regulars), crowd - new))
+        group += g.take([inst.city], new, lambda p: p.age >= 18 and not p.ghost)
+        for p in group:
+            t = day * DAY + ri(rng, 9 * HOUR, 12 * HOUR)
+            v = visit_at(g, p, ph, t)
+            v.term = ch(rng, inst.terminals)
+            v.cert = card(rng, 0.8)
+            p.planned.append(v)
+            came.append(p)
+        day += 30
+    uniq = list({p.idx: p for p in came}.values())
+    entry(g, "card_pooling", "member_day", [inst_member(g, ph), *persons(uniq)])
 
 
 def family_cards(g: _Gen) -> None:

@@ -43,6 +43,7 @@ PATTERNS = {
         "online_platform_orders",
         "care_home_purchase",
         "family_cards",
+        "member_day",
     },
     "spatiotemporal": {
         "online_platform",
@@ -280,6 +281,19 @@ def test_hospital_side_pharmacy_lookalike(w: World) -> None:
         peak = _max_window(after_clinic, 45 * 60)
         assert len(peak) >= 4
         assert len({s["psn_no"] for s in peak}) == len(peak)
+
+
+def test_member_day_lookalike(w: World) -> None:
+    """A crowd every month on one morning, mostly the shop's own customers."""
+    for e in w.entries("member_day"):
+        shop = next(m["id"] for m in e["members"] if m["kind"] == "institution")
+        people = {m["id"] for m in e["members"] if m["kind"] == "person"}
+        at = [s for s in w.setl if s["fixmedins_code"] == shop and s["psn_no"] in people]
+        mornings = Counter(s["setl_time"][:10] for s in at if "09" <= s["setl_time"][11:13] < "13")
+        crowded = [d for d, n in mornings.items() if n >= 6]
+        assert len(crowded) >= 6, "a member day every month"
+        visits = Counter(s["psn_no"] for s in w.setl if s["fixmedins_code"] == shop)
+        assert sum(visits[p] >= 2 for p in people) >= len(people) / 2
 
 
 def test_online_platform_orders_lookalike(w: World) -> None:

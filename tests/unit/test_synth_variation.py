@@ -301,6 +301,7 @@ NEW_LOOKALIKES = {
     ("card_pooling", "online_platform_orders"),
     ("card_pooling", "care_home_purchase"),
     ("card_pooling", "family_cards"),
+    ("card_pooling", "member_day"),
     ("spatiotemporal", "wrong_coordinates"),
     ("deceased_claims", "emergency_before_death"),
     ("split_admission", "dialysis"),
