@@ -567,3 +567,37 @@ def test_split_admissions_projection_gives_the_detectors_rows(
         assert got == want
     with pytest.raises(LakeError, match="needs"):
         projections.run(lake, "split_admissions")
+
+
+def pooling_arrivals_oracle(drop: Path, qroot: Path) -> list[tuple[Any, ...]]:
+    """detect_pooling_arrivals.cypher's rows, computed in Python from what the online
+    loader would write (times parsed, as the detector reads them)."""
+    rows = written(drop, qroot)
+    shops = {code for code, i in rows["institutions"].items() if i["pharmacy"] and not i["online"]}
+    by_shop: dict[str, list[tuple[dt.datetime, str, str]]] = {}
+    for s in rows["settlements"].values():
+        t = s["t"]["setl_time"]
+        if s["fixmedins_code"] not in shops or not t or not s["psn_no"]:
+            continue
+        if s["refund"] or s["inpatient"]:
+            continue
+        by_shop.setdefault(s["fixmedins_code"], []).append(
+            (dt.datetime.fromisoformat(t), s["psn_no"], s["setl_id"])
+        )
+    return [(shop, sorted(xs, key=lambda x: (x[0], x[2]))) for shop, xs in sorted(by_shop.items())]
+
+
+def test_pooling_arrivals_projection_gives_the_detectors_rows(
+    generated: Path, tmp_path: Path
+) -> None:
+    from fraudrings.lake import projections
+
+    lake = tmp_path / "lake"
+    LakeIngest(lake_dir=lake, quarantine_root=tmp_path / "q").run(generated)
+    got = [
+        (r["inst"], [(dt.datetime.fromisoformat(t), p, i) for t, p, i in r["arrivals"]])
+        for r in projections.run(lake, "pooling_arrivals")
+    ]
+    want = pooling_arrivals_oracle(generated, tmp_path / "q-rows")
+    assert sum(len(xs) for _, xs in want) > 1000
+    assert got == want
