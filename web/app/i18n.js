@@ -137,6 +137,7 @@ const zh = {
   "factor.strangers": "非本店常客", "factor.odd_hours": "非常规时段", "factor.density": "同批刷卡密度",
   "factor.far_cards": "外地卡数", "factor.uses": "每卡结算次数", "factor.home_between": "期间仍在参保地就医",
   "factor.bursts": "集中刷卡次数", "factor.burst_size": "每次刷卡人数",
+  "factor.surge": "陌生卡集中到店", "factor.surge_windows": "集中到店次数",
   "factor.basket_sessions": "同药批次", "factor.cards_per_session": "每批人数",
   "factor.impossible_trips": "不可能行程", "factor.shortfall": "时间缺口", "factor.distance": "两地距离",
   "factor.max_implied_kmh": "最高隐含时速",
