@@ -88,10 +88,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    # the way `fraudrings serve` runs it (FRAUDRINGS_API_WORKERS worker processes)
+def start_server(env: dict[str, str], port: int, src: Path = ROOT) -> subprocess.Popen[bytes]:
+    # the way `fraudrings serve` runs it (FRAUDRINGS_API_WORKERS worker processes), with
+    # the package of the source tree ``src`` (this checkout, or another version's)
     code = f"from fraudrings.api.app import serve; serve(port={port}, log_level='warning')"
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env)
+    env = {**env, "PYTHONPATH": str(src)}
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=src, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -108,11 +110,12 @@ def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
 
 @contextmanager
 def bench_server(
-    s: Any, workers: int = 1, env: dict[str, str] | None = None
+    s: Any, workers: int = 1, env: dict[str, str] | None = None, src: Path = ROOT
 ) -> Iterator[tuple[str, str]]:
     """The API in a child uvicorn process on a free loopback port, against the Neo4j of
     the settings ``s``, with a throw-away service database holding one national admin
-    (rate limits lifted); yields the base URL and that admin's bearer token."""
+    (rate limits lifted); yields the base URL and that admin's bearer token. ``src``: the
+    source tree whose package serves (another version's, for a side-by-side run)."""
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "service.db"
         store = Store(db)
@@ -132,7 +135,7 @@ def bench_server(
             "NEO4J_PASSWORD": s.neo4j_password.get_secret_value(),
         }
         port = free_port()
-        proc = start_server(env, port)
+        proc = start_server(env, port, src)
         base = f"http://127.0.0.1:{port}"
         try:
             form = {"username": "bench", "password": PASSWORD, "totp": totp_now(secret)}

@@ -5,7 +5,13 @@ HIS sends: envelope, patient, encounter and order dtos, the box in the order's
 drugtracinfo). The two alternate in rounds so both see the same machine; the result is
 each one's p99 and their ratio.
 
-    .venv/bin/python -m bench.hsa [--concurrency 16] [--seconds 10] [--rounds 2]
+With ``--baseline-src DIR`` (another version's source tree, e.g. ``git archive REF |
+tar -x -C DIR``) that version serves too, on its own port beside this one, and every
+round runs both endpoints against both servers, one after another: the ratios of this
+version's p99 to the baseline's are then read off one machine at one time.
+
+    .venv/bin/python -m bench.hsa [--concurrency 16] [--seconds 10] [--rounds 2] \
+        [--baseline-src DIR]
 
 Results: bench/results/hsa.json.
 """
@@ -13,6 +19,7 @@ Results: bench/results/hsa.json.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import sys
@@ -101,6 +108,12 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument(
+        "--baseline-src",
+        type=Path,
+        default=None,
+        help="another version's source tree, served beside this one in the same rounds",
+    )
     args = ap.parse_args()
     if not wrk.available():
         raise SystemExit("wrk is needed (Debian package wrk)")
@@ -116,34 +129,54 @@ def main() -> None:
         "check": [("POST", "/check/settlement", b) for b in checks],
         "hsa_3102": [("POST", "/hsa/3102", message(i, b)) for i, b in enumerate(checks)],
     }
-    runs: dict[str, list[dict[str, Any]]] = {k: [] for k in kinds}
+    versions = {"this": ROOT}
+    if args.baseline_src is not None:
+        versions = {"baseline": args.baseline_src.resolve(), "this": ROOT}
+    runs: dict[str, dict[str, list[dict[str, Any]]]] = {v: {k: [] for k in kinds} for v in versions}
     env = {"FRAUDRINGS_API_CHECK_FACTS_PATH": str(s.api_check_facts_path)}
-    with bench_server(s, workers=args.workers, env=env) as (base, tok):
-        wait_for_read_model(base)
-        # the messages are answered, not refused (wrk counts only HTTP errors)
-        for _, path, body in kinds["hsa_3102"][:20]:
-            ans = httpx.post(base + path, json=body, headers={"Authorization": f"Bearer {tok}"})
-            assert ans.status_code == 200 and ans.json()["infcode"] == 0, ans.text
-        for reqs in kinds.values():
-            wrk.run(base, tok, reqs, 4, 2)  # warm-up
+    with contextlib.ExitStack() as stack:
+        servers = {
+            v: stack.enter_context(bench_server(s, workers=args.workers, env=env, src=src))
+            for v, src in versions.items()
+        }
+        for base, tok in servers.values():
+            wait_for_read_model(base)
+            # the messages are answered, not refused (wrk counts only HTTP errors)
+            for _, path, body in kinds["hsa_3102"][:20]:
+                auth = {"Authorization": f"Bearer {tok}"}
+                ans = httpx.post(base + path, json=body, headers=auth)
+                assert ans.status_code == 200 and ans.json()["infcode"] == 0, ans.text
+            for reqs in kinds.values():
+                wrk.run(base, tok, reqs, 4, 2)  # warm-up
         for n in range(args.rounds):
-            for kind, reqs in kinds.items():
-                r = wrk.run(base, tok, reqs, args.concurrency, args.seconds)
-                runs[kind].append(r)
-                print(f"round {n + 1} {kind} c={args.concurrency}: {r}", flush=True)
-    p99 = {k: statistics.median(r["p99_ms"] for r in rs) for k, rs in runs.items()}
-    out = {
+            for v, (base, tok) in servers.items():
+                for kind, reqs in kinds.items():
+                    r = wrk.run(base, tok, reqs, args.concurrency, args.seconds)
+                    runs[v][kind].append(r)
+                    print(f"round {n + 1} {v} {kind} c={args.concurrency}: {r}", flush=True)
+    p99 = {
+        v: {k: statistics.median(r["p99_ms"] for r in rs) for k, rs in kr.items()}
+        for v, kr in runs.items()
+    }
+    ratio = {v: round(p["hsa_3102"] / p["check"], 2) for v, p in p99.items()}
+    out: dict[str, Any] = {
         "graph": {"persons": persons},
         "read_model": model,
         "workers": args.workers,
         "concurrency": args.concurrency,
+        "versions": {v: str(src) for v, src in versions.items()},
         "runs": runs,
         "p99_ms_median_of_rounds": p99,
-        "ratio_hsa_to_check_p99": round(p99["hsa_3102"] / p99["check"], 2),
+        "ratio_hsa_to_check_p99": ratio,
     }
+    if "baseline" in p99:
+        out["ratio_this_to_baseline_p99"] = {
+            k: round(p99["this"][k] / p99["baseline"][k], 2) for k in kinds
+        }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "hsa.json").write_text(json.dumps(out, indent=2, default=str))
-    print(json.dumps({k: out[k] for k in ("p99_ms_median_of_rounds", "ratio_hsa_to_check_p99")}))
+    keys = ("p99_ms_median_of_rounds", "ratio_hsa_to_check_p99", "ratio_this_to_baseline_p99")
+    print(json.dumps({k: out[k] for k in keys if k in out}))
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fraudrings.api import problems
-from fraudrings.api.batcher import MicroBatcher
+from fraudrings.api.auditwriter import AuditWriter
 from fraudrings.api.deps import purpose_of
 from fraudrings.api.gate import Gate
 from fraudrings.api.lane import CHECK_PATH, CheckLane
@@ -66,16 +66,16 @@ class AuditMiddleware:
 
     Handlers put the ids they returned in ``request.state.audit_ids`` and the body they
     read (without secrets) in ``request.state.audit_params``; the caller's identity is
-    in ``request.state.principal`` once authenticated."""
+    in ``request.state.principal`` once authenticated; what they recorded besides
+    (hits, jr_ids, feedback) in ``request.state.audit_records``, written with the row."""
 
     def __init__(self, app: ASGIApp, store: Store) -> None:
         self.app = app
         self.store = store
-        # The rows of concurrent requests share one commit (api/batcher.py); each
-        # request still waits for its own row before its response starts.
-        self.writer: MicroBatcher[dict[str, Any], int] = MicroBatcher(
-            lambda rows: self.store.audit_many(rows), max_batch=64, name="audit"
-        )
+        # The rows of concurrent requests share one commit (api/auditwriter.py), with
+        # what each request recorded besides; each request still waits for its own row
+        # before its response starts.
+        self.writer = AuditWriter(store)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(UNAUDITED):
@@ -147,9 +147,11 @@ class AuditMiddleware:
             "duration_ms": ms,
             "client": client[0] if client else None,
             "purpose": state.get("audit_purpose") or purpose_of(Request(scope)),
+            # hits, jr_ids, feedback: in the row's transaction (api/deps.audit_records)
+            "records": state.get("audit_records") or {},
         }
         try:
-            await self.writer.run(row, timeout=AUDIT_TIMEOUT_S)
+            await self.writer.write(row, timeout=AUDIT_TIMEOUT_S)
         except Exception:  # the audit must never be lost silently
             log.exception("could not write the audit row for %s", scope["path"])
             raise

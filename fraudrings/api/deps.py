@@ -280,3 +280,17 @@ PurposeParams = Depends(_purpose_params)
 def audit_ids(request: Request, ids: list[str]) -> None:
     """Record which entities a response returned (the audit middleware writes them)."""
     request.state.audit_ids = ids[:1000]
+
+
+def audit_records(request: Request, kind: str, rows: list[dict[str, Any]]) -> None:
+    """Rows of ``kind`` (``check_hits``, ``hsa_warnings``, ``hsa_feedback``) that the
+    request recorded: written with its audit row, in one transaction
+    (``Store.audit_many``), before its response starts; if they cannot be, the response
+    is the audit's 500 and none of the answer goes out."""
+    if not rows:
+        return
+    records: dict[str, list[dict[str, Any]]] | None = getattr(request.state, "audit_records", None)
+    if records is None:
+        records = {}
+        request.state.audit_records = records
+    records.setdefault(kind, []).extend(rows)

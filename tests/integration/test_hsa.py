@@ -32,6 +32,8 @@ INSTITUTIONS = {
     "pos_p11": ["P37010000011"],
     "pos_p12": ["P37010000012"],
 }
+# a Qingdao counter (its account's region 3702)
+QD_INSTITUTIONS = {"pos_qd": ["P37020000011"]}
 ANSWERS: list[str] = []  # every answer body of this module, scanned for leads at the end
 
 
@@ -72,6 +74,8 @@ def api(
     h = a.store.get_user("admin_all").password_hash  # type: ignore[union-attr]
     for name, codes in INSTITUTIONS.items():
         a.store.add_user(name, "institution", "3701", h, institutions=codes)
+    for name, codes in QD_INSTITUTIONS.items():
+        a.store.add_user(name, "institution", "3702", h, institutions=codes)
     return a
 
 
@@ -331,3 +335,123 @@ def test_nothing_about_investigations_in_any_answer(api: Api) -> None:
         low = text.lower()
         for w in (*words, "lead", "线索", "typology", "in_review", "调查"):
             assert w.lower() not in low, (w, text[:300])
+
+
+# -- hits and the institutions' answers, as investigators read them -----------------------
+def _lead_of(api: Api, psn: str) -> str:
+    svc = api.client.app.state.service  # type: ignore[attr-defined]
+    rows = svc.gw.run_read_text(
+        "MATCH (l:Lead)-[:INVOLVES]->(:Person {psn_no: $p}) WHERE l.active"
+        " RETURN l.lead_id AS id ORDER BY id",
+        {"p": psn},
+    )
+    assert len(rows) == 1, rows
+    return str(rows[0]["id"])
+
+
+def _hits(api: Api, user: str, lead: str, **headers: str) -> list[dict[str, Any]]:
+    r = api.get(user, "/check/hits", params={"lead_id": lead, "limit": 200}, headers=headers)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["count"] == len(body["data"])
+    out: list[dict[str, Any]] = body["data"]
+    return out
+
+
+def _two_patients(msgid: str) -> dict[str, Any]:
+    """A 3102 of two patients at one hospital: T1 (the lead ST-...) and K1 (PB-...)."""
+    body = msg("3102_settlement_lists_beside_data.json")
+    body["msgid"] = msgid
+    t1 = body["input"]["patient_dtos"]
+    k1 = copy.deepcopy(t1) | {"patn_id": "K1", "curr_mdtrt_id": "MD-K1-X"}
+    k1["fsi_encounter_dtos"][0]["mdtrt_id"] = "MD-K1-X"
+    body["input"]["patient_dtos"] = [t1, k1]
+    return body
+
+
+def test_hits_of_the_national_interface_are_listed_with_the_checks(api: Api) -> None:
+    k1, t1 = _lead_of(api, "K1"), _lead_of(api, "T1")
+    body = msg("3101_order_entry.json") | {"msgid": "HITS-3101"}
+    assert "FR1002" in by_rule(ok(api, "his_h1", body))
+    # two patients in one message: each hit names its own person and lead
+    ok(api, "his_h11", _two_patients("HITS-3102"))
+    sale = msg("3505_resold_box.json")
+    sale["input"]["selinfo"]["psn_no"] = "K1"
+    ok(api, "pos_p12", sale)  # a pharmacy's sale to K1 (its answer: the box only)
+    hits = _hits(api, "inv_jn", k1)
+    seen = {(h["route"], h["psn_no"], h["fixmedins_code"], h["username"]) for h in hits}
+    assert {
+        ("/hsa/3101", "K1", "H37010000001", "his_h1"),
+        ("/hsa/3102", "K1", "H37010000011", "his_h11"),
+        ("/hsa/3505", "K1", "P37010000012", "pos_p12"),
+    } <= seen
+    assert {h["psn_no"] for h in hits} == {"K1"}
+    assert {h["psn_no"] for h in _hits(api, "inv_jn", t1)} == {"T1"}
+    # the plain check's hits are listed beside them, as before
+    check = {"psn_no": "K1", "fixmedins_code": "H37010000001", "setl_time": "2025-06-01T09:00:00"}
+    assert api.post("his_h1", "/check/settlement", json=check).status_code == 200
+    routes = {h["route"] for h in _hits(api, "inv_jn", k1) if h["username"] == "his_h1"}
+    assert routes == {"/hsa/3101", "/check/settlement"}
+    # the counter was told nothing: the answers carry no lead id
+    assert k1 not in json.dumps(ANSWERS) and t1 not in json.dumps(ANSWERS)
+
+
+def test_hits_are_listed_to_the_counters_or_the_persons_region_with_a_purpose(api: Api) -> None:
+    # CP-... is a Jinan lead whose members are insured in Qingdao (parties in Jinan)
+    lead = _lead_of(api, "L1")
+    at_qd = msg("3505_resold_box.json") | {"fixmedins_code": "P37020000011", "msgid": "QD-1"}
+    at_qd["input"]["selinfo"]["psn_no"] = "L1"
+    ok(api, "pos_qd", at_qd)  # a Qingdao counter: a Qingdao matter
+    at_jn = {"psn_no": "L1", "fixmedins_code": "H37010000001", "setl_time": "2025-06-01T09:00:00"}
+    assert api.post("his_h1", "/check/settlement", json=at_jn).status_code == 200
+    jinan = {(h["username"], h["route"]) for h in _hits(api, "inv_jn", lead)}
+    assert ("his_h1", "/check/settlement") in jinan
+    assert not any(u == "pos_qd" for u, _ in jinan)
+    national = {(h["username"], h["route"]) for h in _hits(api, "admin_all", lead)}
+    assert ("pos_qd", "/hsa/3505") in national and ("his_h1", "/check/settlement") in national
+    # the lead is Jinan's: Qingdao's investigators get the missing lead's 404
+    assert api.get("inv_qd", "/check/hits", params={"lead_id": lead}).status_code == 404
+    # where and when a person was: a stated purpose first (the refusal names the lead)
+    bare = api.client.get("/check/hits", params={"lead_id": lead}, headers=api.h("inv_jn"))
+    assert bare.status_code == 428 and "L1" not in bare.text
+    rows = api.store.query_audit(region_prefix="", username="inv_jn", status=428)[1]
+    assert f"lead:{lead}" in rows[0]["entity_ids"]
+
+
+def test_feedback_is_masked_and_answers_to_manual_reviews_follow_their_leads(api: Api) -> None:
+    # a Jinan hospital warns R1 (insured in Jinan) of a manual review: R1 is in a lead
+    # of Qingdao's, which Jinan's investigators may not see
+    r1 = msg("3101_order_entry.json") | {"msgid": "FB-R1"}
+    patient = r1["input"]["data"]["patient_dtos"][0]
+    patient |= {"patn_id": "R1", "curr_mdtrt_id": "MD-R1-1"}
+    patient["fsi_encounter_dtos"][0]["mdtrt_id"] = "MD-R1-1"
+    review = by_rule(ok(api, "his_h1", r1))["FR1002"]["jr_id"]
+    # a pharmacy answers a warning about D2, sent under the HIS's own patient id
+    dead = by_rule(ok(api, "pos_p11", msg("3102_his_id_with_psn_no.json")))["FR1003"]["jr_id"]
+    for user, jr, rea in (
+        ("his_h1", review, ""),
+        ("pos_p11", dead, "家属代购,电话13812345678,身份证370102194002021234"),
+    ):
+        fb = msg("3103_feedback.json") | {"fixmedins_code": INSTITUTIONS[user][0]}
+        fb["input"]["data"]["warns"] = [{"warn_rslt_id": jr, "dspo_way": 1, "dspo_way_rea": rea}]
+        assert send(api, user, fb)["infcode"] == 0
+
+    def rows(user: str, **headers: str) -> dict[str, dict[str, Any]]:
+        r = api.get(user, "/hsa/feedback", params={"limit": 200}, headers=headers)
+        assert r.status_code == 200, r.text
+        assert r.json()["count"] == len(r.json()["data"])
+        return {x["jr_id"]: x for x in r.json()["data"]}
+
+    masked = rows("inv_jn")  # the fixtures' purpose names no lead of this world
+    assert review not in masked  # it would say that R1 is in an open lead
+    assert review in rows("admin_all")
+    assert review not in rows("inv_qd")  # neither Qingdao's counter nor its insured
+    d = masked[dead]
+    assert d["psn_no"] == "D2" and d["patn_id"] == "***"
+    assert "13812345678" not in json.dumps(d) and "138****5678" in d["dspo_way_rea"]
+    assert "370102194002021234" not in json.dumps(d)
+    # a purpose naming a lead of Jinan's: the whole view
+    whole = rows("inv_jn", **{"X-Purpose": f"lead:{_lead_of(api, 'K1')}"})[dead]
+    assert whole["patn_id"] == "HIS-0000123" and "13812345678" in whole["dspo_way_rea"]
+    bare = api.client.get("/hsa/feedback", headers=api.h("inv_jn"))
+    assert bare.status_code == 428 and "D2" not in bare.text

@@ -22,7 +22,18 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from fraudrings.api.cache import JSONBytes
-from fraudrings.api.deps import Caller, Investigator, Principal, audit_ids, get_service
+from fraudrings.api.deps import (
+    Caller,
+    Investigator,
+    Principal,
+    PurposeParams,
+    audit_ids,
+    audit_records,
+    get_service,
+    require_purpose,
+    view_role,
+)
+from fraudrings.api.masking import mask_props
 from fraudrings.api.problems import ProblemError, responses
 from fraudrings.graph.detect.config import TravelConfig
 
@@ -225,8 +236,23 @@ async def check_with_facts(
             CheckResult(checked=False, message="no warning, check unavailable", warnings=[]),
             None,
         )
-    # the hit, for the investigators of the leads (never in the answer)
-    audit_ids(request, ids + [f"lead:{x['lead_id']}" for x in row.get("leads") or []])
+    # the hit, for the investigators of the leads (never in the answer): the audit row
+    # names the leads, and one hit per lead is written with it (GET /check/hits)
+    leads = [str(x["lead_id"]) for x in row.get("leads") or []]
+    audit_ids(request, ids + [f"lead:{x}" for x in leads])
+    audit_records(
+        request,
+        "check_hits",
+        [
+            {
+                "psn_no": body.psn_no,
+                "insu_admdvs": row.get("insu_admdvs"),
+                "fixmedins_code": body.fixmedins_code,
+                "lead_id": x,
+            }
+            for x in dict.fromkeys(leads)
+        ],
+    )
     return CheckResult(checked=True, warnings=warnings), row
 
 
@@ -244,6 +270,11 @@ async def check_settlement(body: SettlementCheck, user: Caller, request: Request
 
 class CheckHit(BaseModel):
     at: str = Field(description="when the counter asked")
+    route: str | None = Field(
+        None,
+        description="how it asked: /check/settlement, or the national interface's "
+        "/hsa/3101, /hsa/3102, /hsa/3505",
+    )
     username: str | None = Field(None, description="the account that asked")
     psn_no: str | None = None
     fixmedins_code: str | None = None
@@ -258,7 +289,8 @@ class CheckHitList(BaseModel):
     "/hits",
     response_model=CheckHitList,
     summary="Pre-settlement checks that met a member of a lead (investigators of its region)",
-    responses=responses(403, 404),
+    responses=responses(403, 404, 428),
+    dependencies=[PurposeParams],
 )
 def check_hits(
     request: Request,
@@ -267,25 +299,34 @@ def check_hits(
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> CheckHitList:
-    """The counters see ``manual_review``; those who may see the lead see the hits here
-    (read from the audit rows of the checks, which name the lead)."""
+    """The counters see ``manual_review`` (or the national interface's FR1002); those who
+    may see the lead see the hits here, from the check itself and from 3101, 3102 and
+    3505 messages alike (``check_hits``, written with each request's audit row). A hit
+    is where and when a person was: it needs a stated purpose (428), wears the masks of
+    the caller's view, and is listed only when the counter's region (the asking
+    account's) or the person's insuring region is inside the caller's, as a settlement
+    would be (the access policy)."""
+    audit_ids(request, [f"lead:{lead_id}"])  # a refused look names the lead too
+    require_purpose(request)
     svc = get_service(request)
     if not svc.read("api_lead_exists", {"lead_id": lead_id, **user.scope}):
         raise ProblemError(404, "no lead with this id", slug="not-found")
-    total, rows = svc.store.query_audit(
-        region_prefix="",
-        route=PREFIX + PATH,
-        entity_id=f"lead:{lead_id}",
-        offset=offset,
-        limit=limit,
+    total, rows = svc.store.list_check_hits(
+        lead_id=lead_id, region_prefix=user.region, offset=offset, limit=limit
     )
+    role = view_role(request, user)
     hits = []
     for r in rows:
-        ids = [str(x) for x in r.get("entity_ids") or []]
-        psn = next((x.split(":", 1)[1] for x in ids if x.startswith("person:")), None)
-        inst = next((x.split(":", 1)[1] for x in ids if x.startswith("institution:")), None)
+        person = mask_props({"psn_no": r["psn_no"]}, role)
         hits.append(
-            CheckHit(at=str(r["at"]), username=r.get("username"), psn_no=psn, fixmedins_code=inst)
+            CheckHit(
+                at=str(r["at"]),
+                route=r["route"],
+                username=r["username"],
+                psn_no=person["psn_no"],
+                fixmedins_code=r["fixmedins_code"],
+            )
         )
-    audit_ids(request, [f"lead:{lead_id}"])
+    people = dict.fromkeys(f"person:{h.psn_no}" for h in hits if h.psn_no)
+    audit_ids(request, [f"lead:{lead_id}", *people])
     return CheckHitList(data=hits, count=total)

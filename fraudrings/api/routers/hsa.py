@@ -41,14 +41,19 @@ from fraudrings.api.deps import (
     Caller,
     Investigator,
     Principal,
+    PurposeParams,
     audit_ids,
+    audit_records,
     authenticate,
     bearer_token,
     get_service,
+    require_purpose,
+    view_role,
 )
 from fraudrings.api.hsa import messages as m
 from fraudrings.api.hsa.rules import Rule, library
 from fraudrings.api.lane import BodyTooLarge, read_body
+from fraudrings.api.masking import HIDDEN, mask_text, needs_mask
 from fraudrings.api.problems import ProblemError, problem_response, responses
 from fraudrings.api.routers.check import CheckLine, CheckWarning, SettlementCheck, check_with_facts
 
@@ -110,6 +115,7 @@ class _Results:
         code: str,
         amount: float | None,
         details: list[tuple[str, int, float | None]],
+        facts: dict[str, Any] | None = None,
     ) -> None:
         jr_id = secrets.token_hex(16)
         stas = rule.vola_amt_stas if amount is not None else "9"
@@ -152,6 +158,14 @@ class _Results:
                 "psn_no": psn_no,
                 "patn_id": patn_id,
                 "mdtrt_id": mdtrt_id,
+                # whose investigators see the answers to it (the person's region), and
+                # for a manual review the leads behind it (seen only by those of a lead)
+                "insu_admdvs": (facts or {}).get("insu_admdvs"),
+                "lead_ids": (
+                    [str(x["lead_id"]) for x in (facts or {}).get("leads") or []]
+                    if w.code == "manual_review"
+                    else None
+                ),
             }
         )
 
@@ -255,9 +269,10 @@ async def _analysis(
                     code=code,
                     amount=amount,
                     details=details,
+                    facts=row,
                 )
     audit_ids(request, list(dict.fromkeys(ids)))
-    svc.store.record_hsa_warnings(out.records)
+    audit_records(request, "hsa_warnings", out.records)  # with the audit row
     if unavailable:
         notes.append("检查暂不可用,未提示(check unavailable, no warning)")
     return envelope_answer(
@@ -274,7 +289,7 @@ async def _sale(
     _own(user, env.fixmedins_code)
     line = CheckLine(med_list_codg=s.med_list_codg or "-", cnt=1, drug_trac_codg=list(s.boxes))
     body = _check(s.psn_no or "-", env.fixmedins_code, None, env.inf_time, [line])
-    result, _ = await check_with_facts(svc, request, body)
+    result, row = await check_with_facts(svc, request, body)
     request.state.audit_purpose = f"pre-sale check of {len(s.boxes)} boxes"
     out = _Results(env, user, None)
     rule = library().by_check("box_already_sold")
@@ -291,12 +306,18 @@ async def _sale(
             code=env.fixmedins_code,
             amount=s.price,
             details=[(box, 1, s.price)],
+            facts=row,
         )
     audit_ids(
         request,
-        [f"institution:{env.fixmedins_code}"] + [f"trace_code:{b}" for b in s.boxes],
+        [
+            f"institution:{env.fixmedins_code}",
+            *(f"trace_code:{b}" for b in s.boxes),
+            *([f"person:{s.psn_no}"] if s.psn_no else []),
+            *(x for x in getattr(request.state, "audit_ids", []) if x.startswith("lead:")),
+        ],
     )
-    svc.store.record_hsa_warnings(out.records)
+    audit_records(request, "hsa_warnings", out.records)  # with the audit row
     warn = None if result.checked else "检查暂不可用,未提示(check unavailable, no warning)"
     return envelope_answer(_received(request), output={"result": out.result}, warn_msg=warn)
 
@@ -314,7 +335,9 @@ async def _feedback(
         raise m.MessageError(
             f"warn_rslt_id 不是本机构收到的提示:{','.join(unknown[:5])}(unknown warn_rslt_id)"
         )
-    svc.store.record_hsa_feedback(
+    audit_records(  # with the audit row
+        request,
+        "hsa_feedback",
         [
             {
                 "username": user.username if user else "",
@@ -327,7 +350,7 @@ async def _feedback(
                 "dspo_way_rea": w["dspo_way_rea"],
             }
             for w in f.warns
-        ]
+        ],
     )
     audit_ids(request, [f"institution:{env.fixmedins_code}"])
     request.state.audit_purpose = f"feedback on {len(ids)} warnings"
@@ -472,7 +495,8 @@ class FeedbackList(BaseModel):
     "/feedback",
     response_model=FeedbackList,
     summary="Institutions' answers to warnings, with the warning (investigators of the region)",
-    responses=responses(403),
+    responses=responses(403, 428),
+    dependencies=[PurposeParams],
 )
 def hsa_feedback(
     request: Request,
@@ -482,17 +506,44 @@ def hsa_feedback(
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> FeedbackList:
+    """Answers given at counters of the caller's region or about persons it insures (as
+    a settlement is seen). An answer to a manual review only when the caller may see
+    one of the open leads behind it: the warning itself says its person is in one. A
+    stated purpose is needed (the rows name persons); without one naming a lead the
+    caller may work on, the masked view: ``patn_id`` (an HIS's own id, often an ID
+    number) only when it is the ``psn_no``, phones, ID numbers and addresses in
+    ``dspo_way_rea`` masked."""
+    require_purpose(request)
     svc = get_service(request)
+    seen: list[str] | None = None
+    if user.region:
+        behind = svc.store.hsa_feedback_leads(
+            region_prefix=user.region, fixmedins_code=fixmedins_code, dspo_way=dspo_way
+        )
+        seen = []
+        if behind:
+            rows = svc.read("api_purpose_leads", {"ids": sorted(behind), **user.scope})
+            seen = [str(r["lead_id"]) for r in rows]
     total, rows = svc.store.list_hsa_feedback(
         region_prefix=user.region,
+        seen_leads=seen,
         fixmedins_code=fixmedins_code,
         dspo_way=dspo_way,
         offset=offset,
         limit=limit,
     )
     names = {r.id: r.name for r in library().rules}
-    data = [FeedbackRow(**{**r, "rule_name": names.get(r["rule_id"])}) for r in rows]
-    audit_ids(request, [f"person:{r.psn_no}" for r in data if r.psn_no])
+    masked = needs_mask(view_role(request, user))
+    data = []
+    for r in rows:
+        row = {**r, "rule_name": names.get(r["rule_id"])}
+        if masked:
+            if row["patn_id"] != row["psn_no"]:
+                row["patn_id"] = None if row["patn_id"] is None else HIDDEN
+            if row["dspo_way_rea"]:
+                row["dspo_way_rea"] = mask_text(row["dspo_way_rea"])
+        data.append(FeedbackRow(**row))
+    audit_ids(request, list(dict.fromkeys(f"person:{r.psn_no}" for r in data if r.psn_no)))
     return FeedbackList(data=data, count=total)
 
 

@@ -1,7 +1,8 @@
 """The service's own small database: users, sessions, the audit chain and jobs, in
 SQLite (WAL), shared by every API worker and the command line.
 
-One part per concern (:mod:`.users`, :mod:`.sessions`, :mod:`.audit`, :mod:`.jobs`) over
+One part per concern (:mod:`.users`, :mod:`.sessions`, :mod:`.audit`, :mod:`.jobs`,
+:mod:`.hsa`, :mod:`.hits`) over
 one connection (:mod:`.base`); the schema is the numbered files in ``migrations/``.
 """
 
@@ -18,6 +19,7 @@ from fraudrings.casework.store.audit import (
     row_hash,
 )
 from fraudrings.casework.store.base import Database, now
+from fraudrings.casework.store.hits import HitStore
 from fraudrings.casework.store.hsa import HsaStore
 from fraudrings.casework.store.jobs import JobBusy, JobStore
 from fraudrings.casework.store.sessions import SessionStore
@@ -38,9 +40,9 @@ __all__ = [
 ]
 
 
-class Store(UserStore, SessionStore, AuditStore, JobStore, HsaStore):
-    """The whole service database: accounts, sessions, the audit chain, jobs and the
-    national interface's warnings and feedback."""
+class Store(UserStore, SessionStore, AuditStore, JobStore, HsaStore, HitStore):
+    """The whole service database: accounts, sessions, the audit chain, jobs, the
+    national interface's warnings and feedback and the check's hits on open leads."""
 
     def __init__(self, path: Path | str, *, audit_key: str | None = None) -> None:
         """``audit_key``: the HMAC key of the audit chain (``FRAUDRINGS_AUDIT_KEY``); the

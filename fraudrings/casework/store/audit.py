@@ -130,7 +130,14 @@ class AuditStore(Database):
         """Append rows (each with the keyword arguments of :meth:`audit`) to the chain in
         one transaction, in order; their ids. All or none: raises when they cannot be
         written. The API writes the rows of concurrent requests this way (one commit),
-        each request still waiting for its row before its response goes out."""
+        each request still waiting for its row before its response goes out.
+
+        An entry's ``records`` (kind -> rows: ``check_hits``, ``hsa_warnings``,
+        ``hsa_feedback``) are what the request recorded besides its row (a check's hits
+        on open leads, the ``jr_id`` of each warning issued, an institution's answers):
+        they are written in the same transaction, after their audit row, and share its
+        fate, so none of them exists without the row that records the request and no row
+        claims records that were lost. An unknown kind fails the transaction."""
         rows: list[dict[str, Any]] = []
         for e in entries:
             rows.append(
@@ -167,6 +174,10 @@ class AuditStore(Database):
                 row["hash"] = prev = row_hash(row, self._audit_key)
                 next_id += 1
             db.executemany(sql, [[row[k] for k in cols] for row in rows])
+            for e, row in zip(entries, rows, strict=True):
+                for kind, recs in (e.get("records") or {}).items():
+                    if recs and not self._attach(db, row, kind, recs):
+                        raise ValueError(f"records of an unknown kind: {kind}")
         return [int(row["id"]) for row in rows]
 
     def verify_audit(self, head: tuple[int, str] | None = None) -> dict[str, Any]:

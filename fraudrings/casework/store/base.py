@@ -141,6 +141,14 @@ class Database:
         """What each part of the store does once the schema is current (extended by the
         parts)."""
 
+    def _attach(
+        self, db: sqlite3.Connection, audit: dict[str, Any], kind: str, rows: Sequence[Any]
+    ) -> bool:
+        """Write ``rows`` of ``kind`` that belong to the audit row ``audit`` (its id, at,
+        username, region, route), inside the transaction that appends it (extended by the
+        parts; each handles its own kinds). False: no part knows the kind."""
+        return False
+
     def _checkpoint_loop(self) -> None:
         """A passive checkpoint every half second on a connection of its own: it never
         blocks a writer or a reader, and lets the WAL be reused from its start."""
