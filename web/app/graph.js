@@ -682,6 +682,18 @@ export class GraphPanel {
     this.select(id);
   }
 
+  /** Show only the events dated within [from, to] (ISO days; null for open ends), as the
+   * toolbar's date fields do; a timeline's brushed range comes here. */
+  setDateRange(from, to) {
+    this.dateFrom = from || "";
+    this.dateTo = to || "";
+    this.root.querySelector(".date-from").value = this.dateFrom;
+    this.root.querySelector(".date-to").value = this.dateTo;
+    this.root.dataset.dateFrom = this.dateFrom;
+    this.root.dataset.dateTo = this.dateTo;
+    this.render();
+  }
+
   closeProfile() { this.profileEl.hidden = true; }
 
   /** The profile card of a node: what the graph knows, then the API's profile. */
