@@ -4,7 +4,10 @@
 // filters, the evidence path highlighted, PNG/SVG export.
 
 import * as api from "./api.js";
-import { t, tv, fmtMoney, fmtDate } from "./i18n.js";
+import { t, tv, has, getLang, fmtMoney, fmtDate } from "./i18n.js";
+import { region, flagText } from "./names.js";
+
+const REGION_PROPS = new Set(["admdvs", "insu_admdvs", "mdtrtarea_admvs", "region"]);
 
 /* global cytoscape, cytoscapeFcose, cytoscapeDagre, cytoscapeSvg */
 let registered = false;
@@ -728,8 +731,8 @@ export class GraphPanel {
       if (el.dataset.node !== id) return;
       const body = el.querySelector(".profile-body");
       body.innerHTML = `
-        ${p.region ? `<div>${t("profile.region")}: ${esc(p.region)}</div>` : ""}
-        ${p.flags?.length ? `<div class="flags">${p.flags.map((f) => `<span class="tag">${esc(f)}</span>`).join("")}</div>` : ""}
+        ${p.region ? `<div>${t("profile.region")}: ${esc(region(p.region))}</div>` : ""}
+        ${p.flags?.length ? `<div class="flags">${p.flags.map((f) => `<span class="tag">${esc(flagText(f))}</span>`).join("")}</div>` : ""}
         ${Object.keys(p.degree || {}).length ? `<div class="degree">${t("profile.degree")}: ${Object.entries(p.degree).map(([r, c]) => `${esc(tv("rel", r))} ${c}`).join(" · ")}</div>` : ""}
         ${p.leads?.length ? `<div>${t("profile.leads")}: ${p.leads.map((x) => `<a href="#/lead/${encodeURIComponent(x.lead_id)}">${esc(tv("typ", x.typology))} ${x.score !== null ? Number(x.score).toFixed(2) : ""}</a>`).join(" ")}</div>` : ""}
         ${propsTable(p.properties)}`;
@@ -777,5 +780,5 @@ export function esc(s) {
 export function propsTable(props, max = 16) {
   const rows = Object.entries(props || {}).filter(([, v]) => v !== null && v !== "" && typeof v !== "object");
   if (!rows.length) return "";
-  return `<table class="props">${rows.slice(0, max).map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join("")}</table>`;
+  return `<table class="props">${rows.slice(0, max).map(([k, v]) => `<tr><th title="${esc(k)}">${esc(getLang() === "en" ? k : t("prop." + k, {}, k))}</th><td>${esc(REGION_PROPS.has(k) ? region(v) : typeof v === "boolean" ? t(`val.bool.${v}`) : has(`val.${k}.${v}`) ? (/^\d+$/.test(String(v)) ? `${v} ${t(`val.${k}.${v}`)}` : t(`val.${k}.${v}`)) : v)}</td></tr>`).join("")}</table>`;
 }

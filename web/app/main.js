@@ -6,6 +6,7 @@ import { t, tv, has, translate, getLang, setLang, fmtMoney, fmtDate, fmtTime } f
 import { GraphPanel, KINDS, esc, splitId, nodeDate, registerExtensions } from "./graph.js";
 import { renderTimeline, ms } from "./timeline.js";
 import { renderTravelMap } from "./map.js";
+import { region, regionHtml, graphNames, evidenceHtml, flagText, partyText } from "./names.js";
 
 const $ = (s, root = document) => root.querySelector(s);
 const STATUSES = ["new", "in_review", "confirmed", "dismissed", "referred"];
@@ -41,7 +42,7 @@ function langButtons() {
 
 async function whoami() {
   me = await api.get("/users/me");
-  $("#whoami").textContent = `${me.username} · ${tv("role", me.role)}${me.region ? " · " + me.region : ""}`;
+  $("#whoami").textContent = `${me.username} · ${tv("role", me.role)}${me.region ? " · " + region(me.region) : ""}`;
 }
 
 function statusBadge(s) {
@@ -84,7 +85,7 @@ function showLogin() {
 }
 
 // -- lead queue ---------------------------------------------------------------------------
-const QUEUE_FIELDS = ["typology", "status", "region", "min_score", "min_amount", "assignee", "sort", "order", "offset"];
+const QUEUE_FIELDS = ["q", "typology", "status", "region", "min_score", "min_amount", "assignee", "sort", "order", "offset"];
 
 async function queueView(params) {
   show("queue");
@@ -100,6 +101,7 @@ async function queueView(params) {
       <div class="status-counts" id="status-counts"></div>
     </div>
     <form id="queue-filters" class="filters card">
+      <label class="search">${t("queue.search")}<input id="queue-search" name="q" type="search" value="${esc(f.q)}" minlength="2" maxlength="64" size="34" placeholder="${t("queue.search_placeholder")}"></label>
       <label>${t("queue.typology")}<select name="typology"><option value="">${t("common.all")}</option>
         ${TYPOLOGIES.map((x) => `<option value="${x}" ${f.typology === x ? "selected" : ""}>${tv("typ", x)}</option>`).join("")}</select></label>
       <label>${t("queue.status")}<select name="status"><option value="">${t("common.all")}</option>
@@ -149,7 +151,7 @@ async function queueView(params) {
   $("#prev").addEventListener("click", () => go({ offset: Math.max(0, offset - limit) }));
   $("#next").addEventListener("click", () => go({ offset: offset + limit }));
 
-  const base = { typology: f.typology, region: f.region, min_score: f.min_score, min_amount: f.min_amount, assignee: f.assignee };
+  const base = { q: f.q, typology: f.typology, region: f.region, min_score: f.min_score, min_amount: f.min_amount, assignee: f.assignee };
   const [page, ...counts] = await Promise.all([
     api.get("/leads", { ...base, status: f.status, sort: f.sort, order: f.order, offset, limit }),
     api.get("/leads", { ...base, limit: 1 }),
@@ -175,7 +177,7 @@ async function queueView(params) {
       <td>${scoreBar(l.score)}</td>
       <td><span class="typ typ-${esc(l.typology)}">${esc(tv("typ", l.typology))}</span></td>
       <td><a class="mono" href="#/lead/${encodeURIComponent(l.lead_id)}">${esc(l.lead_id)}</a></td>
-      <td>${esc(l.region || "")}</td>
+      <td class="nowrap">${regionHtml(l.region)}</td>
       <td class="num">${l.member_count ?? ""}</td>
       <td class="num">${fmtMoney(l.amount_at_risk)}</td>
       <td class="nowrap">${fmtDate(l.first_seen)} – ${fmtDate(l.last_seen)}</td>
@@ -232,7 +234,7 @@ async function leadView(leadId) {
           <button type="button" class="link small" id="amount-detail-btn" aria-expanded="false">${t("amount.detail")}</button></dd></div>
         <div><dt>${t("lead.members")}</dt><dd>${lead.member_count ?? lead.members.length}</dd></div>
         <div><dt>${t("lead.period")}</dt><dd>${fmtDate(lead.first_seen)} – ${fmtDate(lead.last_seen)}</dd></div>
-        <div><dt>${t("lead.region")}</dt><dd>${esc(lead.region || "")}</dd></div>
+        <div><dt>${t("lead.region")}</dt><dd>${regionHtml(lead.region)}</dd></div>
         <div><dt>${t("lead.assignee")}</dt><dd id="lead-assignee">${esc(lead.assignee || "—")}</dd></div>
       </dl>
     </div>
@@ -260,7 +262,7 @@ async function leadView(leadId) {
         <div class="card"><h3>${t("lead.evidence")} <small>(${lead.evidence.length})</small></h3>
           <p class="muted small">${t("ev.click")}</p>
           <div class="evidence-wrap"><table class="evidence"><thead><tr><th>${t("ev.kind")}</th><th>${t("ev.text")}</th></tr></thead>
-          <tbody>${lead.evidence.map((line, i) => `<tr data-i="${i}" ${i >= 40 ? "hidden" : ""}><td><span class="tag">${t("ev." + evidenceKind(line))}</span></td><td class="mono small">${esc(line)}</td></tr>`).join("")}</tbody></table></div>
+          <tbody>${lead.evidence.map((line, i) => `<tr data-i="${i}" ${i >= 40 ? "hidden" : ""}><td><span class="tag">${t("ev." + evidenceKind(line))}</span></td><td class="small ev-line">${evidenceHtml(line)}</td></tr>`).join("")}</tbody></table></div>
           ${lead.evidence.length > 40 ? `<button type="button" class="link" id="evidence-more">${t("common.more")}</button>` : ""}
         </div>
       </div>
@@ -270,6 +272,8 @@ async function leadView(leadId) {
   window.__graph = graph; // for tests and the console
   graph.add(lead.subgraph);
   graph.render();
+  const names = graphNames(graph); // evidence codes with the names the graph holds
+  root.querySelectorAll("table.evidence td.ev-line").forEach((td, i) => { td.innerHTML = evidenceHtml(lead.evidence[i], names); });
 
   renderWorkflow(lead);
   $("#amount-detail-btn").addEventListener("click", () => toggleAmounts(lead));
@@ -315,7 +319,7 @@ async function toggleAmounts(lead) {
     <p class="muted small">${t("amount.shares")}</p>
     <div class="evidence-wrap"><table class="amounts"><thead><tr><th>${t("amount.party")}</th><th>${t("amount.role")}</th>
       <th>${t("amount.fund")}</th><th>${t("amount.acct")}</th><th>${t("amount.items")}</th></tr></thead>
-    <tbody>${a.parties.map((p) => `<tr><td class="mono small">${esc(p.party)}</td><td>${esc(p.role_zh)}</td>
+    <tbody>${a.parties.map((p) => `<tr><td class="mono small">${esc(partyText(p.party))}</td><td>${esc(p.role_zh)}</td>
       <td class="num">${fmtMoney(p.amount)}</td><td class="num">${fmtMoney(p.personal_account)}</td>
       <td class="small">${esc(p.workings.slice(0, 6).join("；"))}${p.workings.length > 6 ? ` … (${p.workings.length})` : ""}</td></tr>`).join("")}</tbody></table></div>
     <details><summary class="small">${t("amount.rule")}</summary><p class="small">${esc(a.rule)}</p></details>`;
@@ -629,7 +633,7 @@ async function boxView(code) {
         <td>${esc(tv("evt", e.event_type))}${flagged.includes(i) ? ` <b class="bad">⚠ ${t("box.resale")}</b>` : ""}</td>
         <td>${partyLink(e.from_kind, e.from_code, e.from_name)}</td><td>${partyLink(e.to_kind, e.to_code, e.to_name)}</td>
         <td class="mono">${esc(e.setl_id || "")}</td><td class="mono">${esc(e.manu_lotnum || "")}</td>
-        <td>${[e.in_fee_details ? "fee_details" : "", e.in_trace ? "trace" : ""].filter(Boolean).join(", ")}</td></tr>`).join("")}</tbody></table></div>`;
+        <td>${[e.in_fee_details ? t("box.src_fee_details") : "", e.in_trace ? t("box.src_trace") : ""].filter(Boolean).join("、")}</td></tr>`).join("")}</tbody></table></div>`;
   const kindKey = (p) => (p.kind === "person" ? "person" : p.kind === "supplier" ? "supplier" : /^H/.test(p.code) ? "hospital" : /^P/.test(p.code) ? "pharmacy" : "institution");
   const cy = cytoscape({
     container: $("#box-chain"),
@@ -690,7 +694,7 @@ async function entityView(kind, id) {
     <div class="card lead-head"><div>
       <a href="#/leads" class="link back">← ${t("common.back")}</a>
       <h2>${t("entity.title")}: ${esc(t("kind." + (kind === "trace_code" ? "box" : kind === "practitioner" ? "doctor" : kind)))} <span class="mono">${esc(p.name || id)}</span></h2>
-      <div>${p.flags.map((f) => `<span class="tag">${esc(f)}</span>`).join(" ")}
+      <div>${p.flags.map((f) => `<span class="tag">${esc(flagText(f))}</span>`).join(" ")}
         ${p.leads.map((x) => `<a class="tag" href="#/lead/${encodeURIComponent(x.lead_id)}">${esc(tv("typ", x.typology))} ${esc(x.lead_id)}</a>`).join(" ")}</div>
     </div></div>
     <div id="entity-graph" class="card"></div>`;

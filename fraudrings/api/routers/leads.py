@@ -86,6 +86,16 @@ def list_leads(
     date_from: Annotated[date | None, Query(description="last seen on or after")] = None,
     date_to: Annotated[date | None, Query(description="first seen on or before")] = None,
     member_id: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=2,
+            max_length=64,
+            description="search: part of a lead id, or a member's key (person number, "
+            "institution, practitioner or supplier code, trace code), or part of an "
+            "institution member's name",
+        ),
+    ] = None,
     assignee: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
     include_inactive: bool = False,
     sort: SortKey = "score",
@@ -107,6 +117,7 @@ def list_leads(
         "date_from": date_from.isoformat() if date_from else None,
         "date_to": date_to.isoformat() if date_to else None,
         "member_id": member_id,
+        "q": q.strip() if q and q.strip() else None,
         "sort": sort,
         "desc": order == "desc",
         "skip": offset,
