@@ -155,7 +155,7 @@ def test_no_english_word_on_any_page(page: Any, service: Service) -> None:
         if docs:
             Path(docs).mkdir(parents=True, exist_ok=True)
             page.evaluate("window.scrollTo(0, 0)")
-            page.screenshot(path=str(Path(docs) / f"lead-{typ}.png"))
+            page.screenshot(path=str(Path(docs) / f"lead-{typ}.png"), full_page=True)
         # a member's profile card
         member = page.locator("ul.members li a").first
         member.click()

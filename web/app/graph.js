@@ -255,8 +255,8 @@ export class GraphPanel {
     this.root.innerHTML = `
       <div class="graph-toolbar">
         <span class="kinds"></span>
-        <label class="dates">${t("graph.from")} <input type="date" class="date-from"></label>
-        <label class="dates">${t("graph.to")} <input type="date" class="date-to"></label>
+        <label class="dates">${t("graph.from")} <input class="date-from" inputmode="numeric" pattern="\\d{4}-\\d{2}-\\d{2}" size="10" maxlength="10" placeholder="${t("graph.date_placeholder")}"></label>
+        <label class="dates">${t("graph.to")} <input class="date-to" inputmode="numeric" pattern="\\d{4}-\\d{2}-\\d{2}" size="10" maxlength="10" placeholder="${t("graph.date_placeholder")}"></label>
         <label><input type="checkbox" class="merge" checked> ${t("graph.merge")}</label>
         <label><input type="checkbox" class="evid" checked> ${t("graph.evidence_on")}</label>
         <span class="spacer"></span>
@@ -275,8 +275,9 @@ export class GraphPanel {
     const q = (s) => this.root.querySelector(s);
     this.cyEl = q(".cy");
     this.profileEl = q(".profile");
-    q(".date-from").addEventListener("change", (e) => { this.dateFrom = e.target.value; this.render(); });
-    q(".date-to").addEventListener("change", (e) => { this.dateTo = e.target.value; this.render(); });
+    const day = (v) => (/^\d{4}-\d{2}-\d{2}$/.test(v.trim()) ? v.trim() : "");
+    q(".date-from").addEventListener("change", (e) => { this.dateFrom = day(e.target.value); this.render(); });
+    q(".date-to").addEventListener("change", (e) => { this.dateTo = day(e.target.value); this.render(); });
     q(".merge").addEventListener("change", (e) => { this.merge = e.target.checked; this.render(true); });
     q(".evid").addEventListener("change", (e) => { this.showEvidence = e.target.checked; this.paintEvidence(); });
     q(".fit").addEventListener("click", () => this.cy.fit(undefined, 30));

@@ -231,7 +231,7 @@ export class Timeline {
 
     for (const [v, lab] of ticks(lo, hi)) {
       svg.appendChild(el("line", { x1: x(v), x2: x(v), y1: markH + waveH + 14, y2: height, class: "tick" }));
-      svg.appendChild(el("text", { x: x(v) + 2, y: markH + waveH + 12, class: "tick-label" }, lab));
+      if (x(v) + 7 * lab.length + 4 < width) svg.appendChild(el("text", { x: x(v) + 2, y: markH + waveH + 12, class: "tick-label" }, lab));
     }
 
     if (this.waves) {
