@@ -111,6 +111,47 @@ class LeadPublic(LeadSummary):
     subgraph: Subgraph
 
 
+class TimelineSettlement(BaseModel):
+    id: str = Field(description="settlement:<setl_id>")
+    institution: str | None = Field(None, description="institution:<code>")
+    institution_name: str | None = None
+    begntime: str | None = None
+    endtime: str | None = None
+    setl_time: str | None = None
+    med_type: str | None = None
+    fund: float | None = Field(None, description="fund_pay_sumamt")
+    medfee: float | None = Field(None, description="medfee_sumamt")
+
+
+class TimelineDeath(BaseModel):
+    person: str = Field(description="person:<psn_no>")
+    death_date: str | None = Field(None, description="masked (***) in a masked view")
+    settlements: list[TimelineSettlement] = Field(
+        description="every settlement beginning after the death date that the "
+        "claims-for-the-dead model counts, oldest first"
+    )
+
+
+class TerminalHour(BaseModel):
+    hour: str = Field(description="YYYY-MM-DDTHH:00, the clock hour")
+    cards: int = Field(description="distinct persons whose cards the terminal read that hour")
+    lead_cards: int = Field(description="of those, the lead's members")
+    settlements: int
+
+
+class TerminalHours(BaseModel):
+    terminal: str = Field(description="terminal:<terminal_id>")
+    institutions: list[str] = Field(description="institution:<code> where it read cards")
+    hours: list[TerminalHour] = Field(description="hours of the lead's span it read a card")
+
+
+class LeadTimeline(BaseModel):
+    lead_id: str
+    typology: str
+    deaths: list[TimelineDeath]
+    terminals: list[TerminalHours]
+
+
 class TransitionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     to_status: Status

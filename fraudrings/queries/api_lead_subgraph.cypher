@@ -6,7 +6,9 @@
 // members the caller's region sees whole, and pass only through nodes it may see; the
 // member at the other end is one api_lead_get returned (whole or as a party).
 // The ring's structure comes whole: every member's phone and address shared with another
-// member, each person's link to a terminal another member's card also went through, each
+// member, each person's link to a terminal another member's card also went through, the
+// terminals at a member institution that its evidence names (card pooling naming none:
+// those the members' cards went through there) (TERMINAL_AT, terminal -> institution), each
 // person's link to the member institutions they settled at (VISITED) and each box's to
 // the members it passed between (MOVED), one per pair, and practitioners' workplaces.
 // A person member linked to no other member (a lone buyer, say) is drawn where he was
@@ -83,6 +85,16 @@ CALL (a, ms, l) {
   RETURN [{rid: 'visited:' + elementId(a) + '>' + elementId(b), type: 'VISITED',
            src: elementId(a), dst: elementId(b)}] AS rels,
          [] AS via, 0 AS pri
+  UNION
+  WITH a, ms, [e IN coalesce(l.evidence, []) WHERE e STARTS WITH 'terminal:'
+               | split(substring(e, 9), ' ')[0]] AS named, l.typology = 'card_pooling' AS pool
+  MATCH (a:Institution)<-[:AT]-(s:Settlement)-[:VIA_TERMINAL]->(x:Terminal)
+  WHERE x.terminal_id IN named
+     OR (named = [] AND pool AND EXISTS { MATCH (s)<-[:SETTLED]-(p:Person) WHERE p IN ms })
+  WITH DISTINCT a, x
+  RETURN [{rid: 'terminal_at:' + elementId(x) + '>' + elementId(a), type: 'TERMINAL_AT',
+           src: elementId(x), dst: elementId(a)}] AS rels,
+         [{eid: elementId(x), labels: labels(x), props: properties(x)}] AS via, 0 AS pri
   UNION
   MATCH (a:Box)-[:HAS_EVENT]->(:BoxEvent)-[:FROM|TO]->(b)
   WHERE b IN ms AND b <> a

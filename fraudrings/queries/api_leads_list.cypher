@@ -2,11 +2,14 @@
 // total. A lead belongs to the region of its main place (l.region); the caller sees it
 // when that code starts with the caller's region prefix ('' = the whole country).
 // $member_id matches only a member the lead's detail shows the caller (whole, or as a
-// party of a treatment in the region: see api_lead_get).
+// party of a treatment in the region: see api_lead_get). $q, the search box: a lead
+// whose id contains it (any case), or one with such a member whose key equals it
+// (person number, institution, practitioner or supplier code, trace code) or, for an
+// institution, whose name contains it.
 // params: $region, $area, $typology, $status, $min_score, $min_amount, $assignee,
 //         $include_inactive,
 //         $date_from, $date_to (ISO dates; the lead's [first_seen, last_seen] overlaps),
-//         $member_id, $sort (score|amount_at_risk|first_seen|last_seen|member_count|
+//         $member_id, $q, $sort (score|amount_at_risk|first_seen|last_seen|member_count|
 //         detected_at|lead_id), $desc, $skip, $limit
 // mode: read
 MATCH (l:Lead)
@@ -20,44 +23,52 @@ WHERE coalesce(l.region, '') STARTS WITH $region
   AND ($include_inactive OR coalesce(l.active, true))
   AND ($date_from IS NULL OR l.last_seen >= date($date_from))
   AND ($date_to IS NULL OR l.first_seen <= date($date_to))
-  AND ($member_id IS NULL OR EXISTS {
-        MATCH (l)-[:INVOLVES]->(m)
-        WHERE (m.psn_no = $member_id OR m.fixmedins_code = $member_id
-           OR m.prac_code = $member_id OR m.entp_code = $member_id
-           OR m.drug_trac_codg = $member_id)
-          AND (
-            ($region = ''
-             OR (m:Person AND coalesce(m.insu_admdvs, '') STARTS WITH $region)
-             OR (m:Institution AND coalesce(m.admdvs, '') STARTS WITH $region)
-             OR (m:Supplier AND coalesce(m.admdvs, '') STARTS WITH $region)
-             OR (m:Practitioner AND EXISTS {
-                  MATCH (m)-[:WORKS_AT]->(w:Institution) WHERE coalesce(w.admdvs, '') STARTS WITH $region })
-             OR (m:Box AND EXISTS {
-                  MATCH (m)-[:HAS_EVENT]->(:BoxEvent)-[:FROM|TO]->(w:Institution)
-                  WHERE coalesce(w.admdvs, '') STARTS WITH $region })
-             OR (m:Settlement AND (
-                  EXISTS { MATCH (m)-[:AT]->(w:Institution) WHERE coalesce(w.admdvs, '') STARTS WITH $region }
-                  OR EXISTS { MATCH (w:Person)-[:SETTLED]->(m) WHERE coalesce(w.insu_admdvs, '') STARTS WITH $region }))
-             OR (m:FeeLine AND EXISTS {
-                  MATCH (s:Settlement)-[:HAS_LINE]->(m)
-                  WHERE EXISTS { MATCH (s)-[:AT]->(w:Institution) WHERE coalesce(w.admdvs, '') STARTS WITH $region }
-                     OR EXISTS { MATCH (w:Person)-[:SETTLED]->(s) WHERE coalesce(w.insu_admdvs, '') STARTS WITH $region } })
-             OR (m:BoxEvent AND EXISTS {
-                  MATCH (m)-[:FROM|TO]->(w)
-                  WHERE ((w:Institution OR w:Supplier) AND coalesce(w.admdvs, '') STARTS WITH $region)
-                     OR (w:Person AND coalesce(w.insu_admdvs, '') STARTS WITH $region) })
-             OR (m:Phone AND EXISTS {
-                  MATCH (w:Person)-[:HAS_PHONE]->(m) WHERE coalesce(w.insu_admdvs, '') STARTS WITH $region })
-             OR (m:Address AND EXISTS {
-                  MATCH (w:Person)-[:LIVES_AT]->(m) WHERE coalesce(w.insu_admdvs, '') STARTS WITH $region })
-             OR (m:Terminal AND EXISTS {
-                  MATCH (s:Settlement)-[:VIA_TERMINAL]->(m)
-                  WHERE EXISTS { MATCH (s)-[:AT]->(w:Institution) WHERE coalesce(w.admdvs, '') STARTS WITH $region } })
-             OR m:Drug
-            )
-            OR (m:Person AND (
-         EXISTS { MATCH (m)-[:SETTLED]->(:Settlement)-[:AT]->(w:Institution) WHERE coalesce(w.admdvs, '') STARTS WITH $region }
-         OR EXISTS { MATCH (m)<-[:FROM|TO]-(:BoxEvent)-[:FROM|TO]->(w:Institution) WHERE coalesce(w.admdvs, '') STARTS WITH $region }))) })
+CALL (l) {
+  WITH l WHERE $member_id IS NOT NULL OR $q IS NOT NULL
+  MATCH (l)-[:INVOLVES]->(m)
+  WITH m, coalesce(m.psn_no, m.fixmedins_code, m.prac_code, m.entp_code, m.drug_trac_codg) AS key
+  WHERE key IN [$member_id, $q]
+     OR ($q IS NOT NULL AND m:Institution AND m.fixmedins_name CONTAINS $q)
+  WITH m, key WHERE
+        ($region = ''
+         OR (m:Person AND coalesce(m.insu_admdvs, '') STARTS WITH $region)
+         OR (m:Institution AND coalesce(m.admdvs, '') STARTS WITH $region)
+         OR (m:Supplier AND coalesce(m.admdvs, '') STARTS WITH $region)
+         OR (m:Practitioner AND EXISTS {
+              MATCH (m)-[:WORKS_AT]->(w:Institution) WHERE coalesce(w.admdvs, '') STARTS WITH $region })
+         OR (m:Box AND EXISTS {
+              MATCH (m)-[:HAS_EVENT]->(:BoxEvent)-[:FROM|TO]->(w:Institution)
+              WHERE coalesce(w.admdvs, '') STARTS WITH $region })
+         OR (m:Settlement AND (
+              EXISTS { MATCH (m)-[:AT]->(w:Institution) WHERE coalesce(w.admdvs, '') STARTS WITH $region }
+              OR EXISTS { MATCH (w:Person)-[:SETTLED]->(m) WHERE coalesce(w.insu_admdvs, '') STARTS WITH $region }))
+         OR (m:FeeLine AND EXISTS {
+              MATCH (s:Settlement)-[:HAS_LINE]->(m)
+              WHERE EXISTS { MATCH (s)-[:AT]->(w:Institution) WHERE coalesce(w.admdvs, '') STARTS WITH $region }
+                 OR EXISTS { MATCH (w:Person)-[:SETTLED]->(s) WHERE coalesce(w.insu_admdvs, '') STARTS WITH $region } })
+         OR (m:BoxEvent AND EXISTS {
+              MATCH (m)-[:FROM|TO]->(w)
+              WHERE ((w:Institution OR w:Supplier) AND coalesce(w.admdvs, '') STARTS WITH $region)
+                 OR (w:Person AND coalesce(w.insu_admdvs, '') STARTS WITH $region) })
+         OR (m:Phone AND EXISTS {
+              MATCH (w:Person)-[:HAS_PHONE]->(m) WHERE coalesce(w.insu_admdvs, '') STARTS WITH $region })
+         OR (m:Address AND EXISTS {
+              MATCH (w:Person)-[:LIVES_AT]->(m) WHERE coalesce(w.insu_admdvs, '') STARTS WITH $region })
+         OR (m:Terminal AND EXISTS {
+              MATCH (s:Settlement)-[:VIA_TERMINAL]->(m)
+              WHERE EXISTS { MATCH (s)-[:AT]->(w:Institution) WHERE coalesce(w.admdvs, '') STARTS WITH $region } })
+         OR m:Drug
+        )
+        OR (m:Person AND (
+     EXISTS { MATCH (m)-[:SETTLED]->(:Settlement)-[:AT]->(w:Institution) WHERE coalesce(w.admdvs, '') STARTS WITH $region }
+     OR EXISTS { MATCH (m)<-[:FROM|TO]-(:BoxEvent)-[:FROM|TO]->(w:Institution) WHERE coalesce(w.admdvs, '') STARTS WITH $region }))
+  RETURN count(CASE WHEN key = $member_id THEN 1 END) AS by_member,
+         count(CASE WHEN key = $q OR (m:Institution AND m.fixmedins_name CONTAINS $q)
+                    THEN 1 END) AS by_q
+}
+WITH l, by_member, by_q
+WHERE ($member_id IS NULL OR by_member > 0)
+  AND ($q IS NULL OR toLower(l.lead_id) CONTAINS toLower($q) OR by_q > 0)
 WITH l, CASE $sort
           WHEN 'score' THEN l.score
           WHEN 'amount_at_risk' THEN l.amount_at_risk

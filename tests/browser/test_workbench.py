@@ -90,7 +90,7 @@ def test_lead_graph_expand_and_status_change(page: Any, service: Service) -> Non
     # reasons, evidence, amount beside the graph
     assert page.locator("table.reasons tbody tr").count() == len(detail["reasons"])
     assert page.locator("table.evidence tbody tr").count() == len(detail["evidence"])
-    assert page.locator("#lead-timeline svg").count() == 1
+    assert page.locator("#lead-timeline svg.timeline").count() == 1
     shot(page, "03-lead")
     # click a member: its profile; expand its neighbours
     person = next(m for m in detail["members"] if m["kind"] == "person")

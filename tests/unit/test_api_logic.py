@@ -363,3 +363,13 @@ def test_store_checkpoints_in_its_own_thread_not_in_a_commit(
         st.close()
     assert not st._checkpointer.is_alive()  # close() stops it
     assert Store(tmp_path / "s.db").verify_audit()["rows"] == 2000
+
+
+def test_entity_flags_read_welfare_flags_as_a_list_or_as_text() -> None:
+    from fraudrings.api.routers.entities import _flags
+
+    leads = [{"typology": "deceased_claims"}]
+    listed = _flags(["Person"], {"psn_flags": ["retired", "poverty"]}, leads)
+    assert listed == ["retired", "poverty", "lead:deceased_claims"]
+    assert _flags(["Person"], {"psn_flags": "retired;poverty"}, []) == ["retired", "poverty"]
+    assert _flags(["Institution", "Hospital"], {}, []) == ["Hospital"]

@@ -4,7 +4,10 @@
 // filters, the evidence path highlighted, PNG/SVG export.
 
 import * as api from "./api.js";
-import { t, tv, fmtMoney, fmtDate } from "./i18n.js";
+import { t, tv, has, getLang, fmtMoney, fmtDate } from "./i18n.js";
+import { region, flagText } from "./names.js";
+
+const REGION_PROPS = new Set(["admdvs", "insu_admdvs", "mdtrtarea_admvs", "region"]);
 
 /* global cytoscape, cytoscapeFcose, cytoscapeDagre, cytoscapeSvg */
 let registered = false;
@@ -252,8 +255,8 @@ export class GraphPanel {
     this.root.innerHTML = `
       <div class="graph-toolbar">
         <span class="kinds"></span>
-        <label class="dates">${t("graph.from")} <input type="date" class="date-from"></label>
-        <label class="dates">${t("graph.to")} <input type="date" class="date-to"></label>
+        <label class="dates">${t("graph.from")} <input class="date-from" inputmode="numeric" pattern="\\d{4}-\\d{2}-\\d{2}" size="10" maxlength="10" placeholder="${t("graph.date_placeholder")}"></label>
+        <label class="dates">${t("graph.to")} <input class="date-to" inputmode="numeric" pattern="\\d{4}-\\d{2}-\\d{2}" size="10" maxlength="10" placeholder="${t("graph.date_placeholder")}"></label>
         <label><input type="checkbox" class="merge" checked> ${t("graph.merge")}</label>
         <label><input type="checkbox" class="evid" checked> ${t("graph.evidence_on")}</label>
         <span class="spacer"></span>
@@ -272,8 +275,9 @@ export class GraphPanel {
     const q = (s) => this.root.querySelector(s);
     this.cyEl = q(".cy");
     this.profileEl = q(".profile");
-    q(".date-from").addEventListener("change", (e) => { this.dateFrom = e.target.value; this.render(); });
-    q(".date-to").addEventListener("change", (e) => { this.dateTo = e.target.value; this.render(); });
+    const day = (v) => (/^\d{4}-\d{2}-\d{2}$/.test(v.trim()) ? v.trim() : "");
+    q(".date-from").addEventListener("change", (e) => { this.dateFrom = day(e.target.value); this.render(); });
+    q(".date-to").addEventListener("change", (e) => { this.dateTo = day(e.target.value); this.render(); });
     q(".merge").addEventListener("change", (e) => { this.merge = e.target.checked; this.render(true); });
     q(".evid").addEventListener("change", (e) => { this.showEvidence = e.target.checked; this.paintEvidence(); });
     q(".fit").addEventListener("click", () => this.cy.fit(undefined, 30));
@@ -682,6 +686,18 @@ export class GraphPanel {
     this.select(id);
   }
 
+  /** Show only the events dated within [from, to] (ISO days; null for open ends), as the
+   * toolbar's date fields do; a timeline's brushed range comes here. */
+  setDateRange(from, to) {
+    this.dateFrom = from || "";
+    this.dateTo = to || "";
+    this.root.querySelector(".date-from").value = this.dateFrom;
+    this.root.querySelector(".date-to").value = this.dateTo;
+    this.root.dataset.dateFrom = this.dateFrom;
+    this.root.dataset.dateTo = this.dateTo;
+    this.render();
+  }
+
   closeProfile() { this.profileEl.hidden = true; }
 
   /** The profile card of a node: what the graph knows, then the API's profile. */
@@ -716,8 +732,8 @@ export class GraphPanel {
       if (el.dataset.node !== id) return;
       const body = el.querySelector(".profile-body");
       body.innerHTML = `
-        ${p.region ? `<div>${t("profile.region")}: ${esc(p.region)}</div>` : ""}
-        ${p.flags?.length ? `<div class="flags">${p.flags.map((f) => `<span class="tag">${esc(f)}</span>`).join("")}</div>` : ""}
+        ${p.region ? `<div>${t("profile.region")}: ${esc(region(p.region))}</div>` : ""}
+        ${p.flags?.length ? `<div class="flags">${p.flags.map((f) => `<span class="tag">${esc(flagText(f))}</span>`).join("")}</div>` : ""}
         ${Object.keys(p.degree || {}).length ? `<div class="degree">${t("profile.degree")}: ${Object.entries(p.degree).map(([r, c]) => `${esc(tv("rel", r))} ${c}`).join(" · ")}</div>` : ""}
         ${p.leads?.length ? `<div>${t("profile.leads")}: ${p.leads.map((x) => `<a href="#/lead/${encodeURIComponent(x.lead_id)}">${esc(tv("typ", x.typology))} ${x.score !== null ? Number(x.score).toFixed(2) : ""}</a>`).join(" ")}</div>` : ""}
         ${propsTable(p.properties)}`;
@@ -765,5 +781,5 @@ export function esc(s) {
 export function propsTable(props, max = 16) {
   const rows = Object.entries(props || {}).filter(([, v]) => v !== null && v !== "" && typeof v !== "object");
   if (!rows.length) return "";
-  return `<table class="props">${rows.slice(0, max).map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join("")}</table>`;
+  return `<table class="props">${rows.slice(0, max).map(([k, v]) => `<tr><th title="${esc(k)}">${esc(getLang() === "en" ? k : t("prop." + k, {}, k))}</th><td>${esc(REGION_PROPS.has(k) ? region(v) : typeof v === "boolean" ? t(`val.bool.${v}`) : has(`val.${k}.${v}`) ? (/^\d+$/.test(String(v)) ? `${v} ${t(`val.${k}.${v}`)}` : t(`val.${k}.${v}`)) : v)}</td></tr>`).join("")}</table>`;
 }

@@ -4,8 +4,9 @@
 import * as api from "./api.js";
 import { t, tv, has, translate, getLang, setLang, fmtMoney, fmtDate, fmtTime } from "./i18n.js";
 import { GraphPanel, KINDS, esc, splitId, nodeDate, registerExtensions } from "./graph.js";
-import { renderTimeline } from "./timeline.js";
+import { renderTimeline, ms } from "./timeline.js";
 import { renderTravelMap } from "./map.js";
+import { region, regionHtml, graphNames, evidenceHtml, flagText, partyText } from "./names.js";
 
 const $ = (s, root = document) => root.querySelector(s);
 const STATUSES = ["new", "in_review", "confirmed", "dismissed", "referred"];
@@ -41,7 +42,7 @@ function langButtons() {
 
 async function whoami() {
   me = await api.get("/users/me");
-  $("#whoami").textContent = `${me.username} · ${tv("role", me.role)}${me.region ? " · " + me.region : ""}`;
+  $("#whoami").textContent = `${me.username} · ${tv("role", me.role)}${me.region ? " · " + region(me.region) : ""}`;
 }
 
 function statusBadge(s) {
@@ -84,7 +85,7 @@ function showLogin() {
 }
 
 // -- lead queue ---------------------------------------------------------------------------
-const QUEUE_FIELDS = ["typology", "status", "region", "min_score", "min_amount", "assignee", "sort", "order", "offset"];
+const QUEUE_FIELDS = ["q", "typology", "status", "region", "min_score", "min_amount", "assignee", "sort", "order", "offset"];
 
 async function queueView(params) {
   show("queue");
@@ -100,6 +101,7 @@ async function queueView(params) {
       <div class="status-counts" id="status-counts"></div>
     </div>
     <form id="queue-filters" class="filters card">
+      <label class="search">${t("queue.search")}<input id="queue-search" name="q" type="search" value="${esc(f.q)}" minlength="2" maxlength="64" size="34" placeholder="${t("queue.search_placeholder")}"></label>
       <label>${t("queue.typology")}<select name="typology"><option value="">${t("common.all")}</option>
         ${TYPOLOGIES.map((x) => `<option value="${x}" ${f.typology === x ? "selected" : ""}>${tv("typ", x)}</option>`).join("")}</select></label>
       <label>${t("queue.status")}<select name="status"><option value="">${t("common.all")}</option>
@@ -149,7 +151,7 @@ async function queueView(params) {
   $("#prev").addEventListener("click", () => go({ offset: Math.max(0, offset - limit) }));
   $("#next").addEventListener("click", () => go({ offset: offset + limit }));
 
-  const base = { typology: f.typology, region: f.region, min_score: f.min_score, min_amount: f.min_amount, assignee: f.assignee };
+  const base = { q: f.q, typology: f.typology, region: f.region, min_score: f.min_score, min_amount: f.min_amount, assignee: f.assignee };
   const [page, ...counts] = await Promise.all([
     api.get("/leads", { ...base, status: f.status, sort: f.sort, order: f.order, offset, limit }),
     api.get("/leads", { ...base, limit: 1 }),
@@ -175,7 +177,7 @@ async function queueView(params) {
       <td>${scoreBar(l.score)}</td>
       <td><span class="typ typ-${esc(l.typology)}">${esc(tv("typ", l.typology))}</span></td>
       <td><a class="mono" href="#/lead/${encodeURIComponent(l.lead_id)}">${esc(l.lead_id)}</a></td>
-      <td>${esc(l.region || "")}</td>
+      <td class="nowrap">${regionHtml(l.region)}</td>
       <td class="num">${l.member_count ?? ""}</td>
       <td class="num">${fmtMoney(l.amount_at_risk)}</td>
       <td class="nowrap">${fmtDate(l.first_seen)} – ${fmtDate(l.last_seen)}</td>
@@ -232,7 +234,7 @@ async function leadView(leadId) {
           <button type="button" class="link small" id="amount-detail-btn" aria-expanded="false">${t("amount.detail")}</button></dd></div>
         <div><dt>${t("lead.members")}</dt><dd>${lead.member_count ?? lead.members.length}</dd></div>
         <div><dt>${t("lead.period")}</dt><dd>${fmtDate(lead.first_seen)} – ${fmtDate(lead.last_seen)}</dd></div>
-        <div><dt>${t("lead.region")}</dt><dd>${esc(lead.region || "")}</dd></div>
+        <div><dt>${t("lead.region")}</dt><dd>${regionHtml(lead.region)}</dd></div>
         <div><dt>${t("lead.assignee")}</dt><dd id="lead-assignee">${esc(lead.assignee || "—")}</dd></div>
       </dl>
     </div>
@@ -260,7 +262,7 @@ async function leadView(leadId) {
         <div class="card"><h3>${t("lead.evidence")} <small>(${lead.evidence.length})</small></h3>
           <p class="muted small">${t("ev.click")}</p>
           <div class="evidence-wrap"><table class="evidence"><thead><tr><th>${t("ev.kind")}</th><th>${t("ev.text")}</th></tr></thead>
-          <tbody>${lead.evidence.map((line, i) => `<tr data-i="${i}" ${i >= 40 ? "hidden" : ""}><td><span class="tag">${t("ev." + evidenceKind(line))}</span></td><td class="mono small">${esc(line)}</td></tr>`).join("")}</tbody></table></div>
+          <tbody>${lead.evidence.map((line, i) => `<tr data-i="${i}" ${i >= 40 ? "hidden" : ""}><td><span class="tag">${t("ev." + evidenceKind(line))}</span></td><td class="small ev-line">${evidenceHtml(line)}</td></tr>`).join("")}</tbody></table></div>
           ${lead.evidence.length > 40 ? `<button type="button" class="link" id="evidence-more">${t("common.more")}</button>` : ""}
         </div>
       </div>
@@ -270,6 +272,8 @@ async function leadView(leadId) {
   window.__graph = graph; // for tests and the console
   graph.add(lead.subgraph);
   graph.render();
+  const names = graphNames(graph); // evidence codes with the names the graph holds
+  root.querySelectorAll("table.evidence td.ev-line").forEach((td, i) => { td.innerHTML = evidenceHtml(lead.evidence[i], names); });
 
   renderWorkflow(lead);
   $("#amount-detail-btn").addEventListener("click", () => toggleAmounts(lead));
@@ -315,7 +319,7 @@ async function toggleAmounts(lead) {
     <p class="muted small">${t("amount.shares")}</p>
     <div class="evidence-wrap"><table class="amounts"><thead><tr><th>${t("amount.party")}</th><th>${t("amount.role")}</th>
       <th>${t("amount.fund")}</th><th>${t("amount.acct")}</th><th>${t("amount.items")}</th></tr></thead>
-    <tbody>${a.parties.map((p) => `<tr><td class="mono small">${esc(p.party)}</td><td>${esc(p.role_zh)}</td>
+    <tbody>${a.parties.map((p) => `<tr><td class="mono small">${esc(partyText(p.party))}</td><td>${esc(p.role_zh)}</td>
       <td class="num">${fmtMoney(p.amount)}</td><td class="num">${fmtMoney(p.personal_account)}</td>
       <td class="small">${esc(p.workings.slice(0, 6).join("；"))}${p.workings.length > 6 ? ` … (${p.workings.length})` : ""}</td></tr>`).join("")}</tbody></table></div>
     <details><summary class="small">${t("amount.rule")}</summary><p class="small">${esc(a.rule)}</p></details>`;
@@ -429,9 +433,56 @@ async function renderReferral(leadId) {
 
 const EVT_COLOR = { purchase: "#17936a", sale: "#2f6fd6", return: "#9e9e9e", supplier_return: "#7b4fc9", transfer: "#c49a6c", recall: "#000" };
 
-/** Rows for persons (their settlements and stays) and boxes (their movements). */
+const TL_COLOR = { stay: "#d23f3f", settlement: "#2f6fd6", dead: "#7a0019", death: "#111111", resale: "#e53935" };
+
+/** The lead's timelines (GET /leads/{id}/timeline adds what the graph does not hold):
+ * a card terminal's cards hour by hour (card pooling), then rows for persons (their
+ * settlements and stays; a dead member's every settlement after his death date, with the
+ * death date marked) and boxes (their movements). A range brushed on either chart
+ * filters the graph's events by date. */
 async function leadTimeline(lead, graph) {
   const box = $("#lead-timeline");
+  box.innerHTML = "";
+  let extra = { deaths: [], terminals: [] };
+  try {
+    extra = await api.get(`/leads/${encodeURIComponent(lead.lead_id)}/timeline`);
+  } catch (err) {
+    if (err.status === 401) throw err;
+  }
+  const charts = [];
+  const onBrush = (from, to) => {
+    graph.setDateRange(from, to);
+    for (const c of charts) {
+      if (c.brushed && (!from || c.container.dataset.from !== from || c.container.dataset.to !== to)) c.clearBrush();
+    }
+  };
+  const named = (id) => {
+    const n = graph.nodes.get(id);
+    return (n && n.label) || splitId(id)[1];
+  };
+
+  if (extra.terminals.length) {
+    const div = document.createElement("div");
+    div.id = "terminal-hours";
+    div.innerHTML = `<h4>${t("tl.terminal_title")}</h4><div class="tl-host"></div>`;
+    box.appendChild(div);
+    const hourly = extra.terminals.map((x) => ({
+      label: `${t("kind.terminal")} ${splitId(x.terminal)[1]}${x.institutions.length ? " · " + x.institutions.map(named).join("、") : ""}`,
+      id: x.terminal,
+      hours: x.hours.map((h) => ({
+        t: h.hour, n: h.cards, m: h.lead_cards,
+        title: t("tl.hour_title", { h: h.hour.replace("T", " "), n: h.cards, m: h.lead_cards, s: h.settlements }),
+      })),
+    }));
+    charts.push(renderTimeline(div.querySelector(".tl-host"), [], null, {
+      id: "hours", hourly, onBrush,
+      legend: [
+        { shape: "col", color: "#b5bfcc", label: t("tl.lg_cards") },
+        { shape: "col", color: "#e53935", label: t("tl.lg_lead_cards") },
+      ],
+    }));
+  }
+
   const rows = [];
   const perDay = new Map();
   const settledBy = new Map();
@@ -440,21 +491,45 @@ async function leadTimeline(lead, graph) {
     if (!settledBy.has(e.source)) settledBy.set(e.source, []);
     settledBy.get(e.source).push(graph.nodes.get(e.target));
   }
+  const deaths = new Map(extra.deaths.map((d) => [d.person, d]));
+  const markers = [];
+  const legend = [];
+  const used = new Set();
   const persons = lead.members.filter((m) => m.kind === "person");
   for (const m of persons) {
-    const sets = settledBy.get(`person:${m.id}`) || [];
-    const marks = sets.map((s) => {
-      const p = s.properties || {};
-      const inp = String(p.med_type) === "21";
-      if (inp && p.begntime) {
-        const day = String(p.begntime).slice(0, 10);
-        perDay.set(day, (perDay.get(day) || 0) + 1);
-      }
-      return inp
-        ? { t0: p.begntime || p.setl_time, t1: p.endtime, shape: "bar", color: "#d23f3f", title: `${t("tl.admissions")} ${fmtTime(p.begntime)} – ${fmtTime(p.endtime)} ${p.setl_id}` }
-        : { t0: p.setl_time || p.begntime, shape: "dot", color: "#2f6fd6", title: `${t("kind.settlement")} ${fmtTime(p.setl_time)} ${fmtMoney(p.medfee_sumamt)} ${p.setl_id}` };
-    });
-    if (marks.length) rows.push({ label: `${tv("role_m", m.role)} ${m.name || m.id}`, marks });
+    const id = `person:${m.id}`;
+    const death = deaths.get(id);
+    let marks;
+    if (death) {
+      // every settlement the reasons count, from the API (the graph caps its events)
+      const day = ms(death.death_date);
+      if (!Number.isNaN(day)) markers.push({ t: death.death_date, label: t("tl.death", { d: death.death_date }), color: TL_COLOR.death });
+      marks = death.settlements.map((s) => {
+        const t0 = s.begntime || s.setl_time;
+        const after = Number.isNaN(day) ? "" : t("tl.days_after", { n: Math.round((ms(String(t0).slice(0, 10)) - day) / 86400000) });
+        return {
+          t0, t1: String(s.med_type) === "21" ? s.endtime : null, shape: String(s.med_type) === "21" ? "bar" : "dot",
+          color: TL_COLOR.dead, id: s.id,
+          title: `${t("tl.after_death")} ${after} · ${fmtTime(t0)} ${s.institution_name || (s.institution ? splitId(s.institution)[1] : "")} ${fmtMoney(s.fund)} ${splitId(s.id)[1]}`,
+        };
+      });
+      used.add("dead");
+    } else {
+      const sets = settledBy.get(id) || [];
+      marks = sets.map((s) => {
+        const p = s.properties || {};
+        const inp = String(p.med_type) === "21";
+        if (inp && p.begntime) {
+          const d = String(p.begntime).slice(0, 10);
+          perDay.set(d, (perDay.get(d) || 0) + 1);
+        }
+        used.add(inp ? "stay" : "settlement");
+        return inp
+          ? { t0: p.begntime || p.setl_time, t1: p.endtime, shape: "bar", color: TL_COLOR.stay, id: s.id, title: `${t("tl.admissions")} ${fmtTime(p.begntime)} – ${fmtTime(p.endtime)} ${p.setl_id}` }
+          : { t0: p.setl_time || p.begntime, shape: "dot", color: TL_COLOR.settlement, id: s.id, title: `${t("kind.settlement")} ${fmtTime(p.setl_time)} ${fmtMoney(p.medfee_sumamt)} ${p.setl_id}` };
+      });
+    }
+    if (marks.length || death) rows.push({ label: `${tv("role_m", m.role)} ${m.name || m.id}`, marks });
   }
   const boxes = lead.members.filter((m) => m.kind === "trace_code").slice(0, 12);
   const histories = await Promise.all(boxes.map((b) => api.get(`/entities/trace_code/${encodeURIComponent(b.id)}/history`).catch(() => null)));
@@ -464,15 +539,36 @@ async function leadTimeline(lead, graph) {
     const marks = h.events.map((e) => {
       let color = EVT_COLOR[e.event_type] || "#666";
       let big = false;
-      if (e.event_type === "sale") { if (out) { color = "#e53935"; big = true; } out = true; }
+      if (e.event_type === "sale") { if (out) { color = TL_COLOR.resale; big = true; used.add("resale"); } out = true; }
       if (e.event_type === "return") out = false;
+      used.add("evt." + e.event_type);
       const shape = e.event_type === "purchase" ? "tri" : e.event_type === "return" ? "diamond" : "dot";
       return { t0: e.event_time, shape, color, big, title: `${tv("evt", e.event_type)} ${fmtTime(e.event_time)} ${e.from_name || e.from_code || ""} → ${e.to_name || e.to_code || ""}${big ? " · " + t("box.resale") : ""}` };
     });
     rows.push({ label: `${t("kind.box")} …${boxes[i].id.slice(-8)}`, marks, line: true });
   });
+  if (used.has("stay")) legend.push({ shape: "bar", color: TL_COLOR.stay, label: t("tl.admissions") });
+  if (used.has("settlement")) legend.push({ shape: "dot", color: TL_COLOR.settlement, label: t("tl.settlements") });
+  if (used.has("dead")) legend.push({ shape: "dot", color: TL_COLOR.dead, label: t("tl.after_death") });
+  if (markers.length) legend.push({ shape: "line", color: TL_COLOR.death, label: t("tl.death_date") });
+  for (const k of Object.keys(EVT_COLOR)) {
+    if (used.has("evt." + k)) legend.push({ shape: k === "purchase" ? "tri" : k === "return" ? "diamond" : "dot", color: EVT_COLOR[k], label: tv("evt", k) });
+  }
+  if (used.has("resale")) legend.push({ shape: "dot", color: TL_COLOR.resale, label: t("box.resale") });
+  if (boxes.length) legend.push({ shape: "life", color: "#b08a62", label: t("tl.box_life") });
   const waves = [...perDay].map(([day, n]) => ({ day, n })).sort((a, b) => a.day.localeCompare(b.day));
-  renderTimeline(box, rows, waves.length ? waves : null);
+  if (waves.length) legend.push({ shape: "col", color: "#d23f3f", label: t("tl.waves") });
+  if (rows.length || !extra.terminals.length) {
+    const div = document.createElement("div");
+    div.id = "member-timeline";
+    if (extra.terminals.length) div.innerHTML = `<h4>${t("tl.members_title")}</h4>`;
+    const host = document.createElement("div");
+    host.className = "tl-host";
+    div.appendChild(host);
+    box.appendChild(div);
+    charts.push(renderTimeline(host, rows, waves.length ? waves : null, { id: "rows", markers, legend, onBrush }));
+  }
+  window.__timelines = charts; // for tests and the console
 }
 
 // -- box history --------------------------------------------------------------------------
@@ -537,7 +633,7 @@ async function boxView(code) {
         <td>${esc(tv("evt", e.event_type))}${flagged.includes(i) ? ` <b class="bad">⚠ ${t("box.resale")}</b>` : ""}</td>
         <td>${partyLink(e.from_kind, e.from_code, e.from_name)}</td><td>${partyLink(e.to_kind, e.to_code, e.to_name)}</td>
         <td class="mono">${esc(e.setl_id || "")}</td><td class="mono">${esc(e.manu_lotnum || "")}</td>
-        <td>${[e.in_fee_details ? "fee_details" : "", e.in_trace ? "trace" : ""].filter(Boolean).join(", ")}</td></tr>`).join("")}</tbody></table></div>`;
+        <td>${[e.in_fee_details ? t("box.src_fee_details") : "", e.in_trace ? t("box.src_trace") : ""].filter(Boolean).join("、")}</td></tr>`).join("")}</tbody></table></div>`;
   const kindKey = (p) => (p.kind === "person" ? "person" : p.kind === "supplier" ? "supplier" : /^H/.test(p.code) ? "hospital" : /^P/.test(p.code) ? "pharmacy" : "institution");
   const cy = cytoscape({
     container: $("#box-chain"),
@@ -598,7 +694,7 @@ async function entityView(kind, id) {
     <div class="card lead-head"><div>
       <a href="#/leads" class="link back">← ${t("common.back")}</a>
       <h2>${t("entity.title")}: ${esc(t("kind." + (kind === "trace_code" ? "box" : kind === "practitioner" ? "doctor" : kind)))} <span class="mono">${esc(p.name || id)}</span></h2>
-      <div>${p.flags.map((f) => `<span class="tag">${esc(f)}</span>`).join(" ")}
+      <div>${p.flags.map((f) => `<span class="tag">${esc(flagText(f))}</span>`).join(" ")}
         ${p.leads.map((x) => `<a class="tag" href="#/lead/${encodeURIComponent(x.lead_id)}">${esc(tv("typ", x.typology))} ${esc(x.lead_id)}</a>`).join(" ")}</div>
     </div></div>
     <div id="entity-graph" class="card"></div>`;

@@ -77,7 +77,10 @@ def lookup(svc: Service, user: Principal, kind: str, entity_id: str) -> dict[str
 
 
 def _flags(labels: list[str], props: dict[str, Any], leads: list[dict[str, Any]]) -> list[str]:
-    flags = [f for f in str(props.get("psn_flags") or "").split(";") if f]
+    raw = props.get("psn_flags")
+    # a list in the graph; "a;b" as a drop may spell it
+    items = raw if isinstance(raw, list) else str(raw or "").split(";")
+    flags = [str(f) for f in items if f]
     flags += sorted(lb for lb in labels if lb in SUB_LABELS)
     if props.get("death_date"):
         flags.append("deceased")

@@ -22,11 +22,12 @@ from fraudrings.api.graphview import (
     REGION_PROP,
     GraphBuilder,
     display,
+    jsonable,
     main_label,
     public_props,
 )
 from fraudrings.api.graphview import reasons as parse_reasons
-from fraudrings.api.masking import mask_texts
+from fraudrings.api.masking import mask_texts, mask_value, needs_mask
 from fraudrings.api.problems import ProblemError, responses
 from fraudrings.api.schemas import (
     REGION_PATTERN,
@@ -35,11 +36,16 @@ from fraudrings.api.schemas import (
     LeadList,
     LeadPublic,
     LeadSummary,
+    LeadTimeline,
     MemberPublic,
     NoteCreate,
     Reason,
     SortKey,
     Status,
+    TerminalHour,
+    TerminalHours,
+    TimelineDeath,
+    TimelineSettlement,
     TransitionCreate,
     Typology,
 )
@@ -53,6 +59,7 @@ from fraudrings.casework.workflow import (
     check_transition,
     taken_by,
 )
+from fraudrings.graph.detect.config import DeceasedConfig
 
 router = APIRouter(prefix="/leads", tags=["leads"], responses=responses(401, 429, 503))
 
@@ -79,6 +86,16 @@ def list_leads(
     date_from: Annotated[date | None, Query(description="last seen on or after")] = None,
     date_to: Annotated[date | None, Query(description="first seen on or before")] = None,
     member_id: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=2,
+            max_length=64,
+            description="search: part of a lead id, or a member's key (person number, "
+            "institution, practitioner or supplier code, trace code), or part of an "
+            "institution member's name",
+        ),
+    ] = None,
     assignee: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
     include_inactive: bool = False,
     sort: SortKey = "score",
@@ -100,6 +117,7 @@ def list_leads(
         "date_from": date_from.isoformat() if date_from else None,
         "date_to": date_to.isoformat() if date_to else None,
         "member_id": member_id,
+        "q": q.strip() if q and q.strip() else None,
         "sort": sort,
         "desc": order == "desc",
         "skip": offset,
@@ -247,6 +265,75 @@ class _KeptLead:
             shown = self.lead.model_copy(update={"allowed_transitions": list(moves)})
             body = self._json[moves] = shown.model_dump_json().encode()
         return body
+
+
+def _text(v: Any) -> str | None:
+    return None if v is None else str(jsonable(v))
+
+
+def _money(v: Any) -> float | None:
+    return None if v is None else float(v)
+
+
+# the terminals of a pooling lead drawn hour by hour, busiest first
+MAX_TERMINALS = 6
+
+
+@router.get(
+    "/{lead_id}/timeline",
+    response_model=LeadTimeline,
+    summary="What the lead's timeline draws beyond its graph: members' death dates with every "
+    "settlement counted after them, and the pooling terminals' cards hour by hour",
+    responses=responses(404, 422, 428),
+    dependencies=[PurposeParams],
+)
+def lead_timeline(request: Request, user: User, lead_id: LeadId) -> LeadTimeline:
+    svc = get_service(request)
+    rows = svc.read("api_lead_exists", {"lead_id": lead_id, **user.scope})
+    if not rows:
+        raise not_found()
+    typology = str(rows[0].get("typology") or "")
+    view = view_role(request, user)
+    params = {"lead_id": lead_id, **user.scope}
+    deaths = [
+        TimelineDeath(
+            person=f"person:{r['psn_no']}",
+            death_date=(
+                mask_value("death_date", _text(r["death_date"]))
+                if needs_mask(view)
+                else _text(r["death_date"])
+            ),
+            settlements=[
+                TimelineSettlement(
+                    id=f"settlement:{s['setl_id']}",
+                    institution=f"institution:{s['inst']}" if s.get("inst") else None,
+                    institution_name=s.get("inst_name"),
+                    begntime=_text(s.get("begntime")),
+                    endtime=_text(s.get("endtime")),
+                    setl_time=_text(s.get("setl_time")),
+                    med_type=_text(s.get("med_type")),
+                    fund=_money(s.get("fund")),
+                    medfee=_money(s.get("medfee")),
+                )
+                for s in r["settlements"] or []
+            ],
+        )
+        for r in svc.read(
+            "api_lead_deaths", {**params, "min_days_after": DeceasedConfig().min_days_after}
+        )
+    ]
+    terminals = [
+        TerminalHours(
+            terminal=f"terminal:{r['terminal_id']}",
+            institutions=[f"institution:{c}" for c in r["institutions"] if c],
+            hours=[TerminalHour(**h) for h in r["hours"]],
+        )
+        for r in svc.read("api_lead_terminal_hours", {**params, "max_terminals": MAX_TERMINALS})
+    ]
+    if deaths:
+        require_purpose(request)  # a person's death and his settlements
+    audit_ids(request, [f"lead:{lead_id}"] + [d.person for d in deaths])
+    return LeadTimeline(lead_id=lead_id, typology=typology, deaths=deaths, terminals=terminals)
 
 
 @router.get(
