@@ -156,7 +156,6 @@ const zh = {
   "factor.cards": "刷卡人数", "factor.sessions": "刷卡批次日", "factor.same_basket": "药品组合相同",
   "factor.strangers": "非本店常客", "factor.odd_hours": "非常规时段", "factor.density": "同批刷卡密度",
   "factor.far_cards": "外地卡数", "factor.uses": "每卡结算次数", "factor.home_between": "期间仍在参保地就医",
-  "factor.surge": "刷卡激增", "factor.surge_windows": "激增时段数",
   "factor.bursts": "集中刷卡次数", "factor.burst_size": "每次刷卡人数",
   "factor.surge": "陌生卡集中到店", "factor.surge_windows": "集中到店次数",
   "factor.basket_sessions": "同药批次", "factor.cards_per_session": "每批人数",
