@@ -8,6 +8,7 @@ Planned after the rings, from the plan rng, with people the rings did not take.
 
 from __future__ import annotations
 
+import random
 from typing import TYPE_CHECKING, Any
 
 from fraudrings.synth import catalog, supervision
@@ -98,8 +99,6 @@ def plan(g: _Gen) -> None:
         hospital_side_pharmacy(g, x)
     for x in g.reserved["care_home_purchase"]:
         care_home_purchase(g, x)
-    for x in g.reserved.get("member_day", []):
-        member_day(g, x)
     for _ in range(n):
         family_cards(g)
     busy_pharmacies(g)
@@ -114,6 +113,20 @@ def plan(g: _Gen) -> None:
         dialysis(g)
     for _ in range(max(1, n // 2)):
         transfer_up(g)
+    # added last, at shops no card-pooling ring or look-alike uses, with a draw of its own,
+    # so that it leaves every ring and earlier look-alike as it was
+    pooling = ring_insts(g, "card_pooling") | {
+        x for k in ("busy_pharmacy", "hospital_side_pharmacy", "care_home_purchase")
+        for x in g.reserved[k]
+    }  # fmt: skip
+    free = [
+        i for i in g.insts
+        if i.type == 2 and not i.online and i.city in SHANDONG and i.idx not in pooling
+    ]  # fmt: skip
+    chained = [i.idx for i in free if i.chain] or [i.idx for i in free]
+    random.Random(f"member_day:{g.seed}").shuffle(chained)
+    for x in chained[: max(1, n // 4)]:
+        member_day(g, x)
 
 
 # -------------------------------------------------------------------- prescription buyers
@@ -512,11 +525,7 @@ def reserve(g: _Gen) -> None:
         if i.type == 2 and i.chain and not i.online and i.idx not in rest[: k + max(1, n // 2)]:
             chains.setdefault(i.chain, []).append(i.idx)
     pairs = [sorted(v) for _, v in sorted(chains.items()) if len(v) >= 2]
-    taken = set(rest[: k + max(1, n // 2)]) | {i.idx for i in busy}
-    chained = [i.idx for i in street if i.chain and i.idx not in taken]
-    rng.shuffle(chained)
     g.reserved = {
-        "member_day": chained[: max(1, n // 4)],
         "busy_pharmacy": [i.idx for i in busy],
         "hospital_side_pharmacy": rest[:k],
         "care_home_purchase": rest[k : k + max(1, n // 2)],
@@ -621,7 +630,7 @@ def member_day(g: _Gen, ph: int) -> None:
     """A chain pharmacy's monthly member day (会员日): from opening until noon its regulars
     come for the discounts, with neighbours the flyers brought (up to a third of the
     crowd, most of them once), each buying their own basket with their own card."""
-    rng = g.prng
+    rng = random.Random(f"member_day:{g.seed}:{ph}")
     inst = g.insts[ph]
     regulars = [
         p for p in g.people
