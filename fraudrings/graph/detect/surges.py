@@ -21,8 +21,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fraudrings.graph.detect.config import PoolingConfig
+from fraudrings.graph.detect.source import Reader
 from fraudrings.graph.detect.timing import Timer
-from fraudrings.graph.gateway import Gateway
 from fraudrings.graph.leads import LeadDraft, Member, Reason, clip, span
 
 
@@ -114,7 +114,7 @@ def hourly_rates(times: list[datetime], floor: float) -> list[float]:
     return [max(n, floor) / days for n in counts]
 
 
-def pooling_surges(gw: Gateway, cfg: PoolingConfig, timer: Timer | None = None) -> list[LeadDraft]:
+def pooling_surges(gw: Reader, cfg: PoolingConfig, timer: Timer | None = None) -> list[LeadDraft]:
     """One lead per shop with surges: the shop and the cards of its unexplained arrivals
     in every surge window.
 
