@@ -29,9 +29,14 @@ def run(args: argparse.Namespace) -> int:
         bar.set_postfix_str(f"{stage} done")
         bar.update(done - bar.n)
 
+    lake_dir = None
+    if args.lake is not None:
+        lake_dir = Path(args.lake) if args.lake else common.settings().lake_dir
+        if not lake_dir.is_dir():
+            raise CliError(f"no lake at {lake_dir}: load the drop with `fraudrings lake ingest`")
     with common.gateway() as gw:
         try:
-            report = run_all(gw, progress=progress, method=args.method)
+            report = run_all(gw, progress=progress, method=args.method, lake_dir=lake_dir)
         finally:
             if bar is not None:
                 bar.close()
@@ -42,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"{'typology':<24}{'leads':>7}{'new':>6}{'updated':>9}{'inactive':>10}")
     for typ, r in report["typologies"].items():
         print(f"{typ:<24}{r['leads']:>7}{r['created']:>6}{r['updated']:>9}{r['deactivated']:>10}")
+    if report.get("rows_from_lake"):
+        print(f"rows from the lake ({lake_dir}): {', '.join(report['rows_from_lake'])}")
     secs = ", ".join(f"{k} {v:.1f}s" for k, v in report["seconds"].items())
     print(f"time: {report['total_seconds']:.1f}s ({secs})")
     return 0

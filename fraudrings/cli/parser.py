@@ -127,10 +127,19 @@ def build_parser() -> argparse.ArgumentParser:
     dt = sub.add_parser(
         "detect",
         help="run every detector and store the leads in Neo4j",
-        description="Run the recycled-drug, prescription-buyer and inpatient-recruitment "
-        "detectors on the loaded graph; leads keep their ids across reruns.",
+        description="Run every detector on the loaded graph; leads keep their ids across "
+        "reruns. With --lake, the rows a lake projection gives (claims after death, "
+        "readmissions, pharmacies' arrivals) are read from the lake the same drop was "
+        "loaded into.",
     )
     dt.add_argument("--method", choices=["igraph", "leidenalg"], default="igraph")
+    dt.add_argument(
+        "--lake",
+        nargs="?",
+        const="",
+        default=None,
+        help="read the projections' rows from this lake (without a folder: FRAUDRINGS_LAKE_DIR)",
+    )
     dt.add_argument("--json", action="store_true", help="print the run report as JSON")
     dt.add_argument("--no-progress", action="store_true", help="no progress bar")
     dt.set_defaults(func=detect.run)

@@ -72,3 +72,30 @@ def test_pooling_arrivals(both: tuple[Gateway, Path]) -> None:
     graph = parsed(gw.read("detect_pooling_arrivals"))
     assert sum(len(xs) for _, xs in graph) > 1000
     assert graph == parsed(projections.run(lake, "pooling_arrivals"))
+
+
+def test_detectors_find_the_same_leads_from_either(both: tuple[Gateway, Path]) -> None:
+    from fraudrings.graph.detect import models, surges
+    from fraudrings.graph.detect.config import DetectConfig
+    from fraudrings.graph.detect.source import LakeFirst
+
+    gw, lake = both
+    cfg = DetectConfig()
+    rows = LakeFirst(gw, lake)
+    runs = {
+        "deceased": lambda src: models.deceased(src, cfg.deceased),
+        "split": lambda src: models.split(src, cfg.split),
+        "surges": lambda src: surges.pooling_surges(src, cfg.pooling),
+    }
+    for name, detect in runs.items():
+        graph, from_lake = detect(gw), detect(rows)
+        if name != "surges":
+            assert graph, name
+        assert [(d.anchor(), d.evidence, round(d.amount_at_risk, 2)) for d in graph] == [
+            (d.anchor(), d.evidence, round(d.amount_at_risk, 2)) for d in from_lake
+        ], name
+    assert sorted(set(rows.from_lake)) == [
+        "detect_deceased_claims",
+        "detect_pooling_arrivals",
+        "detect_split_admissions",
+    ]

@@ -136,3 +136,13 @@ def _poisson(rng: random.Random, mu: float) -> int:
         if p <= limit:
             return n
         n += 1
+
+
+def test_a_member_days_crowd_of_regulars_and_a_few_newcomers_is_no_surge() -> None:
+    crowd = _rows(_stack(datetime(2025, 5, 8, 9, 0), 21, minutes=3))
+    for k, r in enumerate(crowd):
+        r["counted"] = k % 3 == 0  # 7 newcomers among 14 regulars
+    assert surge_windows(crowd, QUIET, n_tests=3 * 2000, cfg=CFG) == []
+    # the same newcomers alone are a stack of strangers' cards
+    alone = [r for r in crowd if r["counted"]]
+    assert disjoint(surge_windows(alone, QUIET, n_tests=3 * 2000, cfg=CFG))

@@ -13,11 +13,13 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from fraudrings.graph.community import DEFAULT_METHOD, Method
 from fraudrings.graph.detect import buyers, inpatient, models, recycled
 from fraudrings.graph.detect.config import DetectConfig
+from fraudrings.graph.detect.source import LakeFirst, Reader
 from fraudrings.graph.detect.timing import Timer
 from fraudrings.graph.gateway import Gateway
 from fraudrings.graph.leads import LeadDraft, store
@@ -71,7 +73,10 @@ def run_all(
     config: DetectConfig | None = None,
     progress: Progress | None = None,
     method: Method = DEFAULT_METHOD,
+    lake_dir: Path | None = None,
 ) -> dict[str, Any]:
+    """Every detector, leads stored. With ``lake_dir``, the rows a lake projection gives
+    are read from the lake (:mod:`graph.detect.source`), the rest from the graph."""
     cfg = config or DetectConfig()
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
     timings: dict[str, float] = {}
@@ -87,12 +92,15 @@ def run_all(
     timer = Timer()
     rec, buy, inp = run_detectors(gw, cfg, method=method, timer=timer, timings=timings, tick=tick)
     t = time.perf_counter()
+    rows: Reader = LakeFirst(gw, lake_dir) if lake_dir is not None else gw
     more = {
-        "deceased_claims": models.deceased(gw, cfg.deceased, timer),
+        "deceased_claims": models.deceased(rows, cfg.deceased, timer),
         "spatiotemporal": models.travel(gw, cfg.travel, timer),
-        "card_pooling": models.pooling(gw, cfg.pooling, timer),
-        "split_admission": models.split(gw, cfg.split, timer),
+        "card_pooling": models.pooling(rows, cfg.pooling, timer),
+        "split_admission": models.split(rows, cfg.split, timer),
     }
+    if isinstance(rows, LakeFirst):
+        report["rows_from_lake"] = sorted(set(rows.from_lake))
     timings["more_models"] = time.perf_counter() - t
     tick("more_models")
     t = time.perf_counter()

@@ -344,6 +344,12 @@ class PoolingConfig(BaseModel):
         "that many strangers, after correcting for every window tried at the shop: about "
         "one false alarm per 100,000 shops",
     )
+    surge_min_stranger_share: float = Field(
+        default=0.5,
+        description="of the arrivals beyond the shop's usual trade, the share that must be "
+        "unexplained: a member day's or a clinic's crowd brings regulars and prescriptions "
+        "along with a few newcomers, a drawer of cards brings only strangers",
+    )
     surge_regular_days: int = Field(
         default=4,
         description="a person who settled at the shop on this many days is a regular: a "

@@ -13,6 +13,7 @@ from typing import Any
 from fraudrings.graph.checkfacts import distance_km
 from fraudrings.graph.community import Projection, leiden
 from fraudrings.graph.detect.config import DeceasedConfig, PoolingConfig, SplitConfig, TravelConfig
+from fraudrings.graph.detect.source import Reader
 from fraudrings.graph.detect.surges import pooling_surges
 from fraudrings.graph.detect.timing import Timer
 from fraudrings.graph.gateway import Gateway
@@ -24,7 +25,7 @@ def _f(v: Any) -> float:
 
 
 # --- deceased_claims -----------------------------------------------------------------------
-def deceased(gw: Gateway, cfg: DeceasedConfig, timer: Timer | None = None) -> list[LeadDraft]:
+def deceased(gw: Reader, cfg: DeceasedConfig, timer: Timer | None = None) -> list[LeadDraft]:
     tm = timer or Timer()
     with tm.stage("queries"):
         rows = gw.read("detect_deceased_claims")
@@ -302,9 +303,7 @@ def co_sessions(
     return pairs, sess_of
 
 
-def pooling_sessions(
-    gw: Gateway, cfg: PoolingConfig, timer: Timer | None = None
-) -> list[LeadDraft]:
+def pooling_sessions(gw: Reader, cfg: PoolingConfig, timer: Timer | None = None) -> list[LeadDraft]:
     """敛卡套刷: cards of unrelated persons swiped together at one counter again and again.
 
     Two persons are linked when their cards were swiped in one session (minutes apart)
@@ -360,7 +359,7 @@ def pooling_sessions(
     return drafts
 
 
-def pooling(gw: Gateway, cfg: PoolingConfig, timer: Timer | None = None) -> list[LeadDraft]:
+def pooling(gw: Reader, cfg: PoolingConfig, timer: Timer | None = None) -> list[LeadDraft]:
     """敛卡套刷, five ways: a held pool whose cards are swiped together on several days
     (:func:`pooling_sessions`), bursts of many cards at one terminal
     (:func:`pooling_bursts`), strangers' cards arriving far faster than the shop's own
@@ -430,7 +429,7 @@ def basket_sessions(
 
 
 def pooling_basket_sessions(
-    gw: Gateway, cfg: PoolingConfig, timer: Timer | None = None
+    gw: Reader, cfg: PoolingConfig, timer: Timer | None = None
 ) -> list[LeadDraft]:
     """Pharmacies where persons who come there at most ``basket_max_visits`` times buy the
     very same basket (worth ``min_basket_value`` or more), ``basket_min_persons`` or more
@@ -518,7 +517,7 @@ def pooling_basket_sessions(
 
 
 def pooling_far_cards(
-    gw: Gateway, cfg: PoolingConfig, timer: Timer | None = None
+    gw: Reader, cfg: PoolingConfig, timer: Timer | None = None
 ) -> list[LeadDraft]:
     """Pharmacies holding at least ``min_far_cards`` cards of other cities, each used there
     ``min_far_uses`` times or more while its holder settled in his home city in between:
@@ -599,7 +598,7 @@ def pooling_far_cards(
     return drafts
 
 
-def pooling_bursts(gw: Gateway, cfg: PoolingConfig, timer: Timer | None = None) -> list[LeadDraft]:
+def pooling_bursts(gw: Reader, cfg: PoolingConfig, timer: Timer | None = None) -> list[LeadDraft]:
     """Terminals that served bursts of ``min_burst_persons`` persons within
     ``burst_minutes``, ``min_bursts`` times: a pool whose cards need not recur together."""
     tm = timer or Timer()
@@ -823,7 +822,7 @@ def split_pairs(rows: list[dict[str, Any]], cfg: SplitConfig) -> list[dict[str, 
     return out
 
 
-def split(gw: Gateway, cfg: SplitConfig, timer: Timer | None = None) -> list[LeadDraft]:
+def split(gw: Reader, cfg: SplitConfig, timer: Timer | None = None) -> list[LeadDraft]:
     """One lead per institution that splits stays: the institution and every patient of
     it with at least ``min_splits`` counted readmissions (transfers to a sibling count
     for the institution the patient left)."""

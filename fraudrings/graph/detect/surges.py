@@ -21,8 +21,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fraudrings.graph.detect.config import PoolingConfig
+from fraudrings.graph.detect.source import Reader
 from fraudrings.graph.detect.timing import Timer
-from fraudrings.graph.gateway import Gateway
 from fraudrings.graph.leads import LeadDraft, Member, Reason, clip, span
 
 
@@ -68,9 +68,10 @@ def surge_windows(
     rows: list[dict[str, Any]], per_hour: list[float], n_tests: int, cfg: PoolingConfig
 ) -> list[Window]:
     """Every window of one shop's arrivals (in time order) whose unexplained households
-    are too many for its trade. A row counts when ``counted`` is true; ``n_tests`` is
-    how many windows the shop offers (its settlements times the window lengths), the
-    Bonferroni factor."""
+    are too many for its trade, and make up at least ``surge_min_stranger_share`` of
+    the arrivals beyond the trade expected (a promotion's crowd is mostly regulars). A
+    row counts when ``counted`` is true; ``n_tests`` is how many windows the shop offers
+    (its settlements times the window lengths), the Bonferroni factor."""
     found: list[Window] = []
     penalty = math.log10(max(1, n_tests))
     for minutes in cfg.surge_minutes:
@@ -85,8 +86,9 @@ def surge_windows(
             k = len(inside)
             if r["counted"] and k >= cfg.surge_min_households:
                 mu = expected(r["time"], minutes, per_hour)
+                excess = (j - i) - mu
                 s = -log10_tail(k, mu) - penalty
-                if s >= cfg.surge_min_surprise:
+                if s >= cfg.surge_min_surprise and k >= cfg.surge_min_stranger_share * excess:
                     found.append(Window(s, i, j, k, mu, minutes))
             if r["counted"]:
                 inside[r["household"]] -= 1
@@ -114,7 +116,7 @@ def hourly_rates(times: list[datetime], floor: float) -> list[float]:
     return [max(n, floor) / days for n in counts]
 
 
-def pooling_surges(gw: Gateway, cfg: PoolingConfig, timer: Timer | None = None) -> list[LeadDraft]:
+def pooling_surges(gw: Reader, cfg: PoolingConfig, timer: Timer | None = None) -> list[LeadDraft]:
     """One lead per shop with surges: the shop and the cards of its unexplained arrivals
     in every surge window.
 
