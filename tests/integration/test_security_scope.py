@@ -20,7 +20,7 @@ import pytest
 from fraudrings.graph.gateway import Gateway
 from fraudrings.referral.gather import gather
 from tests.integration import api_world
-from tests.integration.api_world import JN_BOX, Api
+from tests.integration.api_world import JN_BOX, QD_BOX, Api
 
 api_factory = api_world.api_factory
 pytestmark = pytest.mark.integration
@@ -62,6 +62,43 @@ CREATE (l)-[:INVOLVES {role: 'recruit'}]->(p4)
 CREATE (l)-[:INVOLVES {role: 'recruit'}]->(p3)
 CREATE (l)-[:INVOLVES {role: 'hospital'}]->(hj)
 """
+# A Jinan lead whose evidence lines name Qingdao's settlements, box and person as the
+# detectors write them (P003 and SETL-3, SETL-6, SETL-7 and the Qingdao box are Qingdao's
+# alone; P004 is a party of the Jinan treatment SETL-5).
+EVIDENCE = [
+    "settlement:SETL-1 wave 1 P001 at H370100000001 admitted 2025-01-06 09:00 discharged "
+    "2025-01-08 dx J18 dr D370102000001",
+    "settlement:SETL-5 wave 1 P004 at H370100000001 admitted 2025-02-10 09:00 discharged "
+    "2025-02-11 dx J45 dr D370102000001",
+    "settlement:SETL-6 wave 2 P004 at H370200000001 admitted 2025-02-12 09:00 discharged "
+    "2025-02-14 dx F32 dr D370202000001",
+    "settlement:SETL-3 wave 2 P003 at H370200000001",
+    "link:P001 phone 13812345678 on records of P002, P003",
+    "pattern:P003 drug XHV001 (高值药甲) 9 boxes = 270 days of supply in 60 days, ratio 4.5",
+    f"box:{QD_BOX} sale:E5 (2025-01-20 to P003, setl SETL-3) -> resale:E8 (2025-02-01 by "
+    "H370200000001 to P003, setl SETL-8)",
+    f"box:{JN_BOX} sale:E2 (2025-01-06 to P001, setl SETL-1) -> resale:E7 (2025-03-02 by "
+    "H370200000001 to P003, setl SETL-7)",
+]
+# what a Jinan reader gets of them
+EVIDENCE_JN = [
+    EVIDENCE[0],
+    EVIDENCE[1],
+    "link:P001 phone 13812345678 on records of P002, ***",
+    f"box:{JN_BOX} sale:E2 (2025-01-06 to P001, setl SETL-1) -> resale:E7 (2025-03-02 by "
+    "H370200000001 to ***, setl ***)",
+]
+EVIDENCE_LEAD = """
+MATCH (hj:Institution {fixmedins_code: 'H370100000001'}), (p1:Person {psn_no: 'P001'})
+CREATE (l:Lead {lead_id: 'LD-JN-4', typology: 'inpatient_recruitment', score: 0.6,
+        amount_at_risk: 3500.0, status: 'new', region: '370102', regions: ['370102', '370202'],
+        reasons_json: '[]', evidence: $evidence, member_count: 2, active: true,
+        detected_at: datetime('2025-03-01T00:00:00Z'), first_seen: date('2025-01-06'),
+        last_seen: date('2025-02-14'), run_id: 'seed'})
+CREATE (l)-[:INVOLVES {role: 'recruited_patient'}]->(p1)
+CREATE (l)-[:INVOLVES {role: 'institution'}]->(hj)
+"""
+EVIDENCE_SECRETS = ("SETL-3", "SETL-6", "SETL-7", "SETL-8", "P003", "F32", QD_BOX)
 # what the Qingdao-only side holds: none of it may reach a Jinan user
 QD_SECRETS = ("370202198804045555", "13900000004", "青岛市崂山区", "F32", "SETL-6", "FL-6")
 P003_SECRETS = ("370202197003035678", "13987654321", "王五", "P003")
@@ -71,6 +108,7 @@ P003_SECRETS = ("370202197003035678", "13987654321", "王五", "P003")
 def world(gw: Gateway) -> Gateway:
     api_world.seed(gw)
     gw.run_write_text(CROSS)
+    gw.run_write_text(EVIDENCE_LEAD, {"evidence": EVIDENCE})
     return gw
 
 
@@ -235,3 +273,33 @@ def test_referral_box_movements_name_only_visible_parties(world: Gateway) -> Non
     # Qingdao sees its own sale whole and the Jinan sales to Jinan persons by kind only
     assert qd["E7"]["to_code"] == "P003"
     assert qd["E2"]["to_code"] is None and qd["E2"]["from_code"] is None
+
+
+@pytest.mark.parametrize("user", ["inv_jn", "ana_jn"])
+def test_lead_evidence_names_nothing_of_other_regions(api: Api, user: str) -> None:
+    r = api.get(user, "/leads/LD-JN-4")
+    assert r.status_code == 200, r.text
+    lead = r.json()
+    # lines about Qingdao's settlements, box or person are withheld, and say so; other
+    # Qingdao persons and settlements in a kept line are replaced
+    assert lead["evidence_withheld"] == 4
+    if user == "inv_jn":  # the full view (the analyst's masks the phone as well)
+        assert lead["evidence"] == EVIDENCE_JN
+    else:
+        assert len(lead["evidence"]) == len(EVIDENCE_JN)
+    # the same on the lead's node of the subgraph, and nowhere else in the answer
+    node = next(n for n in lead["subgraph"]["nodes"] if n["id"] == "lead:LD-JN-4")
+    assert node["properties"]["evidence"] == lead["evidence"]
+    assert not _leaks(r.text, EVIDENCE_SECRETS), _leaks(r.text, EVIDENCE_SECRETS)
+    # the national view has every line (the test looks where a leak would be)
+    full = api.get("admin_all", "/leads/LD-JN-4").json()
+    assert full["evidence"] == EVIDENCE and full["evidence_withheld"] == 0
+
+
+def test_referral_evidence_lines_are_those_the_region_sees(world: Gateway) -> None:
+    raw = gather(world, "LD-JN-4", "3701")
+    assert raw.lead["evidence"] == EVIDENCE_JN
+    assert not _leaks(json.dumps(raw.lead, default=str, ensure_ascii=False), EVIDENCE_SECRETS)
+    assert {"SETL-1", "SETL-5"} <= {s.setl_id for s in raw.settlements}
+    assert not {"SETL-3", "SETL-6"} & {s.setl_id for s in raw.settlements}
+    assert gather(world, "LD-JN-4", "").lead["evidence"] == EVIDENCE
