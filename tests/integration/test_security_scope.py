@@ -17,10 +17,11 @@ from typing import Any
 
 import pytest
 
+from fraudrings.casework.passwords import hash_password
 from fraudrings.graph.gateway import Gateway
 from fraudrings.referral.gather import gather
 from tests.integration import api_world
-from tests.integration.api_world import JN_BOX, QD_BOX, Api
+from tests.integration.api_world import JN_BOX, PASSWORD, QD_BOX, Api
 
 api_factory = api_world.api_factory
 pytestmark = pytest.mark.integration
@@ -303,3 +304,40 @@ def test_referral_evidence_lines_are_those_the_region_sees(world: Gateway) -> No
     assert {"SETL-1", "SETL-5"} <= {s.setl_id for s in raw.settlements}
     assert not {"SETL-3", "SETL-6"} & {s.setl_id for s in raw.settlements}
     assert gather(world, "LD-JN-4", "").lead["evidence"] == EVIDENCE
+
+
+def test_audit_rows_name_no_lead_of_another_region(api_factory: Callable[..., Api]) -> None:
+    """A Qingdao counter checks P001, a member of Jinan's open leads: the hit is recorded
+    for Jinan's investigators, and Qingdao's supervisor and auditor, who read the
+    counter's rows, never learn which leads (nor that there are any)."""
+    a = api_factory()
+    h = hash_password(PASSWORD)
+    a.store.add_user("inst_qd", "institution", "3702", h, institutions=["H370200000001"])
+    a.store.add_user("aud_qd", "auditor", "3702", h)
+    body = {
+        "psn_no": "P001",
+        "fixmedins_code": "H370200000001",
+        "setl_time": "2025-03-10T10:00:00",
+        "lines": [{"med_list_codg": "XHV001", "cnt": 1}],
+    }
+    r = a.post("inst_qd", "/check/settlement", json=body)
+    assert r.status_code == 200, r.text
+    assert "manual_review" in {w["code"] for w in r.json()["warnings"]}
+    hits = a.get("inv_jn", "/check/hits", params={"lead_id": "LD-JN-1"}).json()
+    assert [x["username"] for x in hits["data"]] == ["inst_qd"]
+    for reader in ("sup_qd", "aud_qd"):
+        rows = a.get(reader, "/audit", params={"username": "inst_qd"}).json()
+        checks = [x for x in rows["data"] if x["route"] == "/check/settlement"]
+        assert len(checks) == 1, rows
+        assert checks[0]["entity_ids"] == ["person:P001", "institution:H370200000001"]
+        export = a.get(reader, "/audit/export", params={"format": "json", "username": "inst_qd"})
+        assert export.status_code == 200 and "lead:" not in export.text, export.text
+        csv_ = a.get(reader, "/audit/export", params={"format": "csv", "username": "inst_qd"})
+        assert "LD-JN" not in csv_.text
+        # a search by the lead finds nothing, not even how many rows name it
+        found = a.get(reader, "/audit", params={"entity_id": "lead:LD-JN-1"}).json()
+        assert found == {"data": [], "count": 0}
+    # the region that owns the lead (here Shandong's supervisor) reads the names
+    rows = a.get("sup_sd", "/audit", params={"entity_id": "lead:LD-JN-1"}).json()
+    assert [x["username"] for x in rows["data"] if x["route"] == "/check/settlement"] == ["inst_qd"]
+    assert "lead:LD-JN-1" in rows["data"][0]["entity_ids"]
