@@ -341,3 +341,19 @@ def test_audit_rows_name_no_lead_of_another_region(api_factory: Callable[..., Ap
     rows = a.get("sup_sd", "/audit", params={"entity_id": "lead:LD-JN-1"}).json()
     assert [x["username"] for x in rows["data"] if x["route"] == "/check/settlement"] == ["inst_qd"]
     assert "lead:LD-JN-1" in rows["data"][0]["entity_ids"]
+
+
+def test_check_hits_name_no_person_the_region_may_not_see(api_factory: Callable[..., Api]) -> None:
+    """P003 (Qingdao, never treated in Jinan) is a member of Jinan's LD-JN-3 that a Jinan
+    reader does not see: a Qingdao counter's check of P003 never shows P003 to Jinan's
+    investigators through the lead's hits."""
+    a = api_factory()
+    h = hash_password(PASSWORD)
+    a.store.add_user("inst_qd", "institution", "3702", h, institutions=["H370200000001"])
+    body = {"psn_no": "P003", "fixmedins_code": "H370200000001", "setl_time": "2025-03-10T10:00"}
+    assert a.post("inst_qd", "/check/settlement", json=body).status_code == 200
+    r = a.get("inv_jn", "/check/hits", params={"lead_id": "LD-JN-3"})
+    assert r.status_code == 200, r.text
+    assert "P003" not in r.text
+    full = a.get("admin_all", "/check/hits", params={"lead_id": "LD-JN-3"}).json()["data"]
+    assert [x["psn_no"] for x in full] == ["P003"]  # the test looks where a leak would be
