@@ -74,11 +74,8 @@ def named(lines: Iterable[str]) -> Named:
         out.settlements.update(_SUBJECT_SETTLEMENT.findall(line))
         out.settlements.update(x for x in _SETL.findall(line) if x not in _NO_SETL)
         out.boxes.update(_BOX.findall(line))
-        out.words.update(
-            w
-            for w in _WORD.findall(line)
-            if len(w) >= 3 and any(c.isdigit() for c in w) and not _DATE.match(w)
-        )
+        # every word may be a person's number, however short (a drop's own keys may be)
+        out.words.update(w for w in _WORD.findall(line) if not _DATE.match(w))
     return out
 
 
