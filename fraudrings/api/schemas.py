@@ -102,6 +102,9 @@ class LeadPublic(LeadSummary):
     regions: list[str] = Field(default_factory=list)
     reasons: list[Reason] = Field(default_factory=list)
     evidence: list[str] = Field(default_factory=list)
+    evidence_withheld: int = Field(
+        0, description="evidence lines about settlements, boxes or persons your region may not see"
+    )
     run_id: str | None = None
     members: list[MemberPublic]
     history: list[LeadChangePublic]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fraudrings.casework.scope import scoped_evidence
 from fraudrings.graph.gateway import Gateway
 from fraudrings.referral.model import BoxEvent, Drug, Line, Settlement
 from fraudrings.referral.rules import Raw, box_codes, buyer_pairs, settlement_ids
@@ -124,13 +125,15 @@ def gather(gw: Gateway, lead_id: str, region: str = "") -> Raw:
 
     Everything is read under the access policy of ``region`` (docs/security.md):
     members, settlements and box movements the region may not see are left out, and
-    persons of another region treated in it come as parties (number and name only)."""
+    persons of another region treated in it come as parties (number and name only);
+    the evidence lines are those the region may see (:mod:`fraudrings.casework.scope`),
+    and only they name settlements and boxes to read."""
     rows = gw.read("referral_lead", {"lead_id": lead_id, "region": region})
     if not rows:
         raise LeadNotFound(lead_id)
-    lead: dict[str, Any] = rows[0]["lead"]
     members: list[dict[str, Any]] = rows[0]["members"]
-    evidence = [str(x) for x in lead.get("evidence") or []]
+    evidence = scoped_evidence(gw, rows[0]["lead"].get("evidence") or [], region).lines
+    lead: dict[str, Any] = {**rows[0]["lead"], "evidence": evidence}
     typ = lead.get("typology")
 
     ids = set(settlement_ids(evidence))

@@ -167,7 +167,7 @@ def settlement_ids(evidence: Iterable[str]) -> list[str]:
     out: set[str] = set()
     for e in evidence:
         out.update(_SETTLEMENT_RE.findall(e))
-        out.update(x for x in _SETL_RE.findall(e) if x not in ("None", "null"))
+        out.update(x for x in _SETL_RE.findall(e) if x not in ("None", "null", "***"))
     return sorted(out)
 
 

@@ -17,10 +17,11 @@ from typing import Any
 
 import pytest
 
+from fraudrings.casework.passwords import hash_password
 from fraudrings.graph.gateway import Gateway
 from fraudrings.referral.gather import gather
 from tests.integration import api_world
-from tests.integration.api_world import JN_BOX, Api
+from tests.integration.api_world import JN_BOX, PASSWORD, QD_BOX, Api
 
 api_factory = api_world.api_factory
 pytestmark = pytest.mark.integration
@@ -62,6 +63,43 @@ CREATE (l)-[:INVOLVES {role: 'recruit'}]->(p4)
 CREATE (l)-[:INVOLVES {role: 'recruit'}]->(p3)
 CREATE (l)-[:INVOLVES {role: 'hospital'}]->(hj)
 """
+# A Jinan lead whose evidence lines name Qingdao's settlements, box and person as the
+# detectors write them (P003 and SETL-3, SETL-6, SETL-7 and the Qingdao box are Qingdao's
+# alone; P004 is a party of the Jinan treatment SETL-5).
+EVIDENCE = [
+    "settlement:SETL-1 wave 1 P001 at H370100000001 admitted 2025-01-06 09:00 discharged "
+    "2025-01-08 dx J18 dr D370102000001",
+    "settlement:SETL-5 wave 1 P004 at H370100000001 admitted 2025-02-10 09:00 discharged "
+    "2025-02-11 dx J45 dr D370102000001",
+    "settlement:SETL-6 wave 2 P004 at H370200000001 admitted 2025-02-12 09:00 discharged "
+    "2025-02-14 dx F32 dr D370202000001",
+    "settlement:SETL-3 wave 2 P003 at H370200000001",
+    "link:P001 phone 13812345678 on records of P002, P003",
+    "pattern:P003 drug XHV001 (高值药甲) 9 boxes = 270 days of supply in 60 days, ratio 4.5",
+    f"box:{QD_BOX} sale:E5 (2025-01-20 to P003, setl SETL-3) -> resale:E8 (2025-02-01 by "
+    "H370200000001 to P003, setl SETL-8)",
+    f"box:{JN_BOX} sale:E2 (2025-01-06 to P001, setl SETL-1) -> resale:E7 (2025-03-02 by "
+    "H370200000001 to P003, setl SETL-7)",
+]
+# what a Jinan reader gets of them
+EVIDENCE_JN = [
+    EVIDENCE[0],
+    EVIDENCE[1],
+    "link:P001 phone 13812345678 on records of P002, ***",
+    f"box:{JN_BOX} sale:E2 (2025-01-06 to P001, setl SETL-1) -> resale:E7 (2025-03-02 by "
+    "H370200000001 to ***, setl ***)",
+]
+EVIDENCE_LEAD = """
+MATCH (hj:Institution {fixmedins_code: 'H370100000001'}), (p1:Person {psn_no: 'P001'})
+CREATE (l:Lead {lead_id: 'LD-JN-4', typology: 'inpatient_recruitment', score: 0.6,
+        amount_at_risk: 3500.0, status: 'new', region: '370102', regions: ['370102', '370202'],
+        reasons_json: '[]', evidence: $evidence, member_count: 2, active: true,
+        detected_at: datetime('2025-03-01T00:00:00Z'), first_seen: date('2025-01-06'),
+        last_seen: date('2025-02-14'), run_id: 'seed'})
+CREATE (l)-[:INVOLVES {role: 'recruited_patient'}]->(p1)
+CREATE (l)-[:INVOLVES {role: 'institution'}]->(hj)
+"""
+EVIDENCE_SECRETS = ("SETL-3", "SETL-6", "SETL-7", "SETL-8", "P003", "F32", QD_BOX)
 # what the Qingdao-only side holds: none of it may reach a Jinan user
 QD_SECRETS = ("370202198804045555", "13900000004", "青岛市崂山区", "F32", "SETL-6", "FL-6")
 P003_SECRETS = ("370202197003035678", "13987654321", "王五", "P003")
@@ -71,6 +109,7 @@ P003_SECRETS = ("370202197003035678", "13987654321", "王五", "P003")
 def world(gw: Gateway) -> Gateway:
     api_world.seed(gw)
     gw.run_write_text(CROSS)
+    gw.run_write_text(EVIDENCE_LEAD, {"evidence": EVIDENCE})
     return gw
 
 
@@ -235,3 +274,86 @@ def test_referral_box_movements_name_only_visible_parties(world: Gateway) -> Non
     # Qingdao sees its own sale whole and the Jinan sales to Jinan persons by kind only
     assert qd["E7"]["to_code"] == "P003"
     assert qd["E2"]["to_code"] is None and qd["E2"]["from_code"] is None
+
+
+@pytest.mark.parametrize("user", ["inv_jn", "ana_jn"])
+def test_lead_evidence_names_nothing_of_other_regions(api: Api, user: str) -> None:
+    r = api.get(user, "/leads/LD-JN-4")
+    assert r.status_code == 200, r.text
+    lead = r.json()
+    # lines about Qingdao's settlements, box or person are withheld, and say so; other
+    # Qingdao persons and settlements in a kept line are replaced
+    assert lead["evidence_withheld"] == 4
+    if user == "inv_jn":  # the full view (the analyst's masks the phone as well)
+        assert lead["evidence"] == EVIDENCE_JN
+    else:
+        assert len(lead["evidence"]) == len(EVIDENCE_JN)
+    # the same on the lead's node of the subgraph, and nowhere else in the answer
+    node = next(n for n in lead["subgraph"]["nodes"] if n["id"] == "lead:LD-JN-4")
+    assert node["properties"]["evidence"] == lead["evidence"]
+    assert not _leaks(r.text, EVIDENCE_SECRETS), _leaks(r.text, EVIDENCE_SECRETS)
+    # the national view has every line (the test looks where a leak would be)
+    full = api.get("admin_all", "/leads/LD-JN-4").json()
+    assert full["evidence"] == EVIDENCE and full["evidence_withheld"] == 0
+
+
+def test_referral_evidence_lines_are_those_the_region_sees(world: Gateway) -> None:
+    raw = gather(world, "LD-JN-4", "3701")
+    assert raw.lead["evidence"] == EVIDENCE_JN
+    assert not _leaks(json.dumps(raw.lead, default=str, ensure_ascii=False), EVIDENCE_SECRETS)
+    assert {"SETL-1", "SETL-5"} <= {s.setl_id for s in raw.settlements}
+    assert not {"SETL-3", "SETL-6"} & {s.setl_id for s in raw.settlements}
+    assert gather(world, "LD-JN-4", "").lead["evidence"] == EVIDENCE
+
+
+def test_audit_rows_name_no_lead_of_another_region(api_factory: Callable[..., Api]) -> None:
+    """A Qingdao counter checks P001, a member of Jinan's open leads: the hit is recorded
+    for Jinan's investigators, and Qingdao's supervisor and auditor, who read the
+    counter's rows, never learn which leads (nor that there are any)."""
+    a = api_factory()
+    h = hash_password(PASSWORD)
+    a.store.add_user("inst_qd", "institution", "3702", h, institutions=["H370200000001"])
+    a.store.add_user("aud_qd", "auditor", "3702", h)
+    body = {
+        "psn_no": "P001",
+        "fixmedins_code": "H370200000001",
+        "setl_time": "2025-03-10T10:00:00",
+        "lines": [{"med_list_codg": "XHV001", "cnt": 1}],
+    }
+    r = a.post("inst_qd", "/check/settlement", json=body)
+    assert r.status_code == 200, r.text
+    assert "manual_review" in {w["code"] for w in r.json()["warnings"]}
+    hits = a.get("inv_jn", "/check/hits", params={"lead_id": "LD-JN-1"}).json()
+    assert [x["username"] for x in hits["data"]] == ["inst_qd"]
+    for reader in ("sup_qd", "aud_qd"):
+        rows = a.get(reader, "/audit", params={"username": "inst_qd"}).json()
+        checks = [x for x in rows["data"] if x["route"] == "/check/settlement"]
+        assert len(checks) == 1, rows
+        assert checks[0]["entity_ids"] == ["person:P001", "institution:H370200000001"]
+        export = a.get(reader, "/audit/export", params={"format": "json", "username": "inst_qd"})
+        assert export.status_code == 200 and "lead:" not in export.text, export.text
+        csv_ = a.get(reader, "/audit/export", params={"format": "csv", "username": "inst_qd"})
+        assert "LD-JN" not in csv_.text
+        # a search by the lead finds nothing, not even how many rows name it
+        found = a.get(reader, "/audit", params={"entity_id": "lead:LD-JN-1"}).json()
+        assert found == {"data": [], "count": 0}
+    # the region that owns the lead (here Shandong's supervisor) reads the names
+    rows = a.get("sup_sd", "/audit", params={"entity_id": "lead:LD-JN-1"}).json()
+    assert [x["username"] for x in rows["data"] if x["route"] == "/check/settlement"] == ["inst_qd"]
+    assert "lead:LD-JN-1" in rows["data"][0]["entity_ids"]
+
+
+def test_check_hits_name_no_person_the_region_may_not_see(api_factory: Callable[..., Api]) -> None:
+    """P003 (Qingdao, never treated in Jinan) is a member of Jinan's LD-JN-3 that a Jinan
+    reader does not see: a Qingdao counter's check of P003 never shows P003 to Jinan's
+    investigators through the lead's hits."""
+    a = api_factory()
+    h = hash_password(PASSWORD)
+    a.store.add_user("inst_qd", "institution", "3702", h, institutions=["H370200000001"])
+    body = {"psn_no": "P003", "fixmedins_code": "H370200000001", "setl_time": "2025-03-10T10:00"}
+    assert a.post("inst_qd", "/check/settlement", json=body).status_code == 200
+    r = a.get("inv_jn", "/check/hits", params={"lead_id": "LD-JN-3"})
+    assert r.status_code == 200, r.text
+    assert "P003" not in r.text
+    full = a.get("admin_all", "/check/hits", params={"lead_id": "LD-JN-3"}).json()["data"]
+    assert [x["psn_no"] for x in full] == ["P003"]  # the test looks where a leak would be

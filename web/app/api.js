@@ -17,19 +17,34 @@ export function token() { return sessionStorage.getItem(KEY); }
 
 const PURPOSE = "fr.purpose";
 const CASE = "fr.case";
+const PURPOSES = "fr.purposes";
 
-// The lead being worked on: the stated purpose names it ("<purpose> lead:<id>"), which is
-// what opens full identifiers to investigators (a purpose naming no lead of theirs gets
-// the masked view). Set when a lead is opened, cleared on the queue.
+// The lead being worked on. Set when a lead is opened, cleared on the queue.
 export function workOn(leadId) {
   if (leadId) sessionStorage.setItem(CASE, leadId);
   else sessionStorage.removeItem(CASE);
 }
 
+// The purpose stated for each lead, asked once per lead on its page (this tab only).
+// Only a purpose stated for the open lead names it ("<purpose> lead:<id>"), which is what
+// opens full identifiers to investigators; until then every call carries the sign-in
+// purpose, which names no lead, and the API answers with the masked view.
+function purposes() {
+  try { return JSON.parse(sessionStorage.getItem(PURPOSES) || "{}") || {}; } catch { return {}; }
+}
+
+export function leadPurpose(leadId) { return purposes()[leadId] || ""; }
+
+export function setLeadPurpose(leadId, text) {
+  const all = purposes();
+  all[leadId] = text;
+  sessionStorage.setItem(PURPOSES, JSON.stringify(all));
+}
+
 function purposeHeader(headers) {
-  const purpose = sessionStorage.getItem(PURPOSE) || "";
   const lead = sessionStorage.getItem(CASE);
-  const text = lead ? `${purpose} lead:${lead}`.trim() : purpose;
+  const stated = lead ? leadPurpose(lead) : "";
+  const text = stated ? `${stated} lead:${lead}` : sessionStorage.getItem(PURPOSE) || "";
   if (text) headers["X-Purpose"] = encodeURIComponent(text);
 }
 
@@ -38,6 +53,7 @@ export function logout() {
   if (t) fetch("/auth/logout", { method: "POST", headers: { Authorization: "Bearer " + t } }).catch(() => {});
   sessionStorage.removeItem(KEY);
   sessionStorage.removeItem(CASE);
+  sessionStorage.removeItem(PURPOSES);
 }
 
 // TOTP code with the password; the stated purpose goes with every call (X-Purpose).

@@ -208,6 +208,9 @@ async function queueView(params) {
 }
 
 // -- lead page ----------------------------------------------------------------------------
+// roles that see identifiers whole when the stated purpose names the lead
+const UNMASKED_ROLES = new Set(["investigator", "supervisor", "admin"]);
+
 function evidenceKind(line) {
   const m = /^([a-z_]+):/.exec(line);
   const k = m ? m[1] : "other";
@@ -220,7 +223,15 @@ async function leadView(leadId) {
   root.innerHTML = `<p class="muted">${t("common.loading")}</p>`;
   const lead = await api.get(`/leads/${encodeURIComponent(leadId)}`);
   const members = new Map(lead.members.map((m) => [`${m.kind}:${m.id}`, m.role]));
+  // full identifiers need a purpose stated for this lead: asked once per lead
+  const ask = me && UNMASKED_ROLES.has(me.role) && !api.leadPurpose(leadId);
   root.innerHTML = `
+    ${ask ? `<form class="card purpose-ask" id="lead-purpose-form">
+      <label><span>${t("lead.purpose_ask")}</span>
+        <input id="lead-purpose" minlength="4" maxlength="200" required></label>
+      <button type="submit" class="primary">${t("lead.purpose_submit")}</button>
+      <p class="muted small">${t("lead.purpose_note")}</p>
+    </form>` : ""}
     <div class="lead-head card">
       <div>
         <a href="#/leads" class="link">← ${t("nav.queue")}</a>
@@ -261,6 +272,7 @@ async function leadView(leadId) {
         </div>
         <div class="card"><h3>${t("lead.evidence")} <small>(${lead.evidence.length})</small></h3>
           <p class="muted small">${t("ev.click")}</p>
+          ${lead.evidence_withheld ? `<p class="muted small" id="evidence-withheld">${t("lead.evidence_withheld", { n: lead.evidence_withheld })}</p>` : ""}
           <div class="evidence-wrap"><table class="evidence"><thead><tr><th>${t("ev.kind")}</th><th>${t("ev.text")}</th></tr></thead>
           <tbody>${lead.evidence.map((line, i) => `<tr data-i="${i}" ${i >= 40 ? "hidden" : ""}><td><span class="tag">${t("ev." + evidenceKind(line))}</span></td><td class="small ev-line">${evidenceHtml(line)}</td></tr>`).join("")}</tbody></table></div>
           ${lead.evidence.length > 40 ? `<button type="button" class="link" id="evidence-more">${t("common.more")}</button>` : ""}
@@ -276,6 +288,13 @@ async function leadView(leadId) {
   root.querySelectorAll("table.evidence td.ev-line").forEach((td, i) => { td.innerHTML = evidenceHtml(lead.evidence[i], names); });
 
   renderWorkflow(lead);
+  if (ask) {
+    $("#lead-purpose-form").addEventListener("submit", (e) => {
+      e.preventDefault();
+      api.setLeadPurpose(leadId, $("#lead-purpose").value.trim());
+      route();
+    });
+  }
   $("#amount-detail-btn").addEventListener("click", () => toggleAmounts(lead));
 
   for (const li of root.querySelectorAll(".members li")) {

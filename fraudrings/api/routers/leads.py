@@ -52,6 +52,7 @@ from fraudrings.api.schemas import (
 from fraudrings.api.service import Service
 from fraudrings.casework.leads import LeadChange
 from fraudrings.casework.roles import at_least
+from fraudrings.casework.scope import scoped_evidence
 from fraudrings.casework.workflow import (
     WorkflowError,
     allowed_transitions,
@@ -167,6 +168,11 @@ def load_lead(svc: Service, user: Principal, lead_id: str, view: str) -> LeadPub
         raise not_found()
     row = rows[0]
     lead: dict[str, Any] = row["lead"]
+    # the evidence lines as the caller's region may see them, here and on the lead's node
+    evidence = scoped_evidence(
+        svc.gw, lead.get("evidence") or [], user.region, timeout=svc.settings.api_query_timeout_s
+    )
+    lead = {**lead, "evidence": evidence.lines}
     g = GraphBuilder(view, svc.settings.api_max_nodes, events_only=True)
     g.add_node(row["eid"], ["Lead"], lead)
     for m in row["members"]:
@@ -205,7 +211,8 @@ def load_lead(svc: Service, user: Principal, lead_id: str, view: str) -> LeadPub
             Reason(**{**r, "text": mask_texts([str(r.get("text") or "")], view)[0]})
             for r in parse_reasons(lead.get("reasons_json"))
         ],
-        evidence=mask_texts([str(x) for x in lead.get("evidence") or []], view),
+        evidence=mask_texts(evidence.lines, view),
+        evidence_withheld=evidence.withheld,
         members=members,
         history=history,
         allowed_transitions=allowed_transitions(  # type: ignore[arg-type]
