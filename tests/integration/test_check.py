@@ -280,6 +280,15 @@ def test_the_counter_learns_nothing_about_investigations(api: Api) -> None:
     assert api.get("ana_jn", "/check/hits", params={"lead_id": leads[0]}).status_code == 403
 
 
+def test_an_analyst_learns_no_more_from_the_check_than_from_the_persons_view(api: Api) -> None:
+    # the analyst's view of a person hides the death date; the check does too
+    dead = check(
+        api, "ana_jn", psn_no="D2", fixmedins_code="P37010000011", setl_time="2025-06-01T09:00:00"
+    )
+    assert [w["code"] for w in dead["warnings"]] == ["deceased"]
+    assert dead["warnings"][0]["reason"] == {} and "2025-05-10" not in str(dead)
+
+
 def test_a_person_of_another_region_is_checked_without_their_history(api: Api) -> None:
     # a Qingdao caller about Jinan persons: what to act on, not when or where
     dead = check(
