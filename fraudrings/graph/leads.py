@@ -76,6 +76,9 @@ class LeadDraft:
     region: str | None = None
     regions: list[str] = field(default_factory=list)
     community: int | None = None  # the detector's raw community index, if any
+    # settlement id -> the fund's share, where a detector adds up settlements: drafts that
+    # are merged count each settlement once, whatever their evidence lists show
+    funds: dict[str, float] = field(default_factory=dict)
 
     def keys(self) -> frozenset[str]:
         return frozenset(f"{m.kind}:{m.id}" for m in self.members)

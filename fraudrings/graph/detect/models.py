@@ -383,25 +383,30 @@ def pooling(gw: Reader, cfg: PoolingConfig, timer: Timer | None = None) -> list[
         # one household's or one care home's cards, bought for by one hand, are no pool
         if 2 * len({p for r in shared for p in (r["a"], r["b"])}) >= len(cards):
             continue
-        outlets = {m.id for m in d.members if m.role == "pooling_outlet"}
-        for e in out:
-            theirs = {m.id for m in e.members if m.kind == "person"}
-            same_outlet = outlets & {m.id for m in e.members if m.role == "pooling_outlet"}
-            if same_outlet or 2 * len(cards & theirs) >= min(len(cards), len(theirs)):
-                have = {(m.kind, m.id) for m in e.members}
-                e.members += [m for m in d.members if (m.kind, m.id) not in have]
-                e.evidence = (e.evidence + d.evidence)[: cfg.max_evidence]
-                # the amount of the settlements both name, each once
-                ids = sorted({x.split()[0][11:] for x in e.evidence if x.startswith("settlement:")})
-                with tm.stage("queries"):
-                    funds = gw.read("detect_pooling_details", {"setl_ids": ids})
-                e.amount_at_risk = sum(_f(r["fund"]) for r in funds)
-                e.score = max(e.score, d.score)
-                break
-        else:
-            out.append(d)
+        merge_pooled(out, d, cfg)
     out.sort(key=lambda d: (-d.score, d.anchor()))
     return out
+
+
+def merge_pooled(out: list[LeadDraft], d: LeadDraft, cfg: PoolingConfig) -> None:
+    """Adds draft ``d`` to the leads ``out``: into the first that names the same pooling
+    outlet or shares half the cards of the smaller (members and evidence lines each
+    once, the evidence capped, the amount of every settlement either adds up counted
+    once, the higher score), else as a lead of its own."""
+    cards = {m.id for m in d.members if m.kind == "person"}
+    outlets = {m.id for m in d.members if m.role == "pooling_outlet"}
+    for e in out:
+        theirs = {m.id for m in e.members if m.kind == "person"}
+        same_outlet = outlets & {m.id for m in e.members if m.role == "pooling_outlet"}
+        if same_outlet or 2 * len(cards & theirs) >= min(len(cards), len(theirs)):
+            have = {(m.kind, m.id) for m in e.members}
+            e.members += [m for m in d.members if (m.kind, m.id) not in have]
+            e.evidence = list(dict.fromkeys(e.evidence + d.evidence))[: cfg.max_evidence]
+            e.funds.update(d.funds)
+            e.amount_at_risk = sum(e.funds.values())
+            e.score = max(e.score, d.score)
+            return
+    out.append(d)
 
 
 def basket_sessions(
@@ -505,6 +510,7 @@ def pooling_basket_sessions(
                     reasons=reasons,
                     evidence=evidence[: cfg.max_evidence],
                     amount_at_risk=sum(_f(r["fund"]) for r in in_runs),
+                    funds={r["setl_id"]: _f(r["fund"]) for r in in_runs},
                     first_seen=first,
                     last_seen=last,
                     region=inst_admdvs or None,
@@ -589,6 +595,7 @@ def pooling_far_cards(
                     reasons=reasons,
                     evidence=evidence[: cfg.max_evidence],
                     amount_at_risk=sum(_f(u["fund"]) for u in uses),
+                    funds={u["setl_id"]: _f(u["fund"]) for u in uses},
                     first_seen=first,
                     last_seen=last,
                     region=inst_admdvs or None,
@@ -707,6 +714,7 @@ def pooling_bursts(gw: Reader, cfg: PoolingConfig, timer: Timer | None = None) -
                     reasons=reasons,
                     evidence=evidence[: cfg.max_evidence],
                     amount_at_risk=sum(_f(r["fund"]) for r in in_b),
+                    funds={r["setl_id"]: _f(r["fund"]) for r in in_b},
                     first_seen=first,
                     last_seen=last,
                     region=inst_admdvs or None,
@@ -788,6 +796,7 @@ def _pooling_draft(
         reasons=reasons,
         evidence=evidence[: cfg.max_evidence],
         amount_at_risk=sum(_f(r["fund"]) for r in rs),
+        funds={r["setl_id"]: _f(r["fund"]) for r in rs},
         first_seen=first,
         last_seen=last,
         region=inst_admdvs or None,

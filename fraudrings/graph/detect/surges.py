@@ -257,6 +257,9 @@ def _draft(
         reasons=reasons,
         evidence=evidence[: cfg.max_evidence],
         amount_at_risk=sum(float(d.get("fund") or 0) for d in mine),
+        funds={
+            r["setl_id"]: float(d.get("fund") or 0) for (_, r), d in zip(picked, mine, strict=True)
+        },
         first_seen=first,
         last_seen=last,
         region=inst_admdvs or None,
