@@ -4,6 +4,7 @@
 -- order of admission, then settlement id, at any institution) within $max_gap_days of
 -- the discharge, with both diagnoses, institutions, levels and lengths. Each key's latest
 -- row counts (by _loaded_at, then its row in the file).
+-- Days as DOUBLE, not a decimal literal, so that Spark divides as DuckDB does.
 -- Parameters: $persons, $settlements, $institutions (each table's Parquet files),
 -- $max_gap_days.
 WITH settlements AS (
@@ -41,12 +42,12 @@ WITH settlements AS (
 SELECT q.psn_no, p.insu_admdvs AS home, q.inst, ia.admdvs AS inst_admdvs, ia.hosp_lv AS lv_a,
        q.inst_b, ib.hosp_lv AS lv_b, q.setl_a, q.begn_a, q.end_a, q.dise,
        q.setl_b, q.begn_b, q.end_b, q.dise_b, q.fund_a, q.fund_b,
-       date_diff('second', q.end_a, q.begn_b) / 86400.0 AS gap
+       date_diff('second', q.end_a, q.begn_b) / CAST(86400 AS DOUBLE) AS gap
 FROM pairs q
 LEFT JOIN persons p ON p.psn_no = q.psn_no
 LEFT JOIN institutions ia ON ia.fixmedins_code = q.inst
 LEFT JOIN institutions ib ON ib.fixmedins_code = q.inst_b
 WHERE q.setl_b IS NOT NULL
   AND date_diff('second', q.end_a, q.begn_b) >= 0
-  AND date_diff('second', q.end_a, q.begn_b) / 86400.0 <= $max_gap_days
+  AND date_diff('second', q.end_a, q.begn_b) / CAST(86400 AS DOUBLE) <= $max_gap_days
 ORDER BY q.psn_no, q.begn_a, q.setl_a;
