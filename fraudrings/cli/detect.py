@@ -34,12 +34,28 @@ def run(args: argparse.Namespace) -> int:
         lake_dir = Path(args.lake) if args.lake else common.settings().lake_dir
         if not lake_dir.is_dir():
             raise CliError(f"no lake at {lake_dir}: load the drop with `fraudrings lake ingest`")
+    session = None
+    engine = args.engine or common.settings().engine
+    if engine == "spark":
+        if lake_dir is None:
+            raise CliError("--engine spark computes the lake's projections: give --lake")
+        from fraudrings.lake import spark
+        from fraudrings.lake.errors import LakeError
+
+        try:
+            session = spark.start(common.settings().spark_master)
+        except LakeError as exc:
+            raise CliError(str(exc)) from None
     with common.gateway() as gw:
         try:
-            report = run_all(gw, progress=progress, method=args.method, lake_dir=lake_dir)
+            report = run_all(
+                gw, progress=progress, method=args.method, lake_dir=lake_dir, spark_session=session
+            )
         finally:
             if bar is not None:
                 bar.close()
+            if session is not None:
+                session.stop()
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=1))
         return 0

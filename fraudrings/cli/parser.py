@@ -140,6 +140,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="read the projections' rows from this lake (without a folder: FRAUDRINGS_LAKE_DIR)",
     )
+    dt.add_argument(
+        "--engine",
+        choices=["duckdb", "spark"],
+        help="what computes the projections with --lake (default FRAUDRINGS_ENGINE, duckdb; "
+        "spark at FRAUDRINGS_SPARK_MASTER)",
+    )
     dt.add_argument("--json", action="store_true", help="print the run report as JSON")
     dt.add_argument("--no-progress", action="store_true", help="no progress bar")
     dt.set_defaults(func=detect.run)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -63,6 +64,11 @@ class Settings(BaseSettings):
     lake_dir: Path = Path("data/lake")
     lake_memory_mb: int = 1024
     lake_threads: int = 0
+    # What computes the lake's projections for `detect --lake`: DuckDB on this machine,
+    # or Apache Spark (`pip install .[spark]`, Java 17) at spark_master (local[2],
+    # local-cluster[2,1,1024], spark://host:7077, ...).
+    engine: Literal["duckdb", "spark"] = "duckdb"
+    spark_master: str = "local[2]"
 
     # --- The lead-query API (`fraudrings serve`); see api/ and the README
     # Signs the bearer tokens (HS256). Required to serve; `scripts/bootstrap` writes a

@@ -82,6 +82,27 @@ def projection_names() -> list[str]:
     return [n.removeprefix(PREFIX) for n in sql.names() if n.startswith(PREFIX)]
 
 
+def start(master: str) -> Any:
+    """A Spark session at ``master`` for the projections (UTC, no UI); needs the extra
+    (``pip install .[spark]``)."""
+    import os
+
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise LakeError(
+            "the Spark engine needs the optional extra: pip install '.[spark]'"
+        ) from exc
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    return (
+        SparkSession.builder.master(master)
+        .appName("fraudrings")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", "false")
+        .getOrCreate()
+    )
+
+
 def run(
     session: Any, lake_dir: Path, name: str, params: dict[str, Any] | None = None
 ) -> list[dict[str, Any]]:

@@ -66,3 +66,16 @@ def test_spark_gives_duckdbs_rows(lake: Path, session: Any, name: str) -> None:
     assert [[_norm(v) for v in r.values()] for r in got] == [
         [_norm(v) for v in r.values()] for r in want
     ]
+
+
+def test_detectors_read_the_same_rows_through_either_engine(lake: Path, session: Any) -> None:
+    from fraudrings.graph.detect.source import PROJECTION_OF, LakeFirst
+
+    duck, sprk = LakeFirst(None, lake), LakeFirst(None, lake, session)  # type: ignore[arg-type]
+    for query, name in PROJECTION_OF.items():
+        params = PARAMS.get(name, {})
+        a, b = duck.read(query, params), sprk.read(query, params)
+        assert a, query
+        assert [[_norm(v) for v in r.values()] for r in a] == [
+            [_norm(v) for v in r.values()] for r in b
+        ], query

@@ -74,9 +74,11 @@ def run_all(
     progress: Progress | None = None,
     method: Method = DEFAULT_METHOD,
     lake_dir: Path | None = None,
+    spark_session: Any = None,
 ) -> dict[str, Any]:
     """Every detector, leads stored. With ``lake_dir``, the rows a lake projection gives
-    are read from the lake (:mod:`graph.detect.source`), the rest from the graph."""
+    are read from the lake (:mod:`graph.detect.source`; on Spark with ``spark_session``),
+    the rest from the graph."""
     cfg = config or DetectConfig()
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
     timings: dict[str, float] = {}
@@ -92,7 +94,7 @@ def run_all(
     timer = Timer()
     rec, buy, inp = run_detectors(gw, cfg, method=method, timer=timer, timings=timings, tick=tick)
     t = time.perf_counter()
-    rows: Reader = LakeFirst(gw, lake_dir) if lake_dir is not None else gw
+    rows: Reader = LakeFirst(gw, lake_dir, spark_session) if lake_dir is not None else gw
     more = {
         "deceased_claims": models.deceased(rows, cfg.deceased, timer),
         "spatiotemporal": models.travel(gw, cfg.travel, timer),

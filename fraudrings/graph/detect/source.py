@@ -31,11 +31,14 @@ class Reader(Protocol):
 
 class LakeFirst:
     """Reads a detector's query from the lake under ``lake_dir`` when a projection gives
-    its rows, else from the graph; ``from_lake`` lists the queries it answered so."""
+    its rows, else from the graph; ``from_lake`` lists the queries it answered so. With
+    a Spark ``session`` the projections run on Spark (``lake/spark.py``), else on
+    DuckDB."""
 
-    def __init__(self, gw: Gateway, lake_dir: Path) -> None:
+    def __init__(self, gw: Gateway, lake_dir: Path, session: Any = None) -> None:
         self.gw = gw
         self.lake_dir = lake_dir
+        self.session = session
         self.from_lake: list[str] = []
 
     def read(self, name: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -43,4 +46,8 @@ class LakeFirst:
         if projection is None:
             return self.gw.read(name, params)
         self.from_lake.append(name)
+        if self.session is not None:
+            from fraudrings.lake import spark
+
+            return spark.run(self.session, self.lake_dir, projection, dict(params or {}))
         return projections.run(self.lake_dir, projection, dict(params or {}))
