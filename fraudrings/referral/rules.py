@@ -279,6 +279,11 @@ class _Index:
         self.drug = {d.med_list_codg: d for d in drugs}
         self.sales_in: dict[str, int] = defaultdict(int)
 
+    def person_of(self, line: Line) -> str | None:
+        """The person a fee line was billed to: its settlement's, else its own field."""
+        s = self.setl.get(line.setl_id)
+        return (s.psn_no if s is not None and s.psn_no else None) or line.psn_no
+
     def box_share(self, code: str, sale: BoxEvent) -> tuple[Funds, float, str]:
         """(fund share, value, item id) of one box in one sale: the box's unit price over
         the settlement's medical cost, times each fund (the price of its fee line, else
@@ -363,12 +368,14 @@ def _buyers(
             continue
         drug = idx.drug.get(drug_code)
         daily = float(drug.daily_units or 0) if drug else 0.0
+        # a line is its settlement's person's (a fee line's own psn_no may be empty or
+        # wrong in a dirty export; the detector reads the settlement's person too)
         lines = sorted(
             (
                 ln
                 for lns in idx.lines_of.values()
                 for ln in lns
-                if ln.psn_no == psn and ln.med_list_codg == drug_code
+                if idx.person_of(ln) == psn and ln.med_list_codg == drug_code
             ),
             key=lambda ln: (ln.time or "", ln.feedetl_sn),
         )

@@ -81,6 +81,11 @@ def test_death_date_marker_and_every_counted_settlement_on_the_timeline(
     login(page, service)
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(f"{service.url}/#/lead/{dead['lead_id']}")
+    # the death date is whole only for a stated purpose naming this case
+    page.wait_for_selector("#lead-purpose-form")
+    page.fill("#lead-purpose", "核查死亡人员结算")
+    page.click("#lead-purpose-form button[type=submit]")
+    wait_js(page, "!document.querySelector('#lead-purpose-form')")
     _tl_ready(page)
     stated = next(x for x in dead["evidence"] if " death_date " in x).split()[-1]
     assert page.locator("#terminal-hours").count() == 0  # no card terminal to show

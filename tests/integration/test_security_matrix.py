@@ -40,6 +40,7 @@ MIN_ROLE: dict[tuple[str, str], str | None] = {
     ("GET", "/leads/{lead_id}"): "analyst",
     ("GET", "/leads/{lead_id}/history"): "analyst",
     ("GET", "/leads/{lead_id}/amounts"): "analyst",
+    ("GET", "/leads/{lead_id}/timeline"): "analyst",
     ("POST", "/leads/{lead_id}/notes"): "analyst",
     ("POST", "/leads/{lead_id}/transitions"): "investigator",  # then the workflow decides
     ("PUT", "/leads/{lead_id}/assignee"): "investigator",  # then the workflow decides

