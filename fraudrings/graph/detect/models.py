@@ -13,6 +13,12 @@ from typing import Any
 from fraudrings.graph.checkfacts import distance_km
 from fraudrings.graph.community import Projection, leiden
 from fraudrings.graph.detect.config import DeceasedConfig, PoolingConfig, SplitConfig, TravelConfig
+from fraudrings.graph.detect.poolparts import (
+    odd_hour,
+    odd_hours_reason,
+    pool_members,
+    same_basket_reason,
+)
 from fraudrings.graph.detect.source import Reader
 from fraudrings.graph.detect.surges import pooling_surges
 from fraudrings.graph.detect.timing import Timer
@@ -235,10 +241,6 @@ NO_DETAIL: dict[str, Any] = {
     "cert": None,
     "visits_all": 0,
 }
-
-
-def _odd(t: datetime) -> bool:
-    return t.hour >= 20 or t.hour < 7
 
 
 def _pooled_rows(
@@ -497,8 +499,7 @@ def pooling_basket_sessions(
                     text=f"{round(100 * far)}% 的参保人参保地在外地",
                 ),
             ]
-            members = [Member(kind="institution", id=inst, role="pooling_outlet")]
-            members += [Member(kind="person", id=p, role="card_lender") for p in persons]
+            members = pool_members(inst, persons)
             evidence = [
                 f"settlement:{r['setl_id']} session {k} {r['time']:%Y-%m-%d %H:%M} "
                 f"{r['psn_no']} basket {'+'.join(r['basket'])}"
@@ -640,7 +641,7 @@ def pooling_bursts(gw: Reader, cfg: PoolingConfig, timer: Timer | None = None) -
             inst = in_b[0]["inst"]
             inst_admdvs = in_b[0]["inst_admdvs"] or ""
             per_burst = sum(len({r["psn_no"] for r in b}) for b in bs) / len(bs)
-            odd = sum(1 for r in in_b if _odd(r["time"])) / len(in_b)
+            odd = sum(1 for r in in_b if odd_hour(r["time"])) / len(in_b)
             same = 0.0
             for b in bs:
                 baskets = Counter(tuple(sorted(r["basket"])) for r in b)
@@ -680,18 +681,8 @@ def pooling_bursts(gw: Reader, cfg: PoolingConfig, timer: Timer | None = None) -
                     text=f"每次平均 {per_burst:.1f} 名不同参保人在 "
                     f"{cfg.burst_minutes:.0f} 分钟内结算",
                 ),
-                Reason(
-                    factor="odd_hours",
-                    value=round(odd, 2),
-                    weight=w["odd_hours"],
-                    text=f"{round(100 * odd)}% 发生在 20 点至次日 7 点",
-                ),
-                Reason(
-                    factor="same_basket",
-                    value=round(same, 2),
-                    weight=w["same_basket"],
-                    text=f"同一批次中 {round(100 * same)}% 的结算药品与数量完全相同",
-                ),
+                odd_hours_reason(odd, w["odd_hours"]),
+                same_basket_reason(same, w["same_basket"]),
                 Reason(
                     factor="strangers",
                     value=round(strangers, 2),
@@ -699,8 +690,7 @@ def pooling_bursts(gw: Reader, cfg: PoolingConfig, timer: Timer | None = None) -
                     text=f"{round(100 * strangers)}% 的参保人平时从不在该店结算或参保地在外地",
                 ),
             ]
-            members = [Member(kind="institution", id=inst, role="pooling_outlet")]
-            members += [Member(kind="person", id=p, role="card_lender") for p in persons]
+            members = pool_members(inst, persons)
             evidence = [f"terminal:{term} at {inst}"]
             for k, b in enumerate(bs, 1):
                 for r in b:
@@ -736,7 +726,7 @@ def _pooling_draft(
     days = {(r["inst"], r["time"].date()) for r in rs}
     baskets = Counter(tuple(sorted(r["basket"])) for r in rs if r["basket"])
     same = baskets.most_common(1)[0][1] / len(rs) if baskets else 0.0
-    odd = sum(1 for r in rs if _odd(r["time"])) / len(rs)
+    odd = sum(1 for r in rs if odd_hour(r["time"])) / len(rs)
     uses = Counter(r["psn_no"] for r in rs)
     first_row: dict[str, dict[str, Any]] = {}
     for r in rs:

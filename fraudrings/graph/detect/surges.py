@@ -21,9 +21,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fraudrings.graph.detect.config import PoolingConfig
+from fraudrings.graph.detect.poolparts import (
+    odd_hour,
+    odd_hours_reason,
+    pool_members,
+    same_basket_reason,
+)
 from fraudrings.graph.detect.source import Reader
 from fraudrings.graph.detect.timing import Timer
-from fraudrings.graph.leads import LeadDraft, Member, Reason, clip, span
+from fraudrings.graph.leads import LeadDraft, Reason, clip, span
 
 
 def log10_tail(k: int, mu: float) -> float:
@@ -190,7 +196,7 @@ def _draft(
     picked = [(k, r) for k, w in enumerate(ws, 1) for r in rs[w.start : w.end] if r["counted"]]
     persons = sorted({r["psn_no"] for _, r in picked})
     best = max(ws, key=lambda w: w.surprise)
-    odd = sum(1 for _, r in picked if r["time"].hour >= 20 or r["time"].hour < 7) / len(picked)
+    odd = sum(1 for _, r in picked if odd_hour(r["time"])) / len(picked)
     same = 0.0
     for k in range(1, len(ws) + 1):
         baskets = Counter(
@@ -223,21 +229,10 @@ def _draft(
             weight=w["surge_windows"],
             text=f"共 {len(ws)} 次此类集中结算",
         ),
-        Reason(
-            factor="odd_hours",
-            value=round(odd, 2),
-            weight=w["odd_hours"],
-            text=f"{round(100 * odd)}% 发生在 20 点至次日 7 点",
-        ),
-        Reason(
-            factor="same_basket",
-            value=round(same, 2),
-            weight=w["same_basket"],
-            text=f"同一批次中 {round(100 * same)}% 的结算药品与数量完全相同",
-        ),
+        odd_hours_reason(odd, w["odd_hours"]),
+        same_basket_reason(same, w["same_basket"]),
     ]
-    members = [Member(kind="institution", id=inst, role="pooling_outlet")]
-    members += [Member(kind="person", id=p, role="card_lender") for p in persons]
+    members = pool_members(inst, persons)
     evidence = [f"institution:{inst} surges {len(ws)}"]
     for k, r in picked:
         d = details.get(r["setl_id"]) or {}
